@@ -1,0 +1,72 @@
+import ABNF
+import ABNFCompiler
+import SMTPCommandParser
+import XCTest
+
+/// For every rule of every grammar profile, the generated automaton and the
+/// reference interpreter agree on random valid strings and near misses, and
+/// the automaton's captures equal the interpreter's derivation.
+final class DifferentialTests: XCTestCase {
+    func testBaseProfileAgreesWithInterpreter() throws {
+        try checkProfile("base", automata: SMTPGrammar.all, seed: testSeed(0x5EED_0001))
+    }
+
+    func testSMTPUTF8ProfileAgreesWithInterpreter() throws {
+        try checkProfile("smtputf8", automata: SMTPGrammarUTF8.all, seed: testSeed(0x5EED_0002))
+    }
+
+    func checkProfile(_ profile: String, automata: [Automaton], seed: UInt64, file: StaticString = #filePath, line: UInt = #line) throws {
+        let grammar = try profileGrammar(profile)
+        let interpreter = Interpreter(grammar)
+        let generator = StringGenerator(interpreter)
+        var rng = SplitMix64(seed: seed)
+        var compared = 0
+        for automaton in automata {
+            guard let rule = grammar[automaton.rule] else {
+                XCTFail("automaton \(automaton.rule) has no rule in profile \(profile)", file: file, line: line)
+                continue
+            }
+            var inputs: [(bytes: [UInt8], how: String)] = []
+            for string in generator.covering(rule.name, seed: rng.next(), limit: 40) { inputs.append((string.bytes, "valid")) }
+            for _ in 0..<60 {
+                if let miss = generator.nearMiss(rule.name, rng: &rng) { inputs.append((miss.bytes, miss.mutation)) }
+            }
+            for (bytes, how) in inputs {
+                compared += 1
+                let expected = interpreter.matches(rule.name, bytes)
+                var tags = CaptureTags()
+                let outcome = bytes.withUnsafeBytes { automaton.match($0, captures: &tags) }
+                guard (outcome == .accepted) == expected else {
+                    XCTFail("""
+                        \(rule.name): interpreter says \(expected ? "accept" : "reject"), automaton \(outcome) \
+                        on "\(escaped(bytes))" (\(how)); replay with ABNF_SEED=\(seed)
+                        """, file: file, line: line)
+                    return
+                }
+                if expected && !automaton.fields.isEmpty {
+                    checkCaptures(automaton, tags, interpreter.parse(rule.name, bytes)!, grammar, bytes, seed, file: file, line: line)
+                }
+            }
+        }
+        XCTAssertGreaterThan(compared, automata.count * 50, file: file, line: line)
+    }
+
+    func checkCaptures(_ automaton: Automaton, _ tags: CaptureTags, _ tree: ParseTree, _ grammar: Grammar, _ bytes: [UInt8], _ seed: UInt64, file: StaticString, line: UInt) {
+        for (i, field) in automaton.fields.enumerated() {
+            // The last node (pre-order) of a rule that captures `field`, below the root.
+            let nodes = tree.children.flatMap(\.allNodes).filter { grammar[$0.rule]?.captureName == field }
+            let expected = nodes.last?.range
+            XCTAssertEqual(tags[field: i], expected, """
+                \(automaton.rule): field \(field) on "\(escaped(bytes))"; replay with ABNF_SEED=\(seed)
+                """, file: file, line: line)
+        }
+    }
+
+    /// RFC 5321's Ldh-str needs backtracking in a greedy matcher; the automaton has none.
+    func testLdhStrNeedsNoBacktracking() {
+        let ldh = SMTPGrammar.ldhStr
+        for (text, expected) in [("a-b", true), ("a", true), ("ab-1", true), ("a-", false), ("-", false), ("", false)] {
+            XCTAssertEqual(ldh.matches(Array(text.utf8)), expected, text)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ABNF
+import ABNFCompiler
+import Foundation
+import SMTPCommandParser
+
+/// The package root, found from this file's path.
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    url.deleteLastPathComponent()  // ABNFCompilerTests
+    url.deleteLastPathComponent()  // Tests
+    url.deleteLastPathComponent()
+    return url.path
+}()
+
+let parserModule = "Sources/SMTPCommandParser"
+
+/// The checked grammar of a manifest profile, loaded once per process.
+func profileGrammar(_ profile: String) throws -> Grammar {
+    try PackageGenerator(packagePath: packageRoot).grammar(module: parserModule, profile: profile)
+}
+
+/// The seed of a randomised test: `ABNF_SEED` when set (to replay a failure), else `fallback`.
+func testSeed(_ fallback: UInt64) -> UInt64 {
+    ProcessInfo.processInfo.environment["ABNF_SEED"].flatMap { UInt64($0) } ?? fallback
+}
+
+func escaped(_ bytes: [UInt8]) -> String { escapedLine(bytes) }

@@ -15,6 +15,14 @@ final class DifferentialTests: XCTestCase {
         try checkProfile("smtputf8", automata: SMTPGrammarUTF8.all, seed: testSeed(0x5EED_0002))
     }
 
+    func testLenientProfileAgreesWithInterpreter() throws {
+        try checkProfile("lenient", automata: SMTPGrammarLenient.all, seed: testSeed(0x5EED_0003))
+    }
+
+    func testLenientSMTPUTF8ProfileAgreesWithInterpreter() throws {
+        try checkProfile("lenient-smtputf8", automata: SMTPGrammarLenientUTF8.all, seed: testSeed(0x5EED_0004))
+    }
+
     func checkProfile(_ profile: String, automata: [Automaton], seed: UInt64, file: StaticString = #filePath, line: UInt = #line) throws {
         let grammar = try profileGrammar(profile)
         let interpreter = Interpreter(grammar)

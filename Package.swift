@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ABNFCompiler", targets: ["ABNFCompiler"]),
         .library(name: "SMTPCommandParser", targets: ["SMTPCommandParser"]),
         .executable(name: "abnfc", targets: ["abnfc"]),
+        .executable(name: "smtp-parse", targets: ["smtp-parse"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,9 +35,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "smtp-parse",
+            dependencies: [
+                "SMTPCommandParser",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "ABNFTests", dependencies: ["ABNF"]),
         .testTarget(
+            name: "SMTPCommandParserTests",
+            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser"]
+        ),
+        .testTarget(
             name: "ABNFCompilerTests",
+            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser"]
+        ),
+        .testTarget(
+            name: "ABNFProofTests",
             dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser"]
         ),
     ]

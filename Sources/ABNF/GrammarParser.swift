@@ -298,7 +298,8 @@ private struct Parser {
                 pos += 1
                 let last = try parseNumber(radix: radix, after: start)
                 guard first <= last else {
-                    throw error("range %\(String(UnicodeScalar(kind)))\(first)-\(last) is empty: its start is above its end", at: start)
+                    let written = String(decoding: bytes[start..<pos], as: UTF8.self)
+                    throw error("range \(written) is empty: its start is above its end", at: start)
                 }
                 return .range(first, last)
             }
@@ -309,7 +310,7 @@ private struct Parser {
             }
             return sequence.count == 1 ? .range(first, first) : .literal(sequence, caseSensitive: true)
         default:
-            throw error("expected b, d, x, s or i after \"%\", found \(describe(kind))", at: start + 1)
+            throw error("expected b, d, x, s or i after \"%\", found \(describe(bytes[start + 1]))", at: start + 1)
         }
     }
 

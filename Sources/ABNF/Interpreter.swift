@@ -34,11 +34,9 @@ public struct Interpreter: Sendable {
     public func parse(_ rule: String, _ input: some Collection<UInt8>) -> ParseTree? {
         guard let index = compiled.ruleIndex(rule) else { return nil }
         var run = Run(compiled: compiled, input: Array(input))
-        let root = compiled.nodes.count  // a virtual reference node to the rule
         guard run.ends(compiled.roots[index], 0).contains(run.input.count),
             let children = run.derive(compiled.roots[index], 0, run.input.count)
         else { return nil }
-        _ = root
         return ParseTree(rule: compiled.grammar.rules[index].name, range: 0..<run.input.count, children: children)
     }
 
@@ -115,6 +113,8 @@ public struct Interpreter: Sendable {
                         reachedAfterMin.formUnion(next)
                     }
                     result.formUnion(next)
+                    // Bounded, and the same positions again: every later count gives these too.
+                    if bounds.max != nil && next == frontier { break }
                 }
                 frontier = next
             }

@@ -153,8 +153,9 @@ public struct Grammar: Sendable {
     mutating func replace(at index: Int, with rule: Rule) { rules[index] = rule }
 
     mutating func recordSource(file: String, text: String) {
-        sources[file] = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        // Split the UTF-8 bytes: in a String, "\r\n" is one Character and never equals "\n".
+        sources[file] = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map {
+            String(decoding: $0.last == 0x0D ? $0.dropLast() : $0, as: UTF8.self)
         }
     }
 

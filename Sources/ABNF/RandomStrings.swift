@@ -236,7 +236,7 @@ public struct StringGenerator: Sendable {
                 return NearMiss(bytes: bytes, mutation: "CRLF at \(crlf) cut to LF", original: original)
             }
         case 5, 6:
-            // Exceed (5) or undercut (6) one repetition bound by one.
+            // Exceed or undercut (a coin flip) one repetition bound by one.
             let exceed = rng.next() % 2 == 0
             let candidates = original.choices.indices.filter { i in
                 let choice = original.choices[i]
@@ -356,6 +356,9 @@ struct GenerationRun<Source: ChoiceSource> {
                 count = bounds.min + choose(.count, node, 1)
             }
             count = Swift.max(0, count)
+            // An inner that can produce no string (an unproductive rule such as
+            // `a = "x" a`) is never entered: it would recurse forever.
+            if generator.minimumLength[inner] == Int.max { count = 0 }
             var trees: [ParseTree] = []
             for _ in 0..<count { trees += emit(inner, depth: depth) }
             return trees

@@ -266,6 +266,20 @@ private struct SubsetConstruction {
         return result.sorted()
     }
 
+    /// The deepest rule every item is inside: what a byte that fits none of
+    /// them fails to match.
+    func innermostCommonRule(_ items: [Item]) -> Int {
+        guard let first = items.first else { return 0 }
+        var common = nfa.ruleStacks[nfa.stateRule[Int(first.state)]]
+        for item in items.dropFirst() {
+            let stack = nfa.ruleStacks[nfa.stateRule[Int(item.state)]]
+            var n = 0
+            while n < common.count && n < stack.count && common[n] == stack[n] { n += 1 }
+            common.removeLast(common.count - n)
+        }
+        return common.last ?? 0
+    }
+
     func describeTags(_ mask: UInt64) -> String {
         var parts: [String] = []
         var m = mask
@@ -319,7 +333,7 @@ private struct SubsetConstruction {
             } else {
                 accept.append(0)
             }
-            stateRule.append(items.first.map { nfa.stateRule[Int($0.state)] } ?? 0)
+            stateRule.append(innermostCommonRule(items))
             // Targets and tags per byte class, in one pass over the items' edges.
             var targets = [[Int32]](repeating: [], count: k)
             var tags = [UInt64?](repeating: nil, count: k)

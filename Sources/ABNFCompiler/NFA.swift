@@ -27,8 +27,10 @@ struct NFA {
 
     var byteEdges: [[ByteEdge]] = []
     var epsilonEdges: [[EpsilonEdge]] = []
-    /// The innermost rule each state belongs to, as an index into `ruleNames`.
+    /// The rules each state is nested in (outermost first), as an index into `ruleStacks`.
     var stateRule: [Int] = []
+    /// Distinct nestings of rules, as indices into `ruleNames`.
+    var ruleStacks: [[Int]] = []
     var ruleNames: [String] = []
     var fields: [String] = []
     var start = 0
@@ -63,7 +65,7 @@ struct NFABuilder {
     static func build(_ grammar: Grammar, rule ruleName: String, captures: Bool) throws(CompileError) -> NFA {
         guard let rule = grammar[ruleName] else { throw CompileError(rule: ruleName, message: "is not defined") }
         var builder = NFABuilder(grammar: grammar, captures: captures)
-        let context = builder.ruleIndex(rule.name)
+        let context = builder.stackID([builder.ruleIndex(rule.name)])
         builder.stack = [rule.key]
         let start = builder.nfa.newState(rule: context)
         let end = builder.nfa.newState(rule: context)
@@ -71,6 +73,16 @@ struct NFABuilder {
         builder.nfa.start = start
         builder.nfa.final = end
         return builder.nfa
+    }
+
+    var stackIDs: [[Int]: Int] = [:]
+
+    /// The id of the nesting `stack` (rule indices, outermost first).
+    mutating func stackID(_ stack: [Int]) -> Int {
+        if let id = stackIDs[stack] { return id }
+        stackIDs[stack] = nfa.ruleStacks.count
+        nfa.ruleStacks.append(stack)
+        return nfa.ruleStacks.count - 1
     }
 
     mutating func ruleIndex(_ name: String) -> Int {
@@ -176,7 +188,7 @@ struct NFABuilder {
         }
         stack.append(rule.key)
         defer { stack.removeLast() }
-        let inner = ruleIndex(rule.name)
+        let inner = stackID(nfa.ruleStacks[context] + [ruleIndex(rule.name)])
         if captures, let field = rule.captureName {
             let k = fieldIndex(field)
             let a = nfa.newState(rule: inner)

@@ -6,8 +6,9 @@
 // lookahead). State 0 is dead; every other state can still reach acceptance,
 // so the automaton stops at the first byte that rules a match out.
 
-/// A deterministic automaton generated from one grammar rule.
-public struct Automaton: Sendable {
+/// A deterministic automaton generated from one grammar rule. A class, so
+/// handing one around costs a retain, not a copy of its tables.
+public final class Automaton: Sendable {
     /// The grammar rule it recognises.
     public let rule: String
     /// Capture fields, in tag order (tag 2·i starts field i, 2·i+1 ends it).

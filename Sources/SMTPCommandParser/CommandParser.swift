@@ -1,0 +1,301 @@
+// Turns one command line (CRLF included) into a typed command. The verb is
+// read as an integer to pick the command's automaton; the automaton then
+// makes every syntax decision over the whole line, byte by byte, and its
+// capture tags give the fields. What the RFCs say in prose (length limits,
+// the IPv6 tag of an address literal, SIZE overflow, which parameter goes
+// with which command) is checked here, after the automaton accepted.
+
+public struct SMTPCommandParser: Sendable {
+    public struct Options: Sendable, Equatable {
+        /// Accept the deviations of Grammar/lenient.abnf (L1–L4). Off: exactly the RFC grammar.
+        public var lenient: Bool
+        /// Apply RFC 6531's grammar. Off: any byte above 0x7F is a 501.
+        public var smtputf8: Bool
+
+        public init(lenient: Bool = false, smtputf8: Bool = false) {
+            self.lenient = lenient
+            self.smtputf8 = smtputf8
+        }
+    }
+
+    public let options: Options
+    let automata: CommandAutomata
+
+    public init(options: Options = Options()) {
+        self.options = options
+        switch (options.lenient, options.smtputf8) {
+        case (false, false): automata = .strict
+        case (false, true): automata = .smtputf8
+        case (true, false): automata = .lenient
+        case (true, true): automata = .lenientSMTPUTF8
+        }
+    }
+
+    /// Parses one line, which should end in CRLF. Ranges in the result are
+    /// offsets into `line`.
+    public func parse(_ line: UnsafeRawBufferPointer) throws(SMTPSyntaxError) -> SMTPCommand {
+        var parse = LineParse(line: line, automata: automata, options: options)
+        return try parse.run()
+    }
+
+    /// Parses one line held in an array (a convenience for tests and tools).
+    public func parse(_ line: [UInt8]) throws(SMTPSyntaxError) -> SMTPCommand {
+        let result: Result<SMTPCommand, SMTPSyntaxError> = line.withUnsafeBytes { buffer in
+            do throws(SMTPSyntaxError) { return .success(try parse(buffer)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+}
+
+/// Verbs packed as big-endian ASCII integers, upper case.
+enum Verb {
+    static func pack(_ s: StaticString) -> UInt64 {
+        var v: UInt64 = 0
+        s.withUTF8Buffer { for b in $0 { v = v << 8 | UInt64(b) } }
+        return v
+    }
+    static let ehlo = pack("EHLO"), helo = pack("HELO"), mail = pack("MAIL"), rcpt = pack("RCPT")
+    static let data = pack("DATA"), bdat = pack("BDAT"), rset = pack("RSET"), vrfy = pack("VRFY")
+    static let expn = pack("EXPN"), help = pack("HELP"), noop = pack("NOOP"), quit = pack("QUIT")
+    static let startTLS = pack("STARTTLS"), auth = pack("AUTH"), clientID = pack("CLIENTID")
+}
+
+enum Hint {
+    static let ehlo: StaticString = "EHLO SP ( Domain / address-literal ) CRLF"
+    static let helo: StaticString = "HELO SP Domain CRLF"
+    static let mail: StaticString = "MAIL FROM:<reverse-path> [SP mail-parameters] CRLF"
+    static let rcpt: StaticString = "RCPT TO:<forward-path> [SP rcpt-parameters] CRLF"
+    static let data: StaticString = "DATA CRLF"
+    static let bdat: StaticString = "BDAT SP chunk-size [SP LAST] CRLF"
+    static let rset: StaticString = "RSET CRLF"
+    static let vrfy: StaticString = "VRFY SP String CRLF"
+    static let expn: StaticString = "EXPN SP String CRLF"
+    static let help: StaticString = "HELP [SP String] CRLF"
+    static let noop: StaticString = "NOOP [SP String] CRLF"
+    static let quit: StaticString = "QUIT CRLF"
+    static let startTLS: StaticString = "STARTTLS CRLF"
+    static let auth: StaticString = "AUTH SP mechanism [SP initial-response] CRLF"
+    static let clientID: StaticString = "CLIENTID SP client-id-type SP client-id-token CRLF"
+    static let command: StaticString = "VERB [SP arguments] CRLF, e.g. EHLO, MAIL, RCPT, DATA, QUIT"
+}
+
+struct LineParse {
+    let line: UnsafeRawBufferPointer
+    let automata: CommandAutomata
+    let options: Options
+    typealias Options = SMTPCommandParser.Options
+
+    @inline(__always) func byte(_ i: Int) -> UInt8 { line[i] }
+
+    mutating func run() throws(SMTPSyntaxError) -> SMTPCommand {
+        // The verb: letters up to SP, CR or the end, at most 8 of them.
+        var verb: UInt64 = 0
+        var length = 0
+        while length < line.count {
+            let b = line[length]
+            if b == 0x20 || b == 0x0D || b == 0x0A { break }
+            guard (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A else {
+                throw fail(.unknownCommand, at: length, rule: "command", hint: Hint.command, scanned: true)
+            }
+            verb = verb << 8 | UInt64(b & ~0x20)
+            length += 1
+        }
+        guard length > 0 else {
+            throw fail(line.isEmpty ? .incomplete : .unknownCommand, at: 0, rule: "command", hint: Hint.command, scanned: true)
+        }
+        if length > 8 { return try unknown(length) }
+        let a = automata
+        switch verb {
+        case Verb.ehlo:
+            let tags = try run(a.ehlo, Hint.ehlo)
+            let domain = tags[field: a.ehloDomain]!
+            try checkDomain(domain, literalAllowed: true, hint: Hint.ehlo)
+            return .ehlo(domain: domain)
+        case Verb.helo:
+            let tags = try run(a.helo, Hint.helo)
+            let domain = tags[field: a.heloDomain]!
+            try checkDomain(domain, literalAllowed: true, hint: Hint.helo)
+            return .helo(domain: domain)
+        case Verb.mail:
+            let tags = try run(a.mail, Hint.mail)
+            var command = MailCommand(
+                path: try path(tags[field: a.mailPath], after: 10, hint: Hint.mail),
+                parameters: trimmed(tags[field: a.mailParameters]))
+            if let parameters = command.parameters { try decodeMailParameters(parameters, into: &command) }
+            return .mail(command)
+        case Verb.rcpt:
+            let tags = try run(a.rcpt, Hint.rcpt)
+            var command = RcptCommand(
+                path: try path(tags[field: a.rcptPath], after: 8, hint: Hint.rcpt),
+                parameters: trimmed(tags[field: a.rcptParameters]))
+            if let parameters = command.parameters { try decodeRcptParameters(parameters, into: &command) }
+            return .rcpt(command)
+        case Verb.data:
+            _ = try run(a.data, Hint.data)
+            return .data
+        case Verb.bdat:
+            let tags = try run(a.bdat, Hint.bdat)
+            let sizeRange = tags[field: a.bdatSize]!
+            guard let size = decimal(sizeRange) else {
+                throw fail(.sizeTooLarge, at: sizeRange.lowerBound, rule: "chunk-size", hint: Hint.bdat)
+            }
+            return .bdat(size: size, last: tags[field: a.bdatLast] != nil)
+        case Verb.rset:
+            _ = try run(a.rset, Hint.rset)
+            return .rset
+        case Verb.vrfy:
+            let tags = try run(a.vrfy, Hint.vrfy)
+            let argument = tags[field: a.vrfyArgument]!
+            return .vrfy(argument: argument, smtputf8: hasSMTPUTF8Suffix(after: argument))
+        case Verb.expn:
+            let tags = try run(a.expn, Hint.expn)
+            let argument = tags[field: a.expnArgument]!
+            return .expn(argument: argument, smtputf8: hasSMTPUTF8Suffix(after: argument))
+        case Verb.help:
+            return .help(argument: try run(a.help, Hint.help)[field: a.helpArgument])
+        case Verb.noop:
+            return .noop(argument: try run(a.noop, Hint.noop)[field: a.noopArgument])
+        case Verb.quit:
+            _ = try run(a.quit, Hint.quit)
+            return .quit
+        case Verb.startTLS:
+            _ = try run(a.startTLS, Hint.startTLS)
+            return .startTLS
+        case Verb.auth:
+            let tags = try run(a.auth, Hint.auth)
+            return .auth(mechanism: tags[field: a.authMechanism]!, initialResponse: tags[field: a.authInitialResponse])
+        case Verb.clientID:
+            let tags = try run(a.clientID, Hint.clientID)
+            return .clientID(type: tags[field: a.clientIDType]!, token: tags[field: a.clientIDToken]!)
+        default:
+            return try unknown(length)
+        }
+    }
+
+    /// An alphabetic verb we do not know: reported as a command (the
+    /// session answers 500) once the line is known to be complete.
+    func unknown(_ length: Int) throws(SMTPSyntaxError) -> SMTPCommand {
+        guard line.count >= 2, line[line.count - 2] == 0x0D, line[line.count - 1] == 0x0A else {
+            throw SMTPSyntaxError(.incomplete, offset: line.count, rule: "command", hint: Hint.command)
+        }
+        return .unknown(verb: 0..<length)
+    }
+
+    /// Runs the command's automaton over the whole line.
+    func run(_ automaton: Automaton, _ hint: StaticString) throws(SMTPSyntaxError) -> CaptureTags {
+        var tags = CaptureTags()
+        switch automaton.match(line, captures: &tags) {
+        case .accepted:
+            return tags
+        case .incomplete(let state):
+            throw SMTPSyntaxError(.incomplete, offset: line.count, rule: automaton.ruleName(atState: state), hint: hint)
+        case .rejected(let offset, let state):
+            throw fail(.invalidArguments, at: offset, rule: automaton.ruleName(atState: state), hint: hint)
+        }
+    }
+
+    /// Names the byte-level reason when the offending byte explains it better
+    /// than the grammar (framing bytes, NUL, non-ASCII without SMTPUTF8).
+    func fail(_ kind: SMTPSyntaxError.Kind, at offset: Int, rule: String, hint: StaticString, scanned: Bool = false) -> SMTPSyntaxError {
+        guard offset < line.count else { return SMTPSyntaxError(kind, offset: offset, rule: rule, hint: hint) }
+        let b = line[offset]
+        let specific: SMTPSyntaxError.Kind
+        if b == 0x00 {
+            specific = .nulByte
+        } else if b == 0x0A {
+            specific = .bareLineFeed
+        } else if b == 0x0D && !(offset + 1 < line.count && line[offset + 1] == 0x0A) {
+            specific = offset + 1 == line.count ? .incomplete : .bareCarriageReturn
+        } else if b >= 0x80 && !options.smtputf8 {
+            specific = .nonASCII
+        } else {
+            specific = kind
+        }
+        return SMTPSyntaxError(specific, offset: offset, rule: rule, hint: hint)
+    }
+
+    // MARK: Paths (RFC 5321 §4.1.2, limits of §4.5.3.1)
+
+    /// The mailbox range for `path` (nil for `<>`), after checking the limits.
+    /// `after` is the offset just past "FROM:" / "TO:".
+    func path(_ mailbox: Range<Int>?, after: Int, hint: StaticString) throws(SMTPSyntaxError) -> Range<Int> {
+        var start = after
+        while start < line.count && (line[start] == 0x20) { start += 1 }  // L1 (lenient only reaches here with spaces)
+        guard let mailbox else {
+            // "<>": an empty range just inside the brackets.
+            return (start + 1)..<(start + 1)
+        }
+        let end = mailbox.upperBound < line.count && line[mailbox.upperBound] == UInt8(ascii: ">") ? mailbox.upperBound + 1 : mailbox.upperBound
+        if end - start > 256 {
+            throw SMTPSyntaxError(.pathTooLong, offset: start + 256, rule: "Path", hint: hint)
+        }
+        // Postmaster without a domain has no local-part/domain split.
+        guard let at = domainSeparator(in: mailbox) else { return mailbox }
+        if at - mailbox.lowerBound > 64 {
+            throw SMTPSyntaxError(.localPartTooLong, offset: mailbox.lowerBound + 64, rule: "Local-part", hint: hint)
+        }
+        try checkDomain((at + 1)..<mailbox.upperBound, literalAllowed: true, hint: hint)
+        return mailbox
+    }
+
+    /// The "@" between local part and domain: the first one after the local
+    /// part, which may be a quoted string containing "@" itself.
+    func domainSeparator(in mailbox: Range<Int>) -> Int? {
+        var i = mailbox.lowerBound
+        if i < mailbox.upperBound && line[i] == 0x22 {
+            i += 1
+            while i < mailbox.upperBound && line[i] != 0x22 { i += line[i] == 0x5C ? 2 : 1 }
+            i += 1
+        }
+        while i < mailbox.upperBound {
+            if line[i] == UInt8(ascii: "@") { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// RFC 5321 §4.5.3.1.2 length, and the IPv6 syntax of `[IPv6:...]`
+    /// literals (RFC 5321 §4.1.3; the general literal form would accept anything).
+    func checkDomain(_ domain: Range<Int>, literalAllowed: Bool, hint: StaticString) throws(SMTPSyntaxError) {
+        if domain.count > 255 {
+            throw SMTPSyntaxError(.domainTooLong, offset: domain.lowerBound + 255, rule: "Domain", hint: hint)
+        }
+        let tag: [UInt8] = [0x5B, 0x49, 0x50, 0x56, 0x36, 0x3A]  // "[IPv6:"
+        guard domain.count > tag.count + 1, line[domain.upperBound - 1] == 0x5D else { return }
+        for (i, t) in tag.enumerated() where asciiUpper(line[domain.lowerBound + i]) != asciiUpper(t) { return }
+        let inner = UnsafeRawBufferPointer(rebasing: line[(domain.lowerBound + tag.count)..<(domain.upperBound - 1)])
+        if case .rejected(let offset, _) = automata.ipv6Addr.match(inner) {
+            throw SMTPSyntaxError(.invalidAddressLiteral, offset: domain.lowerBound + tag.count + offset, rule: "IPv6-addr", hint: hint)
+        } else if automata.ipv6Addr.match(inner) != .accepted {
+            throw SMTPSyntaxError(.invalidAddressLiteral, offset: domain.upperBound - 1, rule: "IPv6-addr", hint: hint)
+        }
+    }
+
+    /// Lenient parameter captures include trailing white space (lenient.abnf); drop it.
+    func trimmed(_ range: Range<Int>?) -> Range<Int>? {
+        guard var range else { return nil }
+        while range.upperBound > range.lowerBound, line[range.upperBound - 1] == 0x20 || line[range.upperBound - 1] == 0x09 {
+            range = range.lowerBound..<(range.upperBound - 1)
+        }
+        return range
+    }
+
+    /// RFC 6531 §3.7.4.2: "VRFY String SP SMTPUTF8".
+    func hasSMTPUTF8Suffix(after argument: Range<Int>) -> Bool {
+        argument.upperBound < line.count && line[argument.upperBound] == 0x20
+    }
+
+    /// A decimal number, or nil on overflow of UInt64.
+    func decimal(_ range: Range<Int>) -> UInt64? {
+        var value: UInt64 = 0
+        for i in range {
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(line[i] &- 0x30))
+            if o1 || o2 { return nil }
+            value = sum
+        }
+        return value
+    }
+}
+
+@inline(__always) func asciiUpper(_ b: UInt8) -> UInt8 { (b >= 0x61 && b <= 0x7A) ? b & ~0x20 : b }

@@ -1,0 +1,237 @@
+// MAIL and RCPT parameters (RFC 5321 §4.1.2 esmtp-param). The line's
+// automaton has already checked the generic `keyword[=value]` syntax; each
+// known keyword's value is checked here by that parameter's own generated
+// automaton (Grammar/esmtp-parameters.abnf), then decoded. Unknown keywords
+// stay generic pairs for the session to accept or answer 555.
+
+/// One `keyword[=value]`, as ranges of the line.
+public struct ESMTPParameter: Sendable, Equatable {
+    public var keyword: Range<Int>
+    public var value: Range<Int>?
+}
+
+/// Iterates the parameters in a range of a line, in input order, without allocating.
+public struct ESMTPParameterIterator: IteratorProtocol, Sequence {
+    let line: UnsafeRawBufferPointer
+    var position: Int
+    let end: Int
+
+    /// `line` must outlive the iteration (it is the caller's buffer).
+    public init(line: UnsafeRawBufferPointer, range: Range<Int>) {
+        self.line = line
+        position = range.lowerBound
+        end = range.upperBound
+    }
+
+    public mutating func next() -> ESMTPParameter? {
+        while position < end && line[position] == 0x20 { position += 1 }
+        guard position < end else { return nil }
+        let start = position
+        var equals: Int?
+        while position < end && line[position] != 0x20 {
+            if equals == nil && line[position] == UInt8(ascii: "=") { equals = position }
+            position += 1
+        }
+        guard let equals else { return ESMTPParameter(keyword: start..<position, value: nil) }
+        return ESMTPParameter(keyword: start..<equals, value: (equals + 1)..<position)
+    }
+}
+
+enum ParameterHint {
+    static let size: StaticString = "SIZE=1*20DIGIT (RFC 1870)"
+    static let body: StaticString = "BODY=7BIT / 8BITMIME / BINARYMIME (RFC 6152, RFC 3030)"
+    static let smtputf8: StaticString = "SMTPUTF8 (RFC 6531), no value"
+    static let auth: StaticString = "AUTH=xtext or AUTH=<> (RFC 4954 §5)"
+    static let notify: StaticString = "NOTIFY=NEVER / SUCCESS,FAILURE,DELAY (RFC 3461 §4.1)"
+    static let orcpt: StaticString = "ORCPT=addr-type;xtext (RFC 3461 §4.2)"
+    static let ret: StaticString = "RET=FULL / HDRS (RFC 3461 §4.3)"
+    static let envid: StaticString = "ENVID=xtext (RFC 3461 §4.4)"
+    static let requireTLS: StaticString = "REQUIRETLS (RFC 8689), no value"
+    static let mtPriority: StaticString = "MT-PRIORITY=-9..9 (RFC 6710)"
+}
+
+enum KnownParameter {
+    case size, body, smtputf8, auth, notify, orcpt, ret, envid, requireTLS, mtPriority
+
+    static func identify(_ line: UnsafeRawBufferPointer, _ keyword: Range<Int>) -> KnownParameter? {
+        guard keyword.count <= 11 else { return nil }
+        var packed: UInt128 = 0
+        for i in keyword { packed = packed << 8 | UInt128(asciiUpper(line[i])) }
+        switch packed {
+        case pack("SIZE"): return .size
+        case pack("BODY"): return .body
+        case pack("SMTPUTF8"): return .smtputf8
+        case pack("AUTH"): return .auth
+        case pack("NOTIFY"): return .notify
+        case pack("ORCPT"): return .orcpt
+        case pack("RET"): return .ret
+        case pack("ENVID"): return .envid
+        case pack("REQUIRETLS"): return .requireTLS
+        case pack("MT-PRIORITY"): return .mtPriority
+        default: return nil
+        }
+    }
+
+    static func pack(_ s: StaticString) -> UInt128 {
+        var v: UInt128 = 0
+        s.withUTF8Buffer { for b in $0 { v = v << 8 | UInt128(b) } }
+        return v
+    }
+
+    /// Bit for duplicate detection.
+    var bit: UInt16 {
+        switch self {
+        case .size: 1 << 0
+        case .body: 1 << 1
+        case .smtputf8: 1 << 2
+        case .auth: 1 << 3
+        case .notify: 1 << 4
+        case .orcpt: 1 << 5
+        case .ret: 1 << 6
+        case .envid: 1 << 7
+        case .requireTLS: 1 << 8
+        case .mtPriority: 1 << 9
+        }
+    }
+
+    var forRcpt: Bool { self == .notify || self == .orcpt }
+
+    func automaton(_ a: CommandAutomata) -> Automaton {
+        switch self {
+        case .size: a.sizeParam
+        case .body: a.bodyParam
+        case .smtputf8: a.smtputf8Param
+        case .auth: a.authParam
+        case .notify: a.notifyParam
+        case .orcpt: a.orcptParam
+        case .ret: a.retParam
+        case .envid: a.envidParam
+        case .requireTLS: a.requireTLSParam
+        case .mtPriority: a.mtPriorityParam
+        }
+    }
+
+    var hint: StaticString {
+        switch self {
+        case .size: ParameterHint.size
+        case .body: ParameterHint.body
+        case .smtputf8: ParameterHint.smtputf8
+        case .auth: ParameterHint.auth
+        case .notify: ParameterHint.notify
+        case .orcpt: ParameterHint.orcpt
+        case .ret: ParameterHint.ret
+        case .envid: ParameterHint.envid
+        case .requireTLS: ParameterHint.requireTLS
+        case .mtPriority: ParameterHint.mtPriority
+        }
+    }
+}
+
+extension LineParse {
+    /// Validates a known parameter with its automaton; returns it, or nil for unknown keywords.
+    func knownParameter(_ parameter: ESMTPParameter, forRcpt: Bool, seen: inout UInt16) throws(SMTPSyntaxError) -> KnownParameter? {
+        guard let known = KnownParameter.identify(line, parameter.keyword) else { return nil }
+        let whole = parameter.keyword.lowerBound..<(parameter.value?.upperBound ?? parameter.keyword.upperBound)
+        guard known.forRcpt == forRcpt else {
+            throw SMTPSyntaxError(.parameterNotAllowed, offset: whole.lowerBound, rule: known.automaton(automata).rule, hint: known.hint)
+        }
+        guard seen & known.bit == 0 else {
+            throw SMTPSyntaxError(.duplicateParameter, offset: whole.lowerBound, rule: known.automaton(automata).rule, hint: known.hint)
+        }
+        seen |= known.bit
+        let automaton = known.automaton(automata)
+        switch automaton.match(UnsafeRawBufferPointer(rebasing: line[whole])) {
+        case .accepted:
+            return known
+        case .rejected(let offset, let state):
+            throw fail(.invalidParameter, at: whole.lowerBound + offset, rule: automaton.ruleName(atState: state), hint: known.hint)
+        case .incomplete(let state):
+            throw SMTPSyntaxError(.invalidParameter, offset: whole.upperBound, rule: automaton.ruleName(atState: state), hint: known.hint)
+        }
+    }
+
+    func decodeMailParameters(_ range: Range<Int>, into command: inout MailCommand) throws(SMTPSyntaxError) {
+        var seen: UInt16 = 0
+        for parameter in ESMTPParameterIterator(line: line, range: range) {
+            guard let known = try knownParameter(parameter, forRcpt: false, seen: &seen) else { continue }
+            let value = parameter.value ?? parameter.keyword.upperBound..<parameter.keyword.upperBound
+            switch known {
+            case .size:
+                guard let size = decimal(value) else {
+                    throw SMTPSyntaxError(.sizeTooLarge, offset: value.lowerBound, rule: "size-value", hint: known.hint)
+                }
+                command.size = size
+            case .body:
+                // The automaton accepted one of three words; the length tells them apart.
+                command.body = value.count == 4 ? .sevenBit : value.count == 8 ? .eightBitMIME : .binaryMIME
+            case .smtputf8: command.smtputf8 = true
+            case .requireTLS: command.requireTLS = true
+            case .auth: command.auth = value
+            case .ret: command.ret = asciiUpper(line[value.lowerBound]) == UInt8(ascii: "F") ? .full : .headers
+            case .envid: command.envelopeID = value
+            case .mtPriority:
+                let negative = line[value.lowerBound] == UInt8(ascii: "-")
+                let digit = Int8(line[value.upperBound - 1] - 0x30)
+                command.priority = negative ? -digit : digit
+            case .notify, .orcpt:
+                break  // rejected above for MAIL
+            }
+        }
+    }
+
+    func decodeRcptParameters(_ range: Range<Int>, into command: inout RcptCommand) throws(SMTPSyntaxError) {
+        var seen: UInt16 = 0
+        for parameter in ESMTPParameterIterator(line: line, range: range) {
+            guard let known = try knownParameter(parameter, forRcpt: true, seen: &seen), let value = parameter.value else { continue }
+            switch known {
+            case .notify:
+                var notify = DSNNotify()
+                var i = value.lowerBound
+                while i < value.upperBound {
+                    switch asciiUpper(line[i]) {
+                    case UInt8(ascii: "S"): notify.insert(.success)
+                    case UInt8(ascii: "F"): notify.insert(.failure)
+                    case UInt8(ascii: "D"): notify.insert(.delay)
+                    default: break  // NEVER
+                    }
+                    while i < value.upperBound && line[i] != UInt8(ascii: ",") { i += 1 }
+                    i += 1
+                }
+                command.notify = notify
+            case .orcpt:
+                var semicolon = value.lowerBound
+                while line[semicolon] != UInt8(ascii: ";") { semicolon += 1 }
+                command.originalRecipientType = value.lowerBound..<semicolon
+                command.originalRecipient = (semicolon + 1)..<value.upperBound
+            default:
+                break  // rejected above for RCPT
+            }
+        }
+    }
+}
+
+/// RFC 3461 §4 xtext: "+" and two upper-case hex digits stand for one byte.
+public enum XText {
+    /// Decodes xtext (which the parser has already validated). Allocates: on request only.
+    public static func decode(_ bytes: some Collection<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        var iterator = bytes.makeIterator()
+        while let b = iterator.next() {
+            guard b == UInt8(ascii: "+"), let h = iterator.next(), let l = iterator.next() else {
+                out.append(b)
+                continue
+            }
+            out.append(hexValue(h) << 4 | hexValue(l))
+        }
+        return out
+    }
+
+    static func hexValue(_ b: UInt8) -> UInt8 {
+        switch b {
+        case 0x30...0x39: b - 0x30
+        case 0x41...0x46: b - 0x41 + 10
+        case 0x61...0x66: b - 0x61 + 10
+        default: 0
+        }
+    }
+}

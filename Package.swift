@@ -28,10 +28,13 @@ let package = Package(
             name: "SMTPCommandParser",
             exclude: ["Grammar"]
         ),
+        // Proves the generated automata accept exactly their rules' languages,
+        // by an independent construction. Standard library (+ Foundation to read files).
+        .target(name: "ABNFProof", dependencies: ["ABNF", "SMTPCommandParser"]),
         .executableTarget(
             name: "abnfc",
             dependencies: [
-                "ABNF", "ABNFCompiler",
+                "ABNF", "ABNFCompiler", "ABNFProof",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,7 +56,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ABNFProofTests",
-            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser"]
+            dependencies: ["ABNF", "ABNFCompiler", "ABNFProof", "SMTPCommandParser"]
         ),
     ]
 )

@@ -8,7 +8,14 @@
 
 /// A deterministic automaton generated from one grammar rule. A class, so
 /// handing one around costs a retain, not a copy of its tables.
-public final class Automaton: Sendable {
+///
+/// The public arrays are the generated tables as written. Matching runs on
+/// a copy laid out for speed (built once, at first use): each row holds the
+/// state's transitions premultiplied by the row width, so a byte costs one
+/// dependent load; plus one extra column that says whether the state loops on
+/// a set of bytes with no capture, in which case a run of such bytes is
+/// skipped with a 256-entry membership table instead of a transition each.
+public final class Automaton: @unchecked Sendable {
     /// The grammar rule it recognises.
     public let rule: String
     /// Capture fields, in tag order (tag 2·i starts field i, 2·i+1 ends it).
@@ -30,6 +37,26 @@ public final class Automaton: Sendable {
     public let ruleNames: [String]
 
     @usableFromInline static let actionFlag: UInt16 = 0x8000
+
+    // The matching layout (see the type's comment). Immutable after init.
+    @usableFromInline let rowWidth: Int
+    @usableFromInline let startRow: Int
+    @usableFromInline let fastClasses: UnsafeMutablePointer<UInt8>
+    /// Per row: `classCount` transitions, then the row's metadata.
+    @usableFromInline let fastNext: UnsafeMutablePointer<UInt32>
+    /// Tag-mask index per transition, same layout as `fastNext`.
+    @usableFromInline let fastAction: UnsafeMutablePointer<UInt8>
+    @usableFromInline let fastMasks: UnsafeMutablePointer<UInt64>
+    /// 256 bytes per self-loop set; set 0 is empty.
+    @usableFromInline let loopTables: UnsafeMutablePointer<UInt8>
+
+    /// Transition entry bits: the target row, "sets tags", "target skips runs".
+    @usableFromInline static let tagsBit: UInt32 = 1 << 31
+    @usableFromInline static let loopBit: UInt32 = 1 << 30
+    @usableFromInline static let rowMask: UInt32 = (1 << 30) - 1
+
+    /// A self-loop this short on average is not worth a membership test.
+    static let minimumLoopBytes = 8
 
     /// Decodes the tables written by the generator: base64 of byteClass,
     /// next (UInt16 little-endian), action (if there are fields), accept and
@@ -56,12 +83,75 @@ public final class Automaton: Sendable {
             stride(from: slice.startIndex, to: slice.endIndex, by: 2).map { UInt16(slice[$0]) | UInt16(slice[$0 + 1]) << 8 }
         }
         let transitions = stateCount * classCount
-        byteClass = Array(take(256))
-        next = words(take(2 * transitions))
-        action = fields.isEmpty ? [] : Array(take(transitions))
-        accept = Array(take(stateCount))
+        let byteClass = Array(take(256))
+        let next = words(take(2 * transitions))
+        let action = fields.isEmpty ? [] : Array(take(transitions))
+        let accept = Array(take(stateCount))
         stateRule = words(take(2 * stateCount))
         precondition(offset == bytes.count, "generated tables of \(rule) have trailing bytes")
+        self.byteClass = byteClass
+        self.next = next
+        self.action = action
+        self.accept = accept
+
+        // The matching layout.
+        let width = classCount + 1
+        rowWidth = width
+        startRow = start * width
+        fastClasses = .allocate(capacity: 256)
+        fastClasses.initialize(from: byteClass, count: 256)
+        fastMasks = .allocate(capacity: max(tagMasks.count, 1))
+        fastMasks.initialize(repeating: 0, count: max(tagMasks.count, 1))
+        for (i, m) in tagMasks.enumerated() { fastMasks[i] = m }
+        // Self-loop byte sets, deduplicated.
+        var loopSets: [[UInt8]] = [[UInt8](repeating: 0, count: 256)]
+        var loopOf = [Int](repeating: 0, count: stateCount)
+        for s in 1..<max(stateCount, 1) {
+            var set = [UInt8](repeating: 0, count: 256)
+            var members = 0
+            for b in 0..<256 {
+                let t = s * classCount + Int(byteClass[b])
+                if Int(next[t] & ~Automaton.actionFlag) == s && next[t] & Automaton.actionFlag == 0 {
+                    set[b] = 1
+                    members += 1
+                }
+            }
+            guard members >= Automaton.minimumLoopBytes else { continue }
+            if let known = loopSets.firstIndex(of: set) {
+                loopOf[s] = known
+            } else {
+                loopOf[s] = loopSets.count
+                loopSets.append(set)
+            }
+        }
+        loopTables = .allocate(capacity: 256 * loopSets.count)
+        for (i, set) in loopSets.enumerated() { (loopTables + 256 * i).initialize(from: set, count: 256) }
+        fastNext = .allocate(capacity: stateCount * width)
+        fastAction = .allocate(capacity: stateCount * width)
+        fastAction.initialize(repeating: 0, count: stateCount * width)
+        for s in 0..<stateCount {
+            for c in 0..<classCount {
+                let entry = next[s * classCount + c]
+                let target = Int(entry & ~Automaton.actionFlag)
+                var word = UInt32(target * width)
+                if entry & Automaton.actionFlag != 0 {
+                    word |= Automaton.tagsBit
+                    fastAction[s * width + c] = action[s * classCount + c]
+                }
+                if target != 0 && loopOf[target] != 0 { word |= Automaton.loopBit }
+                fastNext[s * width + c] = word
+            }
+            // Metadata column: the loop set, and the accept value above bit 16.
+            fastNext[s * width + classCount] = UInt32(loopOf[s]) | UInt32(accept[s]) << 16
+        }
+    }
+
+    deinit {
+        fastClasses.deallocate()
+        fastNext.deallocate()
+        fastAction.deallocate()
+        fastMasks.deallocate()
+        loopTables.deallocate()
     }
 }
 
@@ -110,48 +200,77 @@ extension Automaton {
     /// Runs over `input` and records capture positions (relative to `input`).
     @inlinable
     public func match(_ input: UnsafeRawBufferPointer, captures: inout CaptureTags) -> MatchOutcome {
-        let k = classCount
-        return byteClass.withUnsafeBufferPointer { classes in
-            next.withUnsafeBufferPointer { next in
-                var state = start
-                var i = 0
-                while i < input.count {
-                    let t = state &* k &+ Int(classes[Int(input[i])])
-                    let entry = next[t]
-                    if entry & Automaton.actionFlag != 0 {
-                        captures.apply(tagMasks[Int(action[t])], at: i)
-                    }
-                    let target = Int(entry & ~Automaton.actionFlag)
-                    if target == 0 { return .rejected(offset: i, state: state) }
-                    state = target
-                    i &+= 1
-                }
-                let a = Int(accept[state])
-                guard a > 0 else { return .incomplete(state: state) }
-                captures.apply(tagMasks[a - 1], at: input.count)
-                return .accepted
-            }
-        }
+        run(input, from: 0, row: startRow, captures: &captures, recording: true)
     }
 
     /// Runs over `input` without recording captures.
     @inlinable
     public func match(_ input: UnsafeRawBufferPointer) -> MatchOutcome {
-        let k = classCount
-        return byteClass.withUnsafeBufferPointer { classes in
-            next.withUnsafeBufferPointer { next in
-                var state = start
-                var i = 0
-                while i < input.count {
-                    let entry = next[state &* k &+ Int(classes[Int(input[i])])]
-                    let target = Int(entry & ~Automaton.actionFlag)
-                    if target == 0 { return .rejected(offset: i, state: state) }
-                    state = target
-                    i &+= 1
-                }
-                return accept[state] > 0 ? .accepted : .incomplete(state: state)
-            }
+        var unused = CaptureTags()
+        return run(input, from: 0, row: startRow, captures: &unused, recording: false)
+    }
+
+    /// Runs from offset `from` of `input`, in the state whose row is `row`
+    /// (see `row(after:)`): for callers that already checked a prefix.
+    @inlinable @inline(__always)
+    public func run(_ input: UnsafeRawBufferPointer, from: Int, row startingRow: Int, captures: inout CaptureTags, recording: Bool) -> MatchOutcome {
+        let count = input.count
+        guard count > 0, let bytes = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            let accepting = fastNext[startingRow + classCount] >> 16
+            return accepting != 0 && from == count ? finish(accepting, count, &captures, recording) : .incomplete(state: startingRow / rowWidth)
         }
+        let width = classCount
+        var row = startingRow
+        var i = from
+        var meta = fastNext[row + width]
+        while true {
+            // A run of bytes the state loops on, with no capture on the way.
+            let loop = Int(meta & 0xFFFF)
+            if loop != 0 {
+                let member = loopTables + (loop << 8)
+                while i < count && member[Int(bytes[i])] != 0 { i &+= 1 }
+            }
+            if i == count { break }
+            let t = row &+ Int(fastClasses[Int(bytes[i])])
+            let entry = fastNext[t]
+            if recording && entry & Automaton.tagsBit != 0 {
+                captures.apply(fastMasks[Int(fastAction[t])], at: i)
+            }
+            let target = Int(entry & Automaton.rowMask)
+            if target == 0 { return .rejected(offset: i, state: row / rowWidth) }
+            row = target
+            i &+= 1
+            meta = entry & Automaton.loopBit != 0 ? fastNext[row + width] : 0
+        }
+        let accepting = fastNext[row + width] >> 16
+        guard accepting != 0 else { return .incomplete(state: row / rowWidth) }
+        return finish(accepting, count, &captures, recording)
+    }
+
+    @inlinable @inline(__always)
+    func finish(_ accepting: UInt32, _ count: Int, _ captures: inout CaptureTags, _ recording: Bool) -> MatchOutcome {
+        if recording { captures.apply(fastMasks[Int(accepting) - 1], at: count) }
+        return .accepted
+    }
+
+    /// The row reached after reading `prefix` from the start, if every
+    /// ASCII-case variant of it reaches the same row without setting tags:
+    /// then a caller that has matched the prefix case-insensitively may start
+    /// there. Nil otherwise.
+    public func row(after prefix: [UInt8]) -> Int? {
+        func walk(_ transform: (UInt8) -> UInt8) -> Int? {
+            var row = startRow
+            for b in prefix {
+                let entry = fastNext[row + Int(fastClasses[Int(transform(b))])]
+                if entry & Automaton.tagsBit != 0 { return nil }
+                row = Int(entry & Automaton.rowMask)
+                if row == 0 { return nil }
+            }
+            return row
+        }
+        let upper = walk { ($0 >= 0x61 && $0 <= 0x7A) ? $0 & ~0x20 : $0 }
+        let lower = walk { ($0 >= 0x41 && $0 <= 0x5A) ? $0 | 0x20 : $0 }
+        return upper != nil && upper == lower ? upper : nil
     }
 
     /// Whether all of `bytes` is in the language.

@@ -2,8 +2,28 @@
 // changed rules layered over it (SMTPUTF8, lenient, both). Field indexes are
 // looked up once here, not per command.
 
+/// A command's automaton with its literal prefix ("MAIL FROM:"). When a line
+/// starts with the prefix (in any letter case), matching starts in the state
+/// the automaton reaches after it, which `Automaton.row(after:)` checked is
+/// the same for every case variant: the automaton still decides every byte.
+struct CommandMatcher: Sendable {
+    let automaton: Automaton
+    let prefix: [UInt8]
+    let row: Int?
+
+    init(_ automaton: Automaton, prefix: StaticString) {
+        self.automaton = automaton
+        let bytes = prefix.withUTF8Buffer { Array($0) }
+        self.prefix = bytes
+        row = automaton.row(after: bytes)
+    }
+
+    var rule: String { automaton.rule }
+    var fields: [String] { automaton.fields }
+}
+
 final class CommandAutomata: Sendable {
-    let ehlo, helo, mail, rcpt, data, bdat, rset, vrfy, expn, help, noop, quit, startTLS, auth, clientID: Automaton
+    let ehlo, helo, mail, rcpt, data, bdat, rset, vrfy, expn, help, noop, quit, startTLS, auth, clientID: CommandMatcher
     let sizeParam, bodyParam, smtputf8Param, authParam, notifyParam, orcptParam: Automaton
     let retParam, envidParam, requireTLSParam, mtPriorityParam, ipv6Addr: Automaton
 
@@ -16,16 +36,27 @@ final class CommandAutomata: Sendable {
             guard let automaton = lookup(name) else { preconditionFailure("no generated automaton for rule \(name): run abnfc generate") }
             return automaton
         }
-        func field(_ automaton: Automaton, _ name: String) -> Int {
+        func field(_ automaton: CommandMatcher, _ name: String) -> Int {
             guard let i = automaton.fields.firstIndex(of: name) else {
                 preconditionFailure("rule \(automaton.rule) captures no field \(name): check its ;@capture annotations")
             }
             return i
         }
-        ehlo = rule("ehlo"); helo = rule("helo"); mail = rule("mail"); rcpt = rule("rcpt")
-        data = rule("data"); bdat = rule("bdat"); rset = rule("rset"); vrfy = rule("vrfy")
-        expn = rule("expn"); help = rule("help"); noop = rule("noop"); quit = rule("quit")
-        startTLS = rule("starttls"); auth = rule("auth"); clientID = rule("clientid")
+        ehlo = .init(rule("ehlo"), prefix: "EHLO ")
+        helo = .init(rule("helo"), prefix: "HELO ")
+        mail = .init(rule("mail"), prefix: "MAIL FROM:")
+        rcpt = .init(rule("rcpt"), prefix: "RCPT TO:")
+        data = .init(rule("data"), prefix: "DATA")
+        bdat = .init(rule("bdat"), prefix: "BDAT ")
+        rset = .init(rule("rset"), prefix: "RSET")
+        vrfy = .init(rule("vrfy"), prefix: "VRFY ")
+        expn = .init(rule("expn"), prefix: "EXPN ")
+        help = .init(rule("help"), prefix: "HELP")
+        noop = .init(rule("noop"), prefix: "NOOP")
+        quit = .init(rule("quit"), prefix: "QUIT")
+        startTLS = .init(rule("starttls"), prefix: "STARTTLS")
+        auth = .init(rule("auth"), prefix: "AUTH ")
+        clientID = .init(rule("clientid"), prefix: "CLIENTID ")
         sizeParam = rule("size-param"); bodyParam = rule("body-param"); smtputf8Param = rule("smtputf8-param")
         authParam = rule("auth-param"); notifyParam = rule("notify-param"); orcptParam = rule("orcpt-param")
         retParam = rule("ret-param"); envidParam = rule("envid-param"); requireTLSParam = rule("requiretls-param")

@@ -47,17 +47,24 @@ public struct SMTPCommandParser: Sendable {
     }
 }
 
-/// Verbs packed as big-endian ASCII integers, upper case.
+/// Verbs packed as big-endian ASCII integers, upper case (literals, so a
+/// `switch` over them compiles to comparisons with constants).
 enum Verb {
-    static func pack(_ s: StaticString) -> UInt64 {
-        var v: UInt64 = 0
-        s.withUTF8Buffer { for b in $0 { v = v << 8 | UInt64(b) } }
-        return v
-    }
-    static let ehlo = pack("EHLO"), helo = pack("HELO"), mail = pack("MAIL"), rcpt = pack("RCPT")
-    static let data = pack("DATA"), bdat = pack("BDAT"), rset = pack("RSET"), vrfy = pack("VRFY")
-    static let expn = pack("EXPN"), help = pack("HELP"), noop = pack("NOOP"), quit = pack("QUIT")
-    static let startTLS = pack("STARTTLS"), auth = pack("AUTH"), clientID = pack("CLIENTID")
+    static let ehlo: UInt64 = 0x45484C4F  // "EHLO"
+    static let helo: UInt64 = 0x48454C4F  // "HELO"
+    static let mail: UInt64 = 0x4D41494C  // "MAIL"
+    static let rcpt: UInt64 = 0x52435054  // "RCPT"
+    static let data: UInt64 = 0x44415441  // "DATA"
+    static let bdat: UInt64 = 0x42444154  // "BDAT"
+    static let rset: UInt64 = 0x52534554  // "RSET"
+    static let vrfy: UInt64 = 0x56524659  // "VRFY"
+    static let expn: UInt64 = 0x4558504E  // "EXPN"
+    static let help: UInt64 = 0x48454C50  // "HELP"
+    static let noop: UInt64 = 0x4E4F4F50  // "NOOP"
+    static let quit: UInt64 = 0x51554954  // "QUIT"
+    static let startTLS: UInt64 = 0x5354415254544C53  // "STARTTLS"
+    static let auth: UInt64 = 0x41555448  // "AUTH"
+    static let clientID: UInt64 = 0x434C49454E544944  // "CLIENTID"
 }
 
 enum Hint {
@@ -181,10 +188,18 @@ struct LineParse {
         return .unknown(verb: 0..<length)
     }
 
-    /// Runs the command's automaton over the whole line.
-    func run(_ automaton: Automaton, _ hint: StaticString) throws(SMTPSyntaxError) -> CaptureTags {
+    /// Runs the command's automaton over the whole line (from after its
+    /// literal prefix when the line starts with it).
+    func run(_ matcher: CommandMatcher, _ hint: StaticString) throws(SMTPSyntaxError) -> CaptureTags {
         var tags = CaptureTags()
-        switch automaton.match(line, captures: &tags) {
+        let automaton = matcher.automaton
+        let outcome: MatchOutcome
+        if let row = matcher.row, hasPrefix(matcher.prefix) {
+            outcome = automaton.run(line, from: matcher.prefix.count, row: row, captures: &tags, recording: true)
+        } else {
+            outcome = automaton.match(line, captures: &tags)
+        }
+        switch outcome {
         case .accepted:
             return tags
         case .incomplete(let state):
@@ -192,6 +207,13 @@ struct LineParse {
         case .rejected(let offset, let state):
             throw fail(.invalidArguments, at: offset, rule: automaton.ruleName(atState: state), hint: hint)
         }
+    }
+
+    /// Whether the line starts with `prefix` (upper case) in any letter case.
+    @inline(__always) func hasPrefix(_ prefix: [UInt8]) -> Bool {
+        guard line.count >= prefix.count else { return false }
+        for i in 0..<prefix.count where asciiUpper(line[i]) != prefix[i] { return false }
+        return true
     }
 
     /// Names the byte-level reason when the offending byte explains it better

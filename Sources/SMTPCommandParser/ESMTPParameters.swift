@@ -58,24 +58,28 @@ enum KnownParameter {
         var packed: UInt128 = 0
         for i in keyword { packed = packed << 8 | UInt128(asciiUpper(line[i])) }
         switch packed {
-        case pack("SIZE"): return .size
-        case pack("BODY"): return .body
-        case pack("SMTPUTF8"): return .smtputf8
-        case pack("AUTH"): return .auth
-        case pack("NOTIFY"): return .notify
-        case pack("ORCPT"): return .orcpt
-        case pack("RET"): return .ret
-        case pack("ENVID"): return .envid
-        case pack("REQUIRETLS"): return .requireTLS
-        case pack("MT-PRIORITY"): return .mtPriority
+        case 0x53495A45:  // "SIZE"
+            return .size
+        case 0x424F4459:  // "BODY"
+            return .body
+        case 0x534D545055544638:  // "SMTPUTF8"
+            return .smtputf8
+        case 0x41555448:  // "AUTH"
+            return .auth
+        case 0x4E4F54494659:  // "NOTIFY"
+            return .notify
+        case 0x4F52435054:  // "ORCPT"
+            return .orcpt
+        case 0x524554:  // "RET"
+            return .ret
+        case 0x454E564944:  // "ENVID"
+            return .envid
+        case 0x52455155495245544C53:  // "REQUIRETLS"
+            return .requireTLS
+        case 0x4D542D5052494F52495459:  // "MT-PRIORITY"
+            return .mtPriority
         default: return nil
         }
-    }
-
-    static func pack(_ s: StaticString) -> UInt128 {
-        var v: UInt128 = 0
-        s.withUTF8Buffer { for b in $0 { v = v << 8 | UInt128(b) } }
-        return v
     }
 
     /// Bit for duplicate detection.

@@ -24,13 +24,12 @@ public struct LineFramer: Sendable {
     private var pending: [UInt8] = []
     /// Skipping the rest of an overlong line.
     private var discarding = false
-    /// The previous byte was CR (it may end a line when LF follows).
+    /// The previous chunk ended in CR (it ends a line if this one starts with LF).
     private var afterCR = false
+    /// First offsets (within the current line) of a bare LF, bare CR and NUL; -1: none.
     private var bareLF = -1
     private var bareCR = -1
     private var nul = -1
-    /// Length of the current line so far (also while discarding).
-    private var length = 0
 
     static let hint: StaticString = "command lines end with CRLF and are at most 512 octets"
 
@@ -44,50 +43,69 @@ public struct LineFramer: Sendable {
     public var bufferedByteCount: Int { pending.count }
 
     /// Whether a line has started but not ended.
-    public var hasPartialLine: Bool { length > 0 }
+    public var hasPartialLine: Bool { !pending.isEmpty || discarding || afterCR }
 
     /// Feeds a chunk; `handle` receives each complete line or error in order.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ handle: (Event) throws -> Void) rethrows {
-        var lineStart = 0  // start of the current line within `chunk` when nothing is pending
-        var i = 0
         let count = chunk.count
-        while i < count {
-            let b = chunk[i]
-            i += 1
-            length += 1
-            if b > 0x0D {
-                afterCR = false
-            } else if b == 0x0A {
-                if afterCR {
-                    let ended = finishLine(chunk, lineStart, i)
-                    afterCR = false
-                    switch ended {
-                    case .none: break
-                    case .inChunk(let range): try handle(.line(UnsafeRawBufferPointer(rebasing: chunk[range])))
-                    case .error(let error): try handle(.error(error))
-                    case .pending:
-                        try pending.withUnsafeBytes { try handle(.line($0)) }
-                        pending.removeAll(keepingCapacity: true)
-                    }
-                    lineStart = i
-                    continue
-                }
-                if bareLF < 0 { bareLF = length - 1 }
-            } else {
-                if afterCR && bareCR < 0 { bareCR = length - 2 }
-                afterCR = b == 0x0D
-                if b == 0 && nul < 0 { nul = length - 1 }
-            }
-            if !discarding && length > maxLineLength {
-                // One error per overlong line, then skip to its CRLF without buffering.
-                discarding = true
-                pending.removeAll(keepingCapacity: true)
-                try handle(.error(SMTPSyntaxError(.lineTooLong, offset: maxLineLength, rule: "command-line", hint: Self.hint)))
+        guard count > 0, let base = chunk.baseAddress else { return }
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
+        var lineStart = 0
+        var i = 0
+        // Bytes of the current line that came in earlier chunks.
+        var carried = pending.count
+        if afterCR {
+            afterCR = false
+            if bytes[0] == 0x0A {
+                i = 1
+                try endLine(chunk, lineStart: 0, end: 1, carried: carried, handle)
+                lineStart = 1
+                carried = 0
+            } else if bareCR < 0 {
+                bareCR = carried - 1
             }
         }
+        while i < count {
+            // Skip eight bytes at a time while none is below 0x0E (CR, LF, NUL
+            // and the other controls that need a look).
+            while i &+ 8 <= count {
+                let word = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self)
+                if (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+                i &+= 8
+            }
+            if !discarding && carried &+ (i &- lineStart) > maxLineLength {
+                try tooLong(handle)
+            }
+            guard i < count else { break }
+            let b = bytes[i]
+            i &+= 1
+            if b > 0x0D { continue }
+            let offset = carried &+ (i &- 1 &- lineStart)
+            if b == 0x0D {
+                guard i < count else {
+                    afterCR = true
+                    break
+                }
+                if bytes[i] == 0x0A {
+                    i &+= 1
+                    try endLine(chunk, lineStart: lineStart, end: i, carried: carried, handle)
+                    lineStart = i
+                    carried = 0
+                    continue
+                }
+                if bareCR < 0 { bareCR = offset }
+            } else if b == 0x0A {
+                if bareLF < 0 { bareLF = offset }
+            } else if b == 0x00 {
+                if nul < 0 { nul = offset }
+            }
+        }
+        if !discarding && carried &+ (count &- lineStart) > maxLineLength {
+            try tooLong(handle)
+        }
         // Keep the unfinished tail (bounded by the limit).
-        if !discarding && lineStart < count && length > 0 {
-            pending.append(contentsOf: chunk[lineStart..<count])
+        if !discarding && lineStart < count {
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[lineStart..<count]))
         }
     }
 
@@ -96,32 +114,42 @@ public struct LineFramer: Sendable {
         try bytes.withUnsafeBytes { try feed($0, handle) }
     }
 
-    private enum Ended {
-        case inChunk(Range<Int>)
-        case pending
-        case error(SMTPSyntaxError)
+    /// One error per overlong line, then skip to its CRLF without buffering.
+    private mutating func tooLong(_ handle: (Event) throws -> Void) rethrows {
+        discarding = true
+        pending.removeAll(keepingCapacity: true)
+        try handle(.error(SMTPSyntaxError(.lineTooLong, offset: maxLineLength, rule: "command-line", hint: Self.hint)))
     }
 
-    /// Ends the current line at `end` (just past its LF). Returns what to report.
-    private mutating func finishLine(_ chunk: UnsafeRawBufferPointer, _ lineStart: Int, _ end: Int) -> Ended? {
-        defer {
-            length = 0
-            bareLF = -1
-            bareCR = -1
-            nul = -1
-        }
+    /// Ends the current line at `end` (just past its LF) and reports it.
+    private mutating func endLine(
+        _ chunk: UnsafeRawBufferPointer, lineStart: Int, end: Int, carried: Int, _ handle: (Event) throws -> Void
+    ) rethrows {
+        let lf = bareLF
+        let cr = bareCR
+        let zero = nul
+        bareLF = -1
+        bareCR = -1
+        nul = -1
         if discarding {
             discarding = false
-            return nil  // its error was reported when it grew too long
+            return  // its error was reported when it grew too long
         }
-        let error: SMTPSyntaxError.Kind? = bareLF >= 0 ? .bareLineFeed : bareCR >= 0 ? .bareCarriageReturn : nul >= 0 ? .nulByte : nil
-        if let error {
-            let offset = error == .bareLineFeed ? bareLF : error == .bareCarriageReturn ? bareCR : nul
+        if carried + (end - lineStart) > maxLineLength {
             pending.removeAll(keepingCapacity: true)
-            return .error(SMTPSyntaxError(error, offset: offset, rule: "command-line", hint: Self.hint))
+            return try handle(.error(SMTPSyntaxError(.lineTooLong, offset: maxLineLength, rule: "command-line", hint: Self.hint)))
         }
-        if pending.isEmpty { return .inChunk(lineStart..<end) }
-        pending.append(contentsOf: chunk[lineStart..<end])
-        return .pending
+        let kind: SMTPSyntaxError.Kind? = lf >= 0 ? .bareLineFeed : cr >= 0 ? .bareCarriageReturn : zero >= 0 ? .nulByte : nil
+        if let kind {
+            pending.removeAll(keepingCapacity: true)
+            let offset = kind == .bareLineFeed ? lf : kind == .bareCarriageReturn ? cr : zero
+            return try handle(.error(SMTPSyntaxError(kind, offset: offset, rule: "command-line", hint: Self.hint)))
+        }
+        if pending.isEmpty {
+            return try handle(.line(UnsafeRawBufferPointer(rebasing: chunk[lineStart..<end])))
+        }
+        pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[lineStart..<end]))
+        try pending.withUnsafeBytes { try handle(.line($0)) }
+        pending.removeAll(keepingCapacity: true)
     }
 }

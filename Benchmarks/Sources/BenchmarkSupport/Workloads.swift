@@ -1,0 +1,155 @@
+// What the benchmarks time: the generated parser, the line framer, both
+// together, and the baselines measured beside them in the same run.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ABNF
+import SMTPCommandParser
+
+public enum Workloads {
+    /// Parses every line of the corpus; returns how many were accepted.
+    public static func parse(_ corpus: Corpus, with parser: SMTPCommandParser) -> Int {
+        var accepted = 0
+        corpus.bytes.withUnsafeBytes { all in
+            for i in 0..<corpus.lineCount {
+                let line = UnsafeRawBufferPointer(rebasing: all[corpus.line(i)])
+                do {
+                    _ = try parser.parse(line)
+                    accepted &+= 1
+                } catch {}
+            }
+        }
+        return accepted
+    }
+
+    /// Frames the corpus fed in chunks of `chunkSize`; returns lines + errors seen.
+    public static func frame(_ corpus: Corpus, chunkSize: Int = 16384) -> Int {
+        var framer = LineFramer()
+        var events = 0
+        corpus.bytes.withUnsafeBytes { all in
+            var start = 0
+            while start < all.count {
+                let end = min(start + chunkSize, all.count)
+                framer.feed(UnsafeRawBufferPointer(rebasing: all[start..<end])) { _ in events &+= 1 }
+                start = end
+            }
+        }
+        return events
+    }
+
+    /// Frames and parses, as a server does; returns the accepted commands.
+    public static func frameAndParse(_ corpus: Corpus, with parser: SMTPCommandParser, chunkSize: Int = 16384) -> Int {
+        var framer = LineFramer()
+        var accepted = 0
+        corpus.bytes.withUnsafeBytes { all in
+            var start = 0
+            while start < all.count {
+                let end = min(start + chunkSize, all.count)
+                framer.feed(UnsafeRawBufferPointer(rebasing: all[start..<end])) { event in
+                    if case .line(let line) = event, (try? parser.parse(line)) != nil { accepted &+= 1 }
+                }
+                start = end
+            }
+        }
+        return accepted
+    }
+
+    /// The physical ceiling: find every LF with memchr and check the CR before it.
+    public static func crlfScan(_ corpus: Corpus) -> Int {
+        var lines = 0
+        corpus.bytes.withUnsafeBytes { all in
+            guard let base = all.baseAddress else { return }
+            var offset = 0
+            while offset < all.count {
+                guard let hit = memchr(base + offset, 0x0A, all.count - offset) else { break }
+                let index = base.distance(to: UnsafeRawPointer(hit))
+                if index > 0 && all[index - 1] == 0x0D { lines &+= 1 }
+                offset = index + 1
+            }
+        }
+        return lines
+    }
+
+    /// A straightforward `String`-based parser (split on spaces, upper-case
+    /// the verb, no regular expressions) over the same lines.
+    public static func stringBaseline(_ corpus: Corpus) -> Int {
+        var accepted = 0
+        for i in 0..<corpus.lineCount {
+            let text = String(decoding: corpus.bytes[corpus.line(i)], as: UTF8.self)
+            if StringBaselineParser.parse(text) != nil { accepted &+= 1 }
+        }
+        return accepted
+    }
+
+    /// The reference interpreter on the lines of `corpus`, each against its command rule.
+    public static func interpret(_ corpus: Corpus, with interpreter: Interpreter) -> Int {
+        var accepted = 0
+        for i in 0..<corpus.lineCount {
+            let line = Array(corpus.bytes[corpus.line(i)])
+            let verb = String(decoding: line.prefix { $0 != 0x20 && $0 != 0x0D }, as: UTF8.self).lowercased()
+            if interpreter.grammar[verb] != nil, interpreter.matches(verb, line) { accepted &+= 1 }
+        }
+        return accepted
+    }
+}
+
+/// The baseline: how one would write an SMTP command parser with `String`.
+public enum StringBaselineParser {
+    public struct Command {
+        public var verb: String
+        public var arguments: [String]
+        public var parameters: [(String, String?)]
+    }
+
+    public static func parse(_ line: String) -> Command? {
+        guard line.hasSuffix("\r\n") else { return nil }
+        let body = String(line.dropLast())  // "\r\n" is one Character
+        let parts = body.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        guard let first = parts.first, !first.isEmpty else { return nil }
+        let verb = first.uppercased()
+        var command = Command(verb: verb, arguments: [], parameters: [])
+        switch verb {
+        case "EHLO", "HELO":
+            guard parts.count == 2, !parts[1].isEmpty else { return nil }
+            command.arguments = [parts[1]]
+        case "MAIL", "RCPT":
+            let prefix = verb == "MAIL" ? "FROM:<" : "TO:<"
+            guard parts.count >= 2, parts[1].uppercased().hasPrefix(prefix), parts[1].hasSuffix(">") else { return nil }
+            let path = String(parts[1].dropFirst(prefix.count).dropLast())
+            if !path.isEmpty {
+                let pieces = path.split(separator: "@")
+                guard pieces.count == 2, !pieces[0].isEmpty, !pieces[1].isEmpty else { return nil }
+            }
+            command.arguments = [path]
+            for parameter in parts.dropFirst(2) {
+                let kv = parameter.split(separator: "=", maxSplits: 1).map(String.init)
+                guard let keyword = kv.first, !keyword.isEmpty else { return nil }
+                command.parameters.append((keyword.uppercased(), kv.count > 1 ? kv[1] : nil))
+            }
+        case "DATA", "RSET", "QUIT", "STARTTLS":
+            guard parts.count == 1 else { return nil }
+        case "NOOP", "HELP":
+            command.arguments = Array(parts.dropFirst())
+        case "VRFY", "EXPN":
+            guard parts.count == 2 else { return nil }
+            command.arguments = [parts[1]]
+        case "AUTH":
+            guard parts.count == 2 || parts.count == 3 else { return nil }
+            command.arguments = [parts[1].uppercased()] + parts.dropFirst(2)
+        case "BDAT":
+            guard parts.count == 2 || (parts.count == 3 && parts[2].uppercased() == "LAST"), UInt64(parts[1]) != nil else { return nil }
+            command.arguments = Array(parts.dropFirst())
+        case "CLIENTID":
+            guard parts.count == 3, (1...16).contains(parts[1].count), (1...128).contains(parts[2].count),
+                parts[1].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
+            else { return nil }
+            command.arguments = [parts[1].uppercased(), parts[2]]
+        default:
+            return nil
+        }
+        return command
+    }
+}

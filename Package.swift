@@ -47,10 +47,6 @@ let package = Package(
         ),
         .testTarget(name: "ABNFTests", dependencies: ["ABNF"]),
         .testTarget(
-            name: "SMTPCommandParserTests",
-            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser"]
-        ),
-        .testTarget(
             name: "ABNFCompilerTests",
             dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser"]
         ),

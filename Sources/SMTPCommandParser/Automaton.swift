@@ -222,29 +222,37 @@ extension Automaton {
         let width = classCount
         var row = startingRow
         var i = from
-        var meta = fastNext[row + width]
-        while true {
-            // A run of bytes the state loops on, with no capture on the way.
-            let loop = Int(meta & 0xFFFF)
-            if loop != 0 {
-                let member = loopTables + (loop << 8)
-                while i < count && member[Int(bytes[i])] != 0 { i &+= 1 }
-            }
-            if i == count { break }
+        if fastNext[row + width] & 0xFFFF != 0 { i = skipLoop(bytes, i, count, row) }
+        while i < count {
             let t = row &+ Int(fastClasses[Int(bytes[i])])
             let entry = fastNext[t]
-            if recording && entry & Automaton.tagsBit != 0 {
-                captures.apply(fastMasks[Int(fastAction[t])], at: i)
-            }
             let target = Int(entry & Automaton.rowMask)
             if target == 0 { return .rejected(offset: i, state: row / rowWidth) }
             row = target
+            // Rare: the transition sets tags, or enters a state worth skipping in.
+            if entry >= Automaton.loopBit {
+                if recording && entry & Automaton.tagsBit != 0 {
+                    captures.apply(fastMasks[Int(fastAction[t])], at: i)
+                }
+                if entry & Automaton.loopBit != 0 {
+                    i = skipLoop(bytes, i &+ 1, count, row)
+                    continue
+                }
+            }
             i &+= 1
-            meta = entry & Automaton.loopBit != 0 ? fastNext[row + width] : 0
         }
         let accepting = fastNext[row + width] >> 16
         guard accepting != 0 else { return .incomplete(state: row / rowWidth) }
         return finish(accepting, count, &captures, recording)
+    }
+
+    /// Skips the bytes the state of `row` loops on (no tags on the way).
+    @inlinable @inline(__always)
+    func skipLoop(_ bytes: UnsafePointer<UInt8>, _ from: Int, _ count: Int, _ row: Int) -> Int {
+        let member = loopTables + (Int(fastNext[row + classCount] & 0xFFFF) << 8)
+        var i = from
+        while i < count && member[Int(bytes[i])] != 0 { i &+= 1 }
+        return i
     }
 
     @inlinable @inline(__always)

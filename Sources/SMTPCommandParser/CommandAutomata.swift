@@ -8,14 +8,48 @@
 /// the same for every case variant: the automaton still decides every byte.
 struct CommandMatcher: Sendable {
     let automaton: Automaton
-    let prefix: [UInt8]
+    let prefixLength: Int
+    /// The prefix as little-endian words (16 bytes at most), lower case, and
+    /// the bits to OR into the input first: 0x20 on letters only, so a
+    /// letter matches in either case and every other byte must match exactly.
+    let low: UInt64, high: UInt64, lowFold: UInt64, highFold: UInt64
     let row: Int?
 
     init(_ automaton: Automaton, prefix: StaticString) {
         self.automaton = automaton
         let bytes = prefix.withUTF8Buffer { Array($0) }
-        self.prefix = bytes
+        precondition(bytes.count <= 16)
+        prefixLength = bytes.count
+        var words: [UInt64] = [0, 0]
+        var folds: [UInt64] = [0, 0]
+        for (i, b) in bytes.enumerated() {
+            let letter = (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A
+            words[i / 8] |= UInt64(letter ? b | 0x20 : b) << (8 * UInt64(i % 8))
+            folds[i / 8] |= UInt64(letter ? 0x20 : 0) << (8 * UInt64(i % 8))
+        }
+        low = words[0]; high = words[1]; lowFold = folds[0]; highFold = folds[1]
         row = automaton.row(after: bytes)
+    }
+
+    /// Whether `line` starts with the prefix, letters in any case.
+    @inline(__always) func matchesPrefix(_ line: UnsafeRawBufferPointer) -> Bool {
+        guard line.count >= 16, let base = line.baseAddress else { return slowPrefix(line) }
+        let a = base.loadUnaligned(as: UInt64.self)
+        let b = base.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        let keep: UInt64 = prefixLength >= 16 ? ~0 : prefixLength <= 8 ? 0 : (1 << (8 * UInt64(prefixLength - 8))) - 1
+        let keepLow: UInt64 = prefixLength >= 8 ? ~0 : (1 << (8 * UInt64(prefixLength))) - 1
+        return (a | lowFold) & keepLow == low && (b | highFold) & keep == high
+    }
+
+    func slowPrefix(_ line: UnsafeRawBufferPointer) -> Bool {
+        guard line.count >= prefixLength else { return false }
+        for i in 0..<prefixLength {
+            let word = i < 8 ? low : high
+            let fold = i < 8 ? lowFold : highFold
+            let shift = 8 * UInt64(i % 8)
+            if (line[i] | UInt8(truncatingIfNeeded: fold >> shift)) != UInt8(truncatingIfNeeded: word >> shift) { return false }
+        }
+        return true
     }
 
     var rule: String { automaton.rule }

@@ -194,8 +194,8 @@ struct LineParse {
         var tags = CaptureTags()
         let automaton = matcher.automaton
         let outcome: MatchOutcome
-        if let row = matcher.row, hasPrefix(matcher.prefix) {
-            outcome = automaton.run(line, from: matcher.prefix.count, row: row, captures: &tags, recording: true)
+        if let row = matcher.row, matcher.matchesPrefix(line) {
+            outcome = automaton.run(line, from: matcher.prefixLength, row: row, captures: &tags, recording: true)
         } else {
             outcome = automaton.match(line, captures: &tags)
         }
@@ -207,13 +207,6 @@ struct LineParse {
         case .rejected(let offset, let state):
             throw fail(.invalidArguments, at: offset, rule: automaton.ruleName(atState: state), hint: hint)
         }
-    }
-
-    /// Whether the line starts with `prefix` (upper case) in any letter case.
-    @inline(__always) func hasPrefix(_ prefix: [UInt8]) -> Bool {
-        guard line.count >= prefix.count else { return false }
-        for i in 0..<prefix.count where asciiUpper(line[i]) != prefix[i] { return false }
-        return true
     }
 
     /// Names the byte-level reason when the offending byte explains it better

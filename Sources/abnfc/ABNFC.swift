@@ -22,7 +22,7 @@ struct ABNFC: ParsableCommand {
               abnfc sample clientid --count 5 --seed 7
               printf 'a-b\\n-ab\\n' | abnfc match Ldh-str
             """,
-        subcommands: [Check.self, Generate.self, Verify.self, Sample.self, Match.self, Dict.self, Prove.self]
+        subcommands: [Check.self, Generate.self, Verify.self, Sample.self, Match.self, Dict.self, Prove.self, Vendor.self]
     )
 }
 

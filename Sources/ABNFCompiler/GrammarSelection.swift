@@ -26,16 +26,33 @@ public struct GrammarSelection {
             }
         }
         let generator = PackageGenerator(packagePath: packagePath)
-        guard let module = generator.grammarModules().first else {
+        let modules = generator.grammarModules()
+        guard let first = modules.first else {
             throw GenerationError("no grammar manifest (Sources/*/Grammar/abnfc.conf) under \(packagePath); give grammar files with --grammar, or run from the package folder")
         }
-        let manifest = try generator.manifest(module: module)
+        // The named profile from whichever module defines it; by default the
+        // first profile of the first module (Sources/SMTPCommandParser).
+        var module = first
+        var manifest = try generator.manifest(module: first)
+        if let profile {
+            var found = false
+            for candidate in modules {
+                let candidateManifest = try generator.manifest(module: candidate)
+                if candidateManifest.profiles.contains(where: { $0.name == profile }) {
+                    module = candidate
+                    manifest = candidateManifest
+                    found = true
+                    break
+                }
+            }
+            guard found else {
+                var known: [String] = []
+                for candidate in modules { known += try generator.manifest(module: candidate).profiles.map(\.name) }
+                throw GenerationError("no profile \"\(profile)\" in any Grammar/abnfc.conf (profiles: \(known.joined(separator: ", ")))")
+            }
+        }
         guard let name = profile ?? manifest.profiles.first?.name else {
             throw GenerationError("\(module)/Grammar/abnfc.conf defines no profile")
-        }
-        guard manifest.profiles.contains(where: { $0.name == name }) else {
-            let known = manifest.profiles.map(\.name).joined(separator: ", ")
-            throw GenerationError("no profile \"\(name)\" in \(module)/Grammar/abnfc.conf (profiles: \(known))")
         }
         return try manifest.files(of: name).map { file in
             let relative = "\(module)/Grammar/\(file)"

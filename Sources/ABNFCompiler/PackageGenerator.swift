@@ -5,6 +5,7 @@
 // Manifest lines (# starts a comment):
 //   profile NAME: FILE...              grammar files, in load order; @OTHER includes a profile
 //   generate NAMESPACE from PROFILE into PATH [only-changed]
+//   import MODULE                      generated files import MODULE (the runtime)
 // PATH is relative to the module folder. `only-changed` keeps only the rules
 // whose language the profile's own files change (for example the SMTPUTF8
 // extensions), so the base rules are not generated twice.
@@ -28,6 +29,8 @@ public struct Manifest: Sendable {
     /// Each profile's own files (an `@include` is kept as "@NAME").
     public var profiles: [(name: String, items: [String])] = []
     public var outputs: [Output] = []
+    /// Modules the generated files import (when the runtime lives elsewhere).
+    public var imports: [String] = []
 
     public static func parse(_ text: String, file: String) throws(Diagnostic) -> Manifest {
         var manifest = Manifest()
@@ -50,6 +53,9 @@ public struct Manifest: Sendable {
                     }
                 }
                 manifest.profiles.append((name, Array(words[2...])))
+            case "import":
+                guard words.count == 2 else { throw fail("expected \"import MODULE\"") }
+                manifest.imports.append(words[1])
             case "generate":
                 guard words.count == 6 || words.count == 7, words[2] == "from", words[4] == "into",
                     words.count == 6 || words[6] == "only-changed"
@@ -61,7 +67,7 @@ public struct Manifest: Sendable {
                 }
                 manifest.outputs.append(Output(namespace: words[1], profile: words[3], path: words[5], onlyChanged: words.count == 7))
             default:
-                throw fail("unknown directive \"\(keyword)\": expected \"profile\" or \"generate\"")
+                throw fail("unknown directive \"\(keyword)\": expected \"profile\", \"generate\" or \"import\"")
             }
         }
         return manifest
@@ -143,28 +149,34 @@ public struct PackageGenerator {
                     ? Self.changedRules(grammar, ownFiles: manifest.ownFiles(of: output.profile).map { "\(module)/Grammar/\($0)" })
                     : grammar.rules.map(\.name)
                 let compiled = try Self.compile(grammar, rules: rules, progress: progress)
+                if output.onlyChanged && !compiled.descent.isEmpty {
+                    throw GenerationError("\(module)/Grammar/abnfc.conf: \(output.path) is only-changed but has recursive rules (\(compiled.descent.map(\.name).joined(separator: ", "))); generate them from a full profile")
+                }
                 let text = SwiftEmitter.emit(.init(
                     namespace: output.namespace,
                     grammarFiles: manifest.files(of: output.profile).map { "\(module)/Grammar/\($0)" },
-                    command: Self.command, automata: compiled.automata, notCompiled: compiled.notCompiled))
+                    command: Self.command, imports: manifest.imports, automata: compiled.automata,
+                    descent: compiled.descent, grammar: grammar))
                 files.append(GeneratedFile(path: "\(module)/\(output.path)", contents: text))
             }
         }
         return files
     }
 
-    /// Compiles `rules` to automata; recursive rules are listed, not compiled.
-    /// Entry rules keep their captures; other rules are plain recognisers.
+    /// Compiles `rules`: each to an automaton, except the rules that are
+    /// recursive or use a recursive rule, which get set-based recursive
+    /// descent (`descent`). Entry rules keep their captures; other rules are
+    /// plain recognisers.
     public static func compile(_ grammar: Grammar, rules: [String], progress: (String) -> Void = { _ in }) throws
-        -> (automata: [(dfa: DFA, location: SourceLocation)], notCompiled: [(rule: String, reason: String)])
+        -> (automata: [(dfa: DFA, location: SourceLocation)], descent: [Rule])
     {
-        let recursive = GrammarChecker.recursiveRules(grammar)
+        let needsDescent = descentRules(grammar)
         var automata: [(DFA, SourceLocation)] = []
-        var notCompiled: [(String, String)] = []
+        var descent: [Rule] = []
         for name in rules {
             let rule = grammar[name]!
-            if recursive.contains(rule.key) {
-                notCompiled.append((rule.name, "recursive"))
+            if needsDescent.contains(rule.key) {
+                descent.append(rule)
                 continue
             }
             do {
@@ -174,7 +186,28 @@ public struct PackageGenerator {
                 throw GenerationError("\(rule.location): error: \(error.description)")
             }
         }
-        return (automata, notCompiled)
+        return (automata, descent)
+    }
+
+    /// Recursive rules and every rule that uses one: they have no finite automaton.
+    public static func descentRules(_ grammar: Grammar) -> Set<String> {
+        var result = GrammarChecker.recursiveRules(grammar)
+        var grew = true
+        while grew {
+            grew = false
+            for rule in grammar.rules where !result.contains(rule.key) {
+                var uses = false
+                GrammarChecker.walk(rule.element) { element in
+                    if case .rule(let ref) = element, result.contains(ref.key) { uses = true }
+                    if case .prose(let text, _) = element, let bound = grammar[text], result.contains(bound.key) { uses = true }
+                }
+                if uses {
+                    result.insert(rule.key)
+                    grew = true
+                }
+            }
+        }
+        return result
     }
 
     /// Rules defined or extended in `ownFiles`, and every rule that uses them.

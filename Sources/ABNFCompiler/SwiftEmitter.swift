@@ -9,15 +9,23 @@ public enum SwiftEmitter {
         public var namespace: String
         public var grammarFiles: [String]
         public var command: String
+        public var imports: [String]
         public var automata: [(dfa: DFA, location: SourceLocation)]
-        public var notCompiled: [(rule: String, reason: String)]
+        /// Rules matched by recursive descent (recursive, or using a recursive rule).
+        public var descent: [Rule]
+        public var grammar: Grammar
 
-        public init(namespace: String, grammarFiles: [String], command: String, automata: [(dfa: DFA, location: SourceLocation)], notCompiled: [(rule: String, reason: String)]) {
+        public init(
+            namespace: String, grammarFiles: [String], command: String, imports: [String] = [],
+            automata: [(dfa: DFA, location: SourceLocation)], descent: [Rule], grammar: Grammar
+        ) {
             self.namespace = namespace
             self.grammarFiles = grammarFiles
             self.command = command
+            self.imports = imports
             self.automata = automata
-            self.notCompiled = notCompiled
+            self.descent = descent
+            self.grammar = grammar
         }
     }
 
@@ -31,10 +39,11 @@ public enum SwiftEmitter {
             // table layout). \(input.automata.count) rules compiled.
 
             """
-        if !input.notCompiled.isEmpty {
-            out += "//\n// Not compiled to automata (checked by the interpreter only):\n"
-            for item in input.notCompiled { out += "//   \(item.rule): \(item.reason)\n" }
+        if !input.descent.isEmpty {
+            out += "//\n// Recursive descent (RecursiveDescent.swift) for the rules without a finite automaton:\n"
+            out += "//   \(input.descent.map(\.name).joined(separator: ", "))\n"
         }
+        for module in input.imports { out += "\nimport \(module)\n" }
         out += "\npublic enum \(input.namespace) {\n"
         for (dfa, location) in input.automata {
             let fieldNote = dfa.fields.isEmpty ? "" : ", fields: \(dfa.fields.joined(separator: ", "))"
@@ -54,6 +63,7 @@ public enum SwiftEmitter {
             }
             out += "            \"\"\")\n\n"
         }
+        out += descentCode(input)
         out += "    /// Every automaton above, in grammar order.\n"
         out += "    public static let all: [Automaton] = [\n"
         for (dfa, _) in input.automata { out += "        \(identifier(dfa.rule)),\n" }
@@ -64,6 +74,54 @@ public enum SwiftEmitter {
         for (dfa, _) in input.automata { out += "        case \(literal(dfa.rule.lowercased())): return \(identifier(dfa.rule))\n" }
         out += "        default: return nil\n        }\n    }\n}\n"
         return out
+    }
+
+    /// One function per recursive-descent rule, and a lookup by name.
+    static func descentCode(_ input: Input) -> String {
+        guard !input.descent.isEmpty else { return "" }
+        let descentKeys = Set(input.descent.map(\.key))
+        var out = ""
+        for (id, rule) in input.descent.enumerated() {
+            let name = identifier(rule.name).replacingOccurrences(of: "`", with: "")
+            out += "    /// `\(rule.name)` (\(rule.location.file):\(rule.location.line)): no finite automaton; set-based recursive descent.\n"
+            out += "    public static func \(name)Descent(_ m: RecursiveDescentMatch, _ p: Int) -> Set<Int> {\n"
+            out += "        m.rule(\(id), p) { m, p in\n            \(elementCode(rule.element, input.grammar, descentKeys, indent: 12))\n        }\n    }\n\n"
+        }
+        out += "    /// Whether all of `input` matches a recursive-descent rule (nil: not such a rule).\n"
+        out += "    public static func matchesByDescent(rule name: String, _ input: UnsafeRawBufferPointer) -> Bool? {\n"
+        out += "        let m = RecursiveDescentMatch(input)\n        switch name.lowercased() {\n"
+        for rule in input.descent {
+            let name = identifier(rule.name).replacingOccurrences(of: "`", with: "")
+            out += "        case \(literal(rule.key)): return \(name)Descent(m, 0).contains(input.count)\n"
+        }
+        out += "        default: return nil\n        }\n    }\n\n"
+        out += "    /// The rules above, in grammar order.\n    public static let descentRules: [String] = [\(input.descent.map { literal($0.name) }.joined(separator: ", "))]\n\n"
+        return out
+    }
+
+    /// A Swift expression (using `m` and `p`) for the ends of `element` from `p`.
+    static func elementCode(_ element: Element, _ grammar: Grammar, _ descent: Set<String>, indent: Int) -> String {
+        func part(_ e: Element) -> String { "{ m, p in \(elementCode(e, grammar, descent, indent: indent + 4)) }" }
+        func list(_ items: [Element]) -> String {
+            let pad = String(repeating: " ", count: indent + 4)
+            return "[\n" + items.map { pad + part($0) + ",\n" }.joined() + String(repeating: " ", count: indent) + "]"
+        }
+        func reference(_ name: String) -> String {
+            guard let rule = grammar[name] else { return "Set<Int>()" }
+            let id = identifier(rule.name).replacingOccurrences(of: "`", with: "")
+            return descent.contains(rule.key) ? "\(id)Descent(m, p)" : "m.automaton(p, \(identifier(rule.name)))"
+        }
+        switch element {
+        case .alternation(let items): return "m.alternation(p, \(list(items)))"
+        case .concatenation(let items): return "m.sequence(p, \(list(items)))"
+        case .repetition(let bounds, let inner):
+            return "m.repetition(p, min: \(bounds.min), max: \(bounds.max.map(String.init) ?? "nil")) \(part(inner))"
+        case .rule(let ref): return reference(ref.name)
+        case .prose(let text, _): return reference(text)
+        case .literal(let bytes, let sensitive):
+            return "m.literal(p, [\(bytes.map { "0x" + hex($0) }.joined(separator: ", "))], caseSensitive: \(sensitive))"
+        case .range(let lo, let hi): return "m.range(p, 0x\(hex(lo)), 0x\(hex(hi)))"
+        }
     }
 
     /// The table layout `Automaton.init(tables:)` decodes.

@@ -43,6 +43,8 @@ public struct ProofManifest: Sendable {
             guard let keyword = words.first else { continue }
             if keyword == "profile", words.count >= 3, words[1].hasSuffix(":") {
                 manifest.profiles.append((String(words[1].dropLast()), Array(words[2...])))
+            } else if keyword == "import", words.count == 2 {
+                continue  // the generated files' imports do not change what they accept
             } else if keyword == "generate", words.count == 6 || words.count == 7, words[2] == "from", words[4] == "into" {
                 manifest.outputs.append(Output(namespace: words[1], profile: words[3], path: words[5], onlyChanged: words.count == 7))
             } else {
@@ -200,7 +202,7 @@ public enum PackageProof {
         grammar: Grammar, own: (namespace: String, automata: [GeneratedAutomaton]), onlyChanged: Bool = false,
         fallbacks: [(namespace: String, automata: [GeneratedAutomaton])] = [], selected: (String) -> Bool = { _ in true }
     ) -> (rules: [RuleProof], recursiveRules: [String]) {
-        let recursive = GrammarChecker.recursiveRules(grammar)
+        let recursive = withoutFiniteAutomaton(grammar)
         let construction = DerivativeConstruction(grammar)
         var results: [RuleProof] = []
         var covered = Set<String>()
@@ -227,6 +229,32 @@ public enum PackageProof {
         }
         let recursiveNames = grammar.rules.filter { recursive.contains($0.key) }.map(\.name)
         return (results, recursiveNames)
+    }
+
+    /// Recursive rules and the rules that use them: they have no finite
+    /// automaton (the generator matches them by recursive descent), so the
+    /// proof does not cover them and says so.
+    static func withoutFiniteAutomaton(_ grammar: Grammar) -> Set<String> {
+        var found = GrammarChecker.recursiveRules(grammar)
+        var changed = true
+        while changed {
+            changed = false
+            for rule in grammar.rules where !found.contains(rule.key) {
+                var usesOne = false
+                GrammarChecker.walk(rule.element) { element in
+                    switch element {
+                    case .rule(let ref): usesOne = usesOne || found.contains(ref.key)
+                    case .prose(let text, _): usesOne = usesOne || grammar[text].map { found.contains($0.key) } ?? false
+                    default: break
+                    }
+                }
+                if usesOne {
+                    found.insert(rule.key)
+                    changed = true
+                }
+            }
+        }
+        return found
     }
 
     /// Proves one generated automaton against the independent construction of `rule`.

@@ -114,7 +114,7 @@ struct Prove: ParsableCommand {
             let profiles = bounds.recursiveRules.map(\.profile).joined(separator: ", ")
             print("  - Recursive rules (no finite automaton): none in \(profiles.isEmpty ? "the selected profiles" : profiles).")
         } else {
-            print("  - Recursive rules (no finite automaton; checked by the interpreter only):")
+            print("  - Rules without a finite automaton (recursive, or using one): generated as recursive descent,\n    compared with the interpreter by the differential tests, not proved:")
             for (profile, names) in recursive { print("      \(profile): \(names.joined(separator: ", "))") }
         }
         if bounds.proseValues.isEmpty {

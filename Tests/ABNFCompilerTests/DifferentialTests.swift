@@ -1,6 +1,7 @@
 import ABNF
 import ABNFCompiler
 import SMTPCommandParser
+import TestGrammarFixtures
 import XCTest
 
 /// For every rule of every grammar profile, the generated automaton and the
@@ -76,5 +77,49 @@ final class DifferentialTests: XCTestCase {
         for (text, expected) in [("a-b", true), ("a", true), ("ab-1", true), ("a-", false), ("-", false), ("", false)] {
             XCTAssertEqual(ldh.matches(Array(text.utf8)), expected, text)
         }
+    }
+}
+
+/// The generator's fallback for rules without a finite automaton: RFC 5322
+/// comments nest, so `comment`, `ccontent` and `CFWS` are generated as
+/// recursive descent (TestGrammarFixtures); everything else as automata.
+/// Both must agree with the interpreter on every rule.
+final class RecursiveDescentTests: XCTestCase {
+    func testRecursiveRulesGetDescentAndAgreeWithInterpreter() throws {
+        let grammar = try PackageGenerator(packagePath: packageRoot).grammar(module: "Sources/TestGrammarFixtures", profile: "cfws")
+        XCTAssertEqual(Set(RFC5322CFWS.descentRules), ["CFWS", "ccontent", "comment"])
+        let interpreter = Interpreter(grammar)
+        let generator = StringGenerator(interpreter, unboundedExtra: 3, maxDepth: 8)
+        let seed = testSeed(0x5EED_0005)
+        var rng = SplitMix64(seed: seed)
+        var compared = 0
+        for rule in grammar.rules {
+            var inputs = generator.covering(rule.name, seed: rng.next(), limit: 30).map(\.bytes)
+            for _ in 0..<40 { if let miss = generator.nearMiss(rule.name, rng: &rng) { inputs.append(miss.bytes) } }
+            for bytes in inputs {
+                let expected = interpreter.matches(rule.name, bytes)
+                let generated: Bool
+                if let automaton = RFC5322CFWS.automaton(forRule: rule.name) {
+                    generated = automaton.matches(bytes)
+                } else {
+                    generated = try XCTUnwrap(bytes.withUnsafeBytes { RFC5322CFWS.matchesByDescent(rule: rule.name, $0) }, rule.name)
+                }
+                XCTAssertEqual(generated, expected, "\(rule.name) on \"\(escaped(bytes))\"; replay with ABNF_SEED=\(seed)")
+                compared += 1
+            }
+        }
+        XCTAssertGreaterThan(compared, 500)
+    }
+
+    func testNestedCommentsAtDepth() {
+        func descent(_ text: String) -> Bool? {
+            Array(text.utf8).withUnsafeBytes { RFC5322CFWS.matchesByDescent(rule: "comment", $0) }
+        }
+        XCTAssertEqual(descent("(a (b (c) d) e)"), true)
+        XCTAssertEqual(descent("(a (b (c) d e)"), false)
+        XCTAssertEqual(descent("(\\))"), true)
+        XCTAssertEqual(descent(String(repeating: "(", count: 50) + String(repeating: ")", count: 50)), true)
+        // Rules with an automaton are not descent rules.
+        XCTAssertNil(RFC5322CFWS.matchesByDescent(rule: "ctext", UnsafeRawBufferPointer(start: nil, count: 0)))
     }
 }

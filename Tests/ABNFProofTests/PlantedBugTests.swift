@@ -16,7 +16,7 @@ final class PlantedBugTests: XCTestCase {
         let compiled = try PackageGenerator.compile(grammar, rules: rules)
         let text = SwiftEmitter.emit(.init(
             namespace: "Planted", grammarFiles: ["(planted bug)"], command: "(test)",
-            automata: compiled.automata, notCompiled: compiled.notCompiled))
+            automata: compiled.automata, descent: compiled.descent, grammar: grammar))
         let automata = try GeneratedCode.automata(in: text)
         XCTAssertEqual(automata.map(\.rule), rules)
         return automata

@@ -1,8 +1,8 @@
 // Errors and warnings about grammar text, printed like a compiler's:
 //
-//   Grammar/clientid.abnf:4:27: error: expected an element after "/"
+//   Grammar/clientid.abnf:4:31: error: expected an element after "/", found "/"
 //   client-id-type-char = ALPHA / / "-"
-//                               ^
+//                                 ^
 
 public struct Diagnostic: Error, Sendable, CustomStringConvertible, Hashable {
     public enum Severity: String, Sendable, Hashable {

@@ -10,11 +10,21 @@ let package = Package(
         .library(name: "ABNF", targets: ["ABNF"]),
         .library(name: "ABNFCompiler", targets: ["ABNFCompiler"]),
         .library(name: "SMTPCommandParser", targets: ["SMTPCommandParser"]),
+        .library(name: "SMTPSession", targets: ["SMTPSession"]),
+        .library(name: "ClientIDPolicy", targets: ["ClientIDPolicy"]),
+        .library(name: "ClientIDPolicyYAML", targets: ["ClientIDPolicyYAML"]),
+        .library(name: "DeviceRegistrySQLite", targets: ["DeviceRegistrySQLite"]),
         .executable(name: "abnfc", targets: ["abnfc"]),
         .executable(name: "smtp-parse", targets: ["smtp-parse"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `swift package generate-documentation` (DocC catalogues under Sources/*/*.docc); build-time only.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // Policy file (ClientIDPolicyYAML), device registry store and its keyed hash (DeviceRegistrySQLite).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // RFC 5234/7405 grammar model, parser, checker, reference interpreter and
@@ -50,12 +60,44 @@ let package = Package(
         .target(name: "TestGrammarFixtures", dependencies: ["SMTPCommandParser"], exclude: ["Grammar"]),
         .testTarget(name: "ABNFTests", dependencies: ["ABNF"]),
         .testTarget(
+            name: "SMTPCommandParserTests",
+            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser"]
+        ),
+        .testTarget(
             name: "ABNFCompilerTests",
             dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser", "TestGrammarFixtures"]
         ),
         .testTarget(
             name: "ABNFProofTests",
             dependencies: ["ABNF", "ABNFCompiler", "ABNFProof", "SMTPCommandParser"]
+        ),
+        // CLIENTID policy engine (draft §6, §7; D17–D21): configuration model, decisions,
+        // audit events, the device registry protocol. Standard library only.
+        .target(name: "ClientIDPolicy"),
+        // Reads a policy file (YAML, docs/policy.md) into ClientIDPolicy's configuration.
+        .target(
+            name: "ClientIDPolicyYAML",
+            dependencies: ["ClientIDPolicy", .product(name: "Yams", package: "Yams")]
+        ),
+        // The persistent device registry (SQLite via GRDB) and the HMAC-SHA256 device keys (D20).
+        .target(
+            name: "DeviceRegistrySQLite",
+            dependencies: [
+                "ClientIDPolicy",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Sans-IO SMTP submission session: bytes and events in, actions out. No I/O.
+        .target(name: "SMTPSession", dependencies: ["SMTPCommandParser", "ClientIDPolicy"]),
+        .testTarget(
+            name: "SMTPSessionTests",
+            dependencies: ["SMTPSession", "SMTPCommandParser", "ClientIDPolicy"],
+            exclude: ["Transcripts"]
+        ),
+        .testTarget(
+            name: "ClientIDPolicyTests",
+            dependencies: ["ClientIDPolicy", "ClientIDPolicyYAML", "DeviceRegistrySQLite", "SMTPSession"]
         ),
     ]
 )

@@ -95,12 +95,12 @@ struct LineParse {
     @inline(__always) func byte(_ i: Int) -> UInt8 { line[i] }
 
     mutating func run() throws(SMTPSyntaxError) -> SMTPCommand {
-        // The verb: letters up to SP, CR or the end, at most 8 of them.
+        // The verb: letters up to SP, HTAB (L3 "DATA\t"), CR or the end, at most 8 of them.
         var verb: UInt64 = 0
         var length = 0
         while length < line.count {
             let b = line[length]
-            if b == 0x20 || b == 0x0D || b == 0x0A { break }
+            if b == 0x20 || b == 0x0D || b == 0x0A || b == 0x09 { break }
             guard (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A else {
                 throw fail(.unknownCommand, at: length, rule: "command", hint: Hint.command, scanned: true)
             }
@@ -215,7 +215,10 @@ struct LineParse {
         guard offset < line.count else { return SMTPSyntaxError(kind, offset: offset, rule: rule, hint: hint) }
         let b = line[offset]
         let specific: SMTPSyntaxError.Kind
-        if b == 0x00 {
+        if offset > 0 && line[offset - 1] == 0x0D && b != 0x0A {
+            // The automaton took that CR for the start of CRLF: a bare CR (D12).
+            return SMTPSyntaxError(.bareCarriageReturn, offset: offset - 1, rule: rule, hint: hint)
+        } else if b == 0x00 {
             specific = .nulByte
         } else if b == 0x0A {
             specific = .bareLineFeed
@@ -295,9 +298,14 @@ struct LineParse {
         return range
     }
 
-    /// RFC 6531 §3.7.4.2: "VRFY String SP SMTPUTF8".
+    /// RFC 6531 §3.7.4.2: "VRFY String SP SMTPUTF8". The keyword itself is
+    /// compared: in lenient mode an SP after the argument may be L3 white space.
     func hasSMTPUTF8Suffix(after argument: Range<Int>) -> Bool {
-        argument.upperBound < line.count && line[argument.upperBound] == 0x20
+        let keyword: StaticString = " SMTPUTF8"
+        guard argument.upperBound + keyword.utf8CodeUnitCount <= line.count else { return false }
+        return keyword.withUTF8Buffer { k in
+            (0..<k.count).allSatisfy { asciiUpper(line[argument.upperBound + $0]) == k[$0] }
+        }
     }
 
     /// A decimal number, or nil on overflow of UInt64.

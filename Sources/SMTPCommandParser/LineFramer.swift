@@ -31,7 +31,7 @@ public struct LineFramer: Sendable {
     private var bareCR = -1
     private var nul = -1
 
-    static let hint: StaticString = "command lines end with CRLF and are at most 512 octets"
+    static let hint: StaticString = "command lines end with CRLF and fit the line limit (512 octets by default, RFC 5321 §4.5.3.1.4)"
 
     public init(maxLineLength: Int = 512) {
         precondition(maxLineLength >= 3, "a line holds at least one byte and CRLF")
@@ -149,7 +149,8 @@ public struct LineFramer: Sendable {
             return try handle(.line(UnsafeRawBufferPointer(rebasing: chunk[lineStart..<end])))
         }
         pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[lineStart..<end]))
+        // Cleared even when the handler throws, so no stale bytes start the next line.
+        defer { pending.removeAll(keepingCapacity: true) }
         try pending.withUnsafeBytes { try handle(.line($0)) }
-        pending.removeAll(keepingCapacity: true)
     }
 }

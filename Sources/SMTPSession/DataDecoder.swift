@@ -1,0 +1,68 @@
+// DATA content (RFC 5321 §4.1.1.4, §4.5.2): ends only at CRLF "." CRLF, and a
+// leading "." of any other line is removed.
+//
+// Only CRLF starts a line. A bare LF or bare CR never does, so none of the
+// SMTP smuggling sequences (`\n.\n`, `\r.\r`, `\r.\n`, `\n.\r`, `\n.\r\n`,
+// `\r\n.\n`, `\r.\r\n`, `\r\n.\r`, `\r\n\0.\r\n`) ends the message; their bytes
+// are content. The CRLF of the DATA command line counts as the CRLF before the
+// first line, so ".\r\n" right after DATA is an empty message.
+
+struct DataDecoder: Sendable, Equatable {
+    enum Position: Sendable, Equatable {
+        /// Just after CRLF: a "." here is special.
+        case lineStart
+        /// "." at the start of a line, held back.
+        case dot
+        /// "." CR at the start of a line, both held back.
+        case dotCR
+        /// Inside a line, the last byte was CR.
+        case afterCR
+        /// Inside a line.
+        case inLine
+    }
+
+    var position: Position = .lineStart
+
+    /// Decodes `input` into `output` and returns how many bytes were consumed:
+    /// all of them, or up to and including the end marker (`ended`).
+    mutating func decode(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) -> (consumed: Int, ended: Bool) {
+        var i = 0
+        while i < input.count {
+            let b = input[i]
+            i += 1
+            switch position {
+            case .lineStart:
+                if b == 0x2E {
+                    position = .dot
+                } else {
+                    output.append(b)
+                    position = b == 0x0D ? .afterCR : .inLine
+                }
+            case .dot:
+                if b == 0x0D {
+                    position = .dotCR
+                } else {
+                    // RFC 5321 §4.5.2: a line starting with "." and more: drop the first ".".
+                    output.append(b)
+                    position = .inLine
+                }
+            case .dotCR:
+                if b == 0x0A {
+                    position = .lineStart
+                    return (i, true)
+                }
+                // "." CR then not LF: the "." is dropped as on any other line; the CR is content.
+                output.append(0x0D)
+                output.append(b)
+                position = b == 0x0D ? .afterCR : .inLine
+            case .afterCR:
+                output.append(b)
+                position = b == 0x0A ? .lineStart : b == 0x0D ? .afterCR : .inLine
+            case .inLine:
+                output.append(b)
+                if b == 0x0D { position = .afterCR }
+            }
+        }
+        return (i, false)
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Lints the Swift sources with swift-format and the repository's .swift-format
+# (4 spaces, 130 columns; rules that fight the house style are off there):
+# every *.swift under Sources, Tests, Benchmarks and Fuzz, except generated
+# code (*/Generated/*, written by `abnfc generate`) and build folders.
+# Exits non-zero when there is any finding.
+#
+#   scripts/format-check.sh            lint (what CI would run)
+#   scripts/format-check.sh --fix      rewrite the same files in place, then lint
+#   scripts/format-check.sh FILE...    lint only these files
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fix=false
+if [ "${1:-}" = "--fix" ]; then
+    fix=true
+    shift
+fi
+
+files=()
+if [ "$#" -gt 0 ]; then
+    files=("$@")
+else
+    while IFS= read -r -d '' file; do
+        files+=("$file")
+    done < <(find Sources Tests Benchmarks Fuzz \
+        \( -name '.build' -o -name '.build-*' -o -name '.build_*' -o -name '.swiftpm' -o -name 'Generated' \) -prune \
+        -o -name '*.swift' -type f -print0 | sort -z)
+fi
+if [ "${#files[@]}" -eq 0 ]; then
+    echo "format-check: no Swift files to check" >&2
+    exit 0
+fi
+
+if $fix; then
+    swift format format --in-place --configuration .swift-format "${files[@]}"
+fi
+if swift format lint --strict --configuration .swift-format "${files[@]}"; then
+    echo "format-check: ${#files[@]} files, no findings"
+else
+    echo "format-check: findings above (fix with: scripts/format-check.sh --fix)" >&2
+    exit 1
+fi

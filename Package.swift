@@ -7,6 +7,8 @@ let package = Package(
     name: "smtp-clientid-toolkit",
     platforms: [.macOS(.v15)],
     products: [
+        // The reference SMTP submission server (the only NIO code; see ClientIDServer below).
+        .executable(name: "clientid-server", targets: ["clientid-server"]),
         .library(name: "ABNF", targets: ["ABNF"]),
         .library(name: "ABNFCompiler", targets: ["ABNFCompiler"]),
         .library(name: "SMTPCommandParser", targets: ["SMTPCommandParser"]),
@@ -16,9 +18,16 @@ let package = Package(
         .library(name: "DeviceRegistrySQLite", targets: ["DeviceRegistrySQLite"]),
         .executable(name: "abnfc", targets: ["abnfc"]),
         .executable(name: "smtp-parse", targets: ["smtp-parse"]),
+        .library(name: "FuzzProperties", targets: ["FuzzProperties"]),
+        .executable(name: "smtp-fuzz", targets: ["smtp-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // clientid-server only: sockets, TLS, its certificate, logs.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         // `swift package generate-documentation` (DocC catalogues under Sources/*/*.docc); build-time only.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Policy file (ClientIDPolicyYAML), device registry store and its keyed hash (DeviceRegistrySQLite).
@@ -71,6 +80,18 @@ let package = Package(
             name: "ABNFProofTests",
             dependencies: ["ABNF", "ABNFCompiler", "ABNFProof", "SMTPCommandParser"]
         ),
+        // The properties the fuzz harnesses check (Fuzz/, a nested package), shared
+        // with the regression replay test so a saved input is judged the same way.
+        .target(name: "FuzzProperties", dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser"]),
+        // Replays Corpus/Regressions/<target>/* (and the parser/framer seeds) through FuzzProperties.
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzProperties", "SMTPCommandParser", "ABNF"]),
+        // smtp-fuzz: builds the Fuzz/ harnesses, runs a campaign, triages crashes, reports.
+        .target(name: "FuzzCampaign", dependencies: ["ABNF", "ABNFCompiler", "FuzzProperties"]),
+        .executableTarget(
+            name: "smtp-fuzz",
+            dependencies: ["FuzzCampaign", "FuzzProperties", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "FuzzCampaignTests", dependencies: ["FuzzCampaign"]),
         // CLIENTID policy engine (draft §6, §7; D17–D21): configuration model, decisions,
         // audit events, the device registry protocol. Standard library only.
         .target(name: "ClientIDPolicy"),
@@ -99,5 +120,31 @@ let package = Package(
             name: "ClientIDPolicyTests",
             dependencies: ["ClientIDPolicy", "ClientIDPolicyYAML", "DeviceRegistrySQLite", "SMTPSession"]
         ),
+        // The reference submission server: a thin SwiftNIO driver of SMTPSession, TLS,
+        // Maildir delivery, limits, logs. The only module that imports NIO.
+        .target(
+            name: "ClientIDServer",
+            dependencies: [
+                "SMTPSession", "ClientIDPolicy", "ClientIDPolicyYAML", "DeviceRegistrySQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "clientid-server",
+            dependencies: [
+                "ClientIDServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Starts the server in-process and drives it with real clients (smtplib, swaks, openssl).
+        .testTarget(name: "ClientIDServerTests", dependencies: ["ClientIDServer", "SMTPSession"]),
     ]
 )

@@ -243,9 +243,13 @@ struct LineParse {
             // "<>": an empty range just inside the brackets.
             return (start + 1)..<(start + 1)
         }
-        let end = mailbox.upperBound < line.count && line[mailbox.upperBound] == UInt8(ascii: ">") ? mailbox.upperBound + 1 : mailbox.upperBound
-        if end - start > 256 {
-            throw SMTPSyntaxError(.pathTooLong, offset: start + 256, rule: "Path", hint: hint)
+        let bracketed = mailbox.upperBound < line.count && line[mailbox.upperBound] == UInt8(ascii: ">")
+        let end = bracketed ? mailbox.upperBound + 1 : mailbox.upperBound
+        // RFC 5321 §4.5.3.1.3 counts the angle brackets: a lenient (L2) path
+        // written without them gets the same limit as its canonical form.
+        let limit = bracketed ? 256 : 254
+        if end - start > limit {
+            throw SMTPSyntaxError(.pathTooLong, offset: start + limit, rule: "Path", hint: hint)
         }
         // Postmaster without a domain has no local-part/domain split.
         guard let at = domainSeparator(in: mailbox) else { return mailbox }

@@ -1,0 +1,375 @@
+// The listeners, what every connection shares, and graceful shutdown.
+
+import ClientIDPolicy
+import ClientIDPolicyYAML
+import DeviceRegistrySQLite
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SMTPSession
+import Synchronization
+
+/// What all connections share. Immutable after start but for the counters.
+final class ServerServices: Sendable {
+    let configuration: ServerConfiguration
+    let plainSession: SMTPSession.Configuration
+    let implicitTLSSession: SMTPSession.Configuration
+    let users: UserStore
+    let policy: ClientIDPolicyEngine
+    /// nil with `--sink`.
+    let maildir: Maildir?
+    let tlsContext: NIOSSLContext?
+    let threadPool: NIOThreadPool
+    let logger: Logger
+    let tracker: ConnectionTracker
+    private let connectionCounter = Atomic<UInt64>(0)
+    private let queuePrefix: String
+
+    var sink: Bool { maildir == nil }
+
+    init(
+        configuration: ServerConfiguration, policy: ClientIDPolicyEngine, maildir: Maildir?, tlsContext: NIOSSLContext?,
+        threadPool: NIOThreadPool, logger: Logger
+    ) {
+        self.configuration = configuration
+        var plain = configuration.session
+        plain.implicitTLS = false
+        plain.startTLSAvailable = tlsContext != nil
+        plainSession = plain
+        var implicit = configuration.session
+        implicit.implicitTLS = true
+        implicitTLSSession = implicit
+        users = configuration.users
+        self.policy = policy
+        self.maildir = maildir
+        self.tlsContext = tlsContext
+        self.threadPool = threadPool
+        self.logger = logger
+        tracker = ConnectionTracker(
+            maxPerIP: configuration.maxConnectionsPerIP, maxTotal: configuration.maxConnections,
+            hostname: configuration.session.hostname)
+        // Queue IDs: a per-start random prefix and a counter, so they never repeat.
+        queuePrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16, uppercase: true)
+    }
+
+    func nextConnectionID() -> ConnectionID {
+        ConnectionID(connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue)
+    }
+
+    func nextQueueID() -> String {
+        "\(queuePrefix)\(String(connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16, uppercase: true))"
+    }
+}
+
+/// Open connections: the per-IP and total limits, and the list shutdown walks.
+final class ConnectionTracker: Sendable {
+    enum Verdict {
+        case accepted
+        case refused(Reply, reason: String)
+    }
+
+    private struct State {
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        var perIP: [IPAddress: Int] = [:]
+        var shuttingDown = false
+    }
+
+    private let state = Mutex(State())
+    private let maxPerIP: Int
+    private let maxTotal: Int
+    private let hostname: String
+
+    init(maxPerIP: Int, maxTotal: Int, hostname: String) {
+        self.maxPerIP = maxPerIP
+        self.maxTotal = maxTotal
+        self.hostname = hostname
+    }
+
+    func open(_ channel: any Channel, address: IPAddress?) -> Verdict {
+        state.withLock { state in
+            if state.shuttingDown {
+                return .refused(Reply(421, "4.3.2", "\(hostname) Service shutting down"), reason: "shutting down")
+            }
+            if maxTotal > 0 && state.channels.count >= maxTotal {
+                return .refused(
+                    Reply(421, "4.3.2", "\(hostname) Too many connections, try again later"), reason: "max-connections")
+            }
+            if let address, maxPerIP > 0, state.perIP[address, default: 0] >= maxPerIP {
+                return .refused(
+                    Reply(421, "4.7.0", "\(hostname) Too many connections from your address"), reason: "max-connections-per-ip")
+            }
+            state.channels[ObjectIdentifier(channel)] = channel
+            if let address { state.perIP[address, default: 0] += 1 }
+            return .accepted
+        }
+    }
+
+    func close(_ channel: any Channel, address: IPAddress?) {
+        state.withLock { state in
+            state.channels[ObjectIdentifier(channel)] = nil
+            if let address {
+                state.perIP[address, default: 1] -= 1
+                if state.perIP[address] == 0 { state.perIP[address] = nil }
+            }
+        }
+    }
+
+    /// Refuses new connections from now on; returns the open ones.
+    func beginShutdown() -> [any Channel] {
+        state.withLock { state in
+            state.shuttingDown = true
+            return Array(state.channels.values)
+        }
+    }
+
+    var openChannels: [any Channel] { state.withLock { Array($0.channels.values) } }
+}
+
+/// A running server. `start` binds the listeners; `shutdown` stops it gracefully.
+public final class ClientIDServer: Sendable {
+    /// The plaintext (STARTTLS) listener's address, once bound.
+    public let plainAddress: SocketAddress?
+    /// The implicit TLS listener's address, once bound.
+    public let tlsAddress: SocketAddress?
+    /// SHA-256 of the server certificate's DER (`AB:CD:…`).
+    public let certificateFingerprint: String
+
+    let services: ServerServices
+    private let group: MultiThreadedEventLoopGroup
+    private let listeners: [any Channel]
+    private let upkeep: RepeatedTask
+    private let stopped = Mutex(false)
+
+    private init(
+        plainAddress: SocketAddress?, tlsAddress: SocketAddress?, certificateFingerprint: String,
+        services: ServerServices, group: MultiThreadedEventLoopGroup, listeners: [any Channel], upkeep: RepeatedTask
+    ) {
+        self.plainAddress = plainAddress
+        self.tlsAddress = tlsAddress
+        self.certificateFingerprint = certificateFingerprint
+        self.services = services
+        self.group = group
+        self.listeners = listeners
+        self.upkeep = upkeep
+    }
+
+    public static func start(_ configuration: ServerConfiguration, logger: Logger) async throws -> ClientIDServer {
+        guard configuration.listen != nil || configuration.tlsListen != nil else { throw ServerError("nothing to listen on") }
+        do throws(SMTPSession.Configuration.Problem) {
+            try configuration.session.validate()
+        } catch {
+            throw ServerError("invalid limits: \(error)")
+        }
+
+        // TLS identity.
+        let identity = try ServerIdentity.load(configuration.certificate, hostname: configuration.session.hostname)
+        if identity.ephemeral {
+            logger.notice("generated an ephemeral self-signed certificate", metadata: ["sha256": "\(identity.fingerprint)"])
+        } else {
+            logger.info("certificate loaded", metadata: ["sha256": "\(identity.fingerprint)"])
+        }
+        let tlsContext = try identity.makeTLSContext()
+
+        // Policy engine and device registry (D20: a keyed hash, the key apart from the registry rows).
+        var policy = PolicyConfiguration()
+        if let file = configuration.policyFile {
+            do throws(PolicyFileError) {
+                policy = try PolicyConfiguration.load(yamlFile: file)
+            } catch {
+                throw ServerError("policy: \(error)")
+            }
+        }
+        if policy.limits.perDevice.maxConnections == 0 {
+            policy.limits.perDevice.maxConnections = configuration.maxConnectionsPerDevice
+        }
+        do throws(PolicyConfigurationError) {
+            try policy.validate()
+        } catch {
+            throw ServerError("policy: \(error)")
+        }
+        try makeDirectory(configuration.dataDirectory)
+        let secret = try loadOrCreateSecret(configuration.dataDirectory + "/device-key.secret")
+        let registry: SQLiteDeviceRegistry
+        do throws(DeviceRegistryError) {
+            registry = try SQLiteDeviceRegistry(
+                path: configuration.dataDirectory + "/devices.sqlite", capacity: policy.registry.maxEntries)
+        } catch {
+            throw ServerError("\(error)")
+        }
+        let engine = ClientIDPolicyEngine(configuration: policy, registry: registry, keys: HMACDeviceKeys(secret: secret))
+
+        let maildir: Maildir?
+        switch configuration.delivery {
+        case .maildir(let path): maildir = try Maildir(path: path, hostname: configuration.session.hostname)
+        case .sink: maildir = nil
+        }
+
+        // Password hashing (CPU) and Maildir fsyncs (waiting on the disk) run here; more threads
+        // than cores let concurrent deliveries share the file system's journal commits.
+        let threadPool = NIOThreadPool(numberOfThreads: max(4, 4 * System.coreCount))
+        threadPool.start()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let services = ServerServices(
+            configuration: configuration, policy: engine, maildir: maildir, tlsContext: tlsContext,
+            threadPool: threadPool, logger: logger)
+
+        func bind(_ endpoint: ServerConfiguration.Endpoint, implicitTLS: Bool) async throws -> any Channel {
+            try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if implicitTLS {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+                        }
+                        try channel.pipeline.syncOperations.addHandler(
+                            ConnectionHandler(services: services, implicitTLS: implicitTLS))
+                    }
+                }
+                .bind(host: endpoint.host, port: endpoint.port).get()
+        }
+
+        var listeners: [any Channel] = []
+        do {
+            var plainAddress: SocketAddress?
+            var tlsAddress: SocketAddress?
+            if let endpoint = configuration.listen {
+                let channel = try await bind(endpoint, implicitTLS: false)
+                listeners.append(channel)
+                plainAddress = channel.localAddress
+                logger.notice("listening (STARTTLS)", metadata: ["address": "\(channel.localAddress.map(describe) ?? "?")"])
+            }
+            if let endpoint = configuration.tlsListen {
+                let channel = try await bind(endpoint, implicitTLS: true)
+                listeners.append(channel)
+                tlsAddress = channel.localAddress
+                logger.notice("listening (implicit TLS)", metadata: ["address": "\(channel.localAddress.map(describe) ?? "?")"])
+            }
+            // Upkeep (registry records past their age, old failure counts): hourly, off the loops.
+            let upkeep = group.next().scheduleRepeatedTask(initialDelay: .hours(1), delay: .hours(1)) { _ in
+                threadPool.submit { _ in
+                    do throws(DeviceRegistryError) {
+                        let removed = try engine.removeExpired()
+                        if removed > 0 { logger.info("device registry: removed \(removed) expired records") }
+                    } catch {
+                        logger.error("device registry upkeep failed: \(error)")
+                    }
+                }
+            }
+            return ClientIDServer(
+                plainAddress: plainAddress, tlsAddress: tlsAddress, certificateFingerprint: identity.fingerprint,
+                services: services, group: group, listeners: listeners, upkeep: upkeep)
+        } catch {
+            for channel in listeners { try? await channel.close() }
+            try? await group.shutdownGracefully()
+            try? await threadPool.shutdownGracefully()
+            throw ServerError("cannot listen: \(error)")
+        }
+    }
+
+    /// SIGTERM/SIGINT: stop accepting, let open transactions finish for the grace
+    /// period, then answer `421` to everyone left, wait for delivery in flight, and stop.
+    public func shutdown() async {
+        let first = stopped.withLock { stopped in
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
+        let logger = services.logger
+        logger.notice("shutting down")
+        upkeep.cancel()
+        for listener in listeners { try? await listener.close() }
+        let open = services.tracker.beginShutdown()
+        for channel in open {
+            channel.eventLoop.execute {
+                try? channel.pipeline.syncOperations.handler(type: ConnectionHandler.self).beginShutdown()
+            }
+        }
+        let grace = ContinuousClock.now + services.configuration.shutdownGracePeriod
+        while !services.tracker.openChannels.isEmpty && ContinuousClock.now < grace {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        // Past the grace period: refuse what is left (deliveries already running finish first).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !services.tracker.openChannels.isEmpty && ContinuousClock.now < deadline {
+            for channel in services.tracker.openChannels {
+                channel.eventLoop.execute {
+                    try? channel.pipeline.syncOperations.handler(type: ConnectionHandler.self).forceShutdown()
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        for channel in services.tracker.openChannels { try? await channel.close() }
+        try? await services.threadPool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+        logger.notice("stopped")
+    }
+
+    /// Waits for SIGTERM or SIGINT, then shuts down gracefully.
+    public func runUntilSignalled() async {
+        let number = await SignalWaiter().wait(for: [SIGTERM, SIGINT])
+        services.logger.notice("signal \(number == SIGTERM ? "SIGTERM" : "SIGINT") received")
+        await shutdown()
+    }
+}
+
+/// Turns the first of some signals into the end of an `await`.
+private final class SignalWaiter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sources: [any DispatchSourceSignal] = []
+    private var continuation: CheckedContinuation<Int32, Never>?
+
+    func wait(for numbers: [Int32]) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            lock.withLock {
+                self.continuation = continuation
+                for number in numbers {
+                    signal(number, SIG_IGN)  // handled by the source below, not by the default action
+                    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                    source.setEventHandler { self.fire(number) }
+                    source.resume()
+                    sources.append(source)
+                }
+            }
+        }
+    }
+
+    private func fire(_ number: Int32) {
+        let continuation = lock.withLock {
+            defer { self.continuation = nil }
+            return self.continuation
+        }
+        continuation?.resume(returning: number)
+    }
+}
+
+func describe(_ address: SocketAddress) -> String {
+    guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+    return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+}
+
+private func makeDirectory(_ path: String) throws {
+    do {
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    } catch {
+        throw ServerError("cannot create \(path): \(error.localizedDescription)")
+    }
+}
+
+/// D20: the HMAC key for device keys, 32 random bytes made once, readable by the server only.
+private func loadOrCreateSecret(_ path: String) throws -> [UInt8] {
+    if let data = FileManager.default.contents(atPath: path) {
+        guard data.count >= 32 else { throw ServerError("\(path): expected at least 32 bytes") }
+        return Array(data)
+    }
+    var generator = SystemRandomNumberGenerator()
+    let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    guard FileManager.default.createFile(atPath: path, contents: Data(secret), attributes: [.posixPermissions: 0o600]) else {
+        throw ServerError("cannot create \(path)")
+    }
+    return secret
+}

@@ -1,0 +1,103 @@
+// What a clientid-server instance is told at start. Plain values: the CLI builds
+// one, tests build one with port 0. Each limit has its own default, taken from
+// the RFCs or from Postfix's documented defaults, and its own reply.
+
+import ClientIDPolicy
+import SMTPSession
+
+public struct ServerConfiguration: Sendable {
+    /// A `HOST:PORT` to listen on. Port 0 picks a free port (tests).
+    public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// `127.0.0.1:2525`, `[::1]:2525`, `localhost:2525`.
+        public init?(_ text: String) {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                (0...65_535).contains(port)
+            else { return nil }
+            var host = String(text[..<colon])
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty else { return nil }
+            self.init(host: host, port: port)
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// Where accepted messages go.
+    public enum Delivery: Sendable, Equatable {
+        /// Maildir (tmp/ → fsync → new/ → fsync of new/), then `250`.
+        case maildir(path: String)
+        /// Accept and discard (load tests).
+        case sink
+    }
+
+    /// Where the certificate comes from.
+    public enum Certificate: Sendable, Equatable {
+        case files(certificatePEM: String, privateKeyPEM: String)
+        /// A self-signed P-256 certificate made at start for `hostname`.
+        case ephemeral
+    }
+
+    /// Plaintext with STARTTLS (RFC 3207); nil for none.
+    public var listen: Endpoint? = Endpoint(host: "127.0.0.1", port: 2525)
+    /// Implicit TLS (RFC 8314, D16); nil for none.
+    public var tlsListen: Endpoint?
+    public var certificate: Certificate = .ephemeral
+    public var delivery: Delivery = .maildir(path: "maildir")
+    /// The device registry and its HMAC key live here (D20: apart from credentials).
+    public var dataDirectory: String = "clientid-data"
+    /// A policy file (docs/policy.md); nil for the default policy.
+    public var policyFile: String?
+    public var users: UserStore = UserStore()
+
+    /// The session's settings: hostname, command line, message size, recipients,
+    /// errors, AUTH failures and their delay, CLIENTID on or off (D6).
+    public var session: SMTPSession.Configuration = ServerConfiguration.defaultSession
+
+    /// RFC 5321 §4.5.3.2.7: at least 5 minutes (Postfix `smtpd_timeout` = 300 s).
+    public var idleTimeout: Duration = .seconds(300)
+    /// From the TCP connection (implicit TLS) or the `220` to STARTTLS to the end of
+    /// the handshake. Postfix `smtpd_starttls_timeout` is 300 s, 10 s under stress;
+    /// a handshake takes milliseconds, so 30 s is generous and bounds idle sockets.
+    public var tlsHandshakeTimeout: Duration = .seconds(30)
+    /// Postfix `smtpd_client_connection_count_limit` = 50. Refused with `421 4.7.0` at connect.
+    public var maxConnectionsPerIP: Int = 50
+    /// All connections together; more are refused with `421 4.3.2` at connect.
+    /// Postfix's `default_process_limit` is 100; a connection costs far less here.
+    public var maxConnections: Int = 1_000
+    /// Concurrent connections per CLIENTID device (D21): applied by the policy engine at
+    /// AUTH, as a refusal like any other (D18). A policy file's own
+    /// `limits.perDevice.maxConnections` wins when it is not 0. 0 turns it off.
+    public var maxConnectionsPerDevice: Int = 10
+    /// How long a SIGTERM waits for transactions in flight before it answers `421` anyway.
+    public var shutdownGracePeriod: Duration = .seconds(10)
+
+    public init() {}
+
+    public static var defaultSession: SMTPSession.Configuration {
+        var c = SMTPSession.Configuration()
+        c.hostname = systemHostname()
+        return c
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The machine's name, or `localhost` when it has none usable in a greeting.
+func systemHostname() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+    let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return name.isEmpty || name.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) ? "localhost" : name
+}

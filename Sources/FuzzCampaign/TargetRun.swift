@@ -1,0 +1,159 @@
+// One target's fuzzing: a libFuzzer process, restarted after each crash until
+// the target's time is used, with its status lines read as they come.
+
+import FuzzProperties
+import Foundation
+
+final class TargetRun: @unchecked Sendable {
+    let target: FuzzTarget
+    let binary: String
+    let workDirectory: String
+    let arguments: [String]
+    let environment: [String: String]
+    let duration: Int
+
+    private let lock = NSLock()
+    private var process: Process?
+    private var log: FileHandle?
+    private(set) var started: Date?
+    private var deadline = Date.distantFuture
+    private var executionsBefore = 0
+    private var latest: LibFuzzerStatus?
+    private var best = LibFuzzerStatus(executions: 0, event: "", coverage: 0, features: 0, corpusFiles: 0, execsPerSecond: 0)
+    private var sawInited = false
+    private(set) var finished = false
+    private(set) var restarts = 0
+    private(set) var crashes = 0
+    /// Seconds of this target's fuzzing before its first crash.
+    private(set) var firstCrash: Double?
+    private(set) var stoppedEarly: String?
+    private(set) var samples: [TimelineSample] = []
+    private let campaignStart: Date
+
+    var newCorpus: String { workDirectory + "/corpus" }
+    var artifacts: String { workDirectory + "/artifacts" }
+
+    init(target: FuzzTarget, binary: String, workDirectory: String, seeds: String, dictionary: String?, duration: Int,
+         detectLeaks: Bool, environment: [String: String], campaignStart: Date) {
+        self.target = target
+        self.binary = binary
+        self.workDirectory = workDirectory
+        self.duration = duration
+        self.environment = environment
+        self.campaignStart = campaignStart
+        var args = [
+            workDirectory + "/corpus", seeds,
+            "-max_len=\(CampaignConfiguration.maxLength(target))",
+            "-artifact_prefix=\(workDirectory)/artifacts/",
+            "-print_final_stats=1", "-timeout=10", "-rss_limit_mb=2048",
+            "-detect_leaks=\(detectLeaks ? 1 : 0)",
+        ]
+        if let dictionary { args.append("-dict=\(dictionary)") }
+        arguments = args
+    }
+
+    /// Starts (or restarts) the process with the time that is left.
+    func launch(now: Date = Date()) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if started == nil {
+            started = now
+            deadline = now.addingTimeInterval(TimeInterval(duration))
+            try FileManager.default.createDirectory(atPath: newCorpus, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: workDirectory + "/fuzz.log", contents: nil)
+            log = FileHandle(forWritingAtPath: workDirectory + "/fuzz.log")
+        }
+        let remaining = max(1, Int(deadline.timeIntervalSince(now).rounded()))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments + ["-max_total_time=\(remaining)"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let collector = LineCollector(onLine: { [weak self] line in self?.read(line) })
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { collector.append(data) }
+        }
+        sawInited = false
+        latest = nil
+        log?.write(Data("$ \(binary) \(process.arguments!.joined(separator: " "))\n".utf8))
+        try process.run()
+        self.process = process
+    }
+
+    private func read(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        log?.write(Data((line + "\n").utf8))
+        if line.contains("Test unit written to") {
+            crashes += 1
+            if firstCrash == nil, let started { firstCrash = Date().timeIntervalSince(started) }
+        }
+        guard let status = LibFuzzerStatus.parse(line[...]) else { return }
+        if status.event == "INITED" { sawInited = true }
+        latest = status
+        best.coverage = max(best.coverage, status.coverage)
+        best.features = max(best.features, status.features)
+        best.corpusFiles = max(best.corpusFiles, status.corpusFiles)
+        best.execsPerSecond = status.execsPerSecond
+        best.executions = executionsBefore + status.executions
+        let seconds = Date().timeIntervalSince(campaignStart)
+        if let last = samples.last, seconds - last.seconds < 1, last.coverage == best.coverage { return }
+        samples.append(TimelineSample(seconds: seconds, coverage: best.coverage,
+                                      features: best.features, corpusFiles: best.corpusFiles, executions: best.executions))
+    }
+
+    /// Checks the process; restarts it after a crash while time is left. Returns true when the target is done.
+    func poll(now: Date = Date()) throws -> Bool {
+        lock.lock()
+        guard !finished else { lock.unlock(); return true }
+        guard let process, !process.isRunning else { lock.unlock(); return false }
+        process.waitUntilExit()
+        executionsBefore += latest?.executions ?? 0
+        let status = process.terminationStatus
+        let timeLeft = deadline.timeIntervalSince(now)
+        var restart = false
+        if status != 0 && timeLeft > 3 {
+            if !sawInited {
+                stoppedEarly = "crashed while loading the corpus (exit \(status)): an input in the corpus crashes; see \(workDirectory)/fuzz.log"
+            } else if restarts >= 200 {
+                stoppedEarly = "stopped after 200 restarts"
+            } else {
+                restarts += 1
+                restart = true
+            }
+        }
+        if !restart {
+            finished = true
+            try? log?.close()
+        }
+        lock.unlock()
+        if restart { try launch(now: now) }
+        return !restart
+    }
+
+    func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let process, process.isRunning { process.terminate() }
+    }
+
+    var snapshot: (status: LibFuzzerStatus, elapsed: TimeInterval, crashes: Int, running: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        let elapsed = started.map { min(Date().timeIntervalSince($0), TimeInterval(duration)) } ?? 0
+        return (best, elapsed, crashes, started != nil && !finished)
+    }
+}
+
+public struct TimelineSample: Codable, Sendable {
+    public var seconds: Double
+    public var coverage: Int
+    public var features: Int
+    public var corpusFiles: Int
+    public var executions: Int
+}

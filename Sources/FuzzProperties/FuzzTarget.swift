@@ -1,0 +1,76 @@
+// The fuzz targets by name: the names of Corpus/<target>/, of the harness
+// binaries (fuzz-<target>) and of `smtp-fuzz --target`.
+
+import Foundation
+
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    case parser
+    case framer
+    case differential
+    case grammar
+
+    /// The libFuzzer harness product in Fuzz/Package.swift.
+    public var harness: String { "fuzz-\(rawValue)" }
+
+    /// What the harness checks, one line (for --help and reports).
+    public var summary: String {
+        switch self {
+        case .parser: "SMTPCommandParser.parse: ranges in bounds, reply codes, round trip, strict ⇒ lenient"
+        case .framer: "LineFramer: any chunking gives the same lines/errors as one feed and as a reference model"
+        case .differential: "every generated automaton agrees with the reference interpreter"
+        case .grammar: "GrammarParser/Grammar.load/GrammarChecker: errors not traps, locations inside the text"
+        }
+    }
+
+    /// A few words, for tables.
+    public var shortSummary: String {
+        switch self {
+        case .parser: "parse: bounds, reply codes, round trip, strict ⇒ lenient"
+        case .framer: "chunked feeds = one feed = reference model"
+        case .differential: "generated automata = reference interpreter"
+        case .grammar: "ABNF front end: diagnostics, never traps"
+        }
+    }
+
+    /// Checks one input; throws the first broken property.
+    public func check(_ input: UnsafeRawBufferPointer) throws(PropertyViolation) {
+        switch self {
+        case .parser: try ParserProperties.check(input)
+        case .framer: try FramerProperties.check(input)
+        case .differential: try DifferentialProperties.check(input)
+        case .grammar: try GrammarProperties.check(input)
+        }
+    }
+
+    /// Checks one input held in an array; returns the broken property, if any
+    /// (for the replay tool and the regression test).
+    public func violation(_ bytes: [UInt8]) -> PropertyViolation? {
+        bytes.withUnsafeBytes { buffer in
+            do throws(PropertyViolation) {
+                try check(buffer)
+                return nil
+            } catch {
+                return error
+            }
+        }
+    }
+
+    /// For harnesses: checks `input` and traps with a greppable line on a violation,
+    /// so libFuzzer saves the input and `smtp-fuzz` can name the symptom.
+    /// Symptoms listed in SMTP_FUZZ_IGNORE (comma-separated; "*" for all) are open bugs
+    /// already saved under Corpus/Regressions and listed in KNOWN_FAILURES:
+    /// not trapping on them lets a campaign look for new bugs meanwhile.
+    public func runOrTrap(_ input: UnsafeRawBufferPointer) {
+        do {
+            try check(input)
+        } catch {
+            if FuzzTarget.ignoredSymptoms.contains(error.symptom) || FuzzTarget.ignoredSymptoms.contains("*") { return }
+            fatalError("PROPERTY VIOLATED [\(rawValue)] \(error.symptom): \(error.detail)")
+        }
+    }
+
+    static let ignoredSymptoms: Set<String> = {
+        guard let value = getenv("SMTP_FUZZ_IGNORE") else { return [] }
+        return Set(String(cString: value).split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
+    }()
+}

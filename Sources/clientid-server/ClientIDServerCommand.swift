@@ -1,0 +1,185 @@
+// clientid-server: the reference SMTP submission server with CLIENTID
+// (draft-storey-smtp-client-id). A thin shell over the ClientIDServer module:
+// options in, a ServerConfiguration out.
+
+import ArgumentParser
+import ClientIDServer
+import Foundation
+import Logging
+
+extension ServerConfiguration.Endpoint: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+@main
+struct ClientIDServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clientid-server",
+        abstract: "SMTP submission server (RFC 6409) with STARTTLS, implicit TLS, AUTH and CLIENTID.",
+        discussion: """
+            Limits default to RFC minimums or to Postfix's defaults, as each option says. \
+            Accepted mail lands in a Maildir (tmp/ → fsync → new/ → fsync) before `250` is sent. \
+            SIGTERM or SIGINT stops accepting, lets open transactions finish for --shutdown-grace \
+            seconds, then answers 421 and exits.
+            """,
+        subcommands: [HashPassword.self])
+
+    @Option(help: ArgumentHelp("Plaintext listener with STARTTLS.", valueName: "host:port"))
+    var listen = ServerConfiguration.Endpoint(host: "127.0.0.1", port: 2525)
+    @Flag(help: "No plaintext listener (implicit TLS only).")
+    var noListen = false
+    @Option(help: ArgumentHelp("Implicit TLS listener (port 465 style, D16). Off unless given.", valueName: "host:port"))
+    var tlsListen: ServerConfiguration.Endpoint?
+
+    @Option(
+        help: ArgumentHelp(
+            "Certificate chain (PEM). Without --cert/--key an ephemeral self-signed P-256 certificate is made and its SHA-256 fingerprint logged.",
+            valueName: "pem"))
+    var cert: String?
+    @Option(help: ArgumentHelp("Private key (PEM).", valueName: "pem"))
+    var key: String?
+    @Option(help: "Name in the greeting and the EHLO reply (default: the machine's host name).")
+    var hostname: String?
+
+    @Option(
+        help: ArgumentHelp("Accounts, one a line: NAME:$pbkdf2-sha256$i=N$SALT$HASH (see `hash-password`).", valueName: "file"))
+    var users: String?
+    @Option(
+        name: .customLong("user"),
+        help: ArgumentHelp(
+            "Development account NAME:PASSWORD (repeatable; the password is visible in ps).", valueName: "name:password"))
+    var developmentUsers: [String] = []
+    @Flag(help: "Accept MAIL without AUTH (load tests with smtp-source only; never on a reachable port).")
+    var allowUnauthenticated = false
+
+    @Option(help: ArgumentHelp("CLIENTID policy file (docs/policy.md).", valueName: "file"))
+    var policy: String?
+    @Flag(help: "CLIENTID support disabled: never advertised, the verb is unknown (D6).")
+    var noClientid = false
+    @Option(help: ArgumentHelp("Device registry and its HMAC key (D20).", valueName: "dir"))
+    var dataDir = "./clientid-data"
+
+    @Option(help: ArgumentHelp("Deliver accepted mail here, Maildir style.", valueName: "dir"))
+    var maildir = "./maildir"
+    @Flag(help: "Accept and discard messages (load tests).")
+    var sink = false
+
+    @Option(help: "Command line length with CRLF; longer lines get 500 (RFC 5321 §4.5.3.1.4: 512).")
+    var maxLineLength = 512
+    @Option(
+        help: "Message size in octets, advertised as SIZE (RFC 1870); larger gets 552. Gmail and Microsoft 365 accept 25 MiB.")
+    var maxMessageSize = 25 * 1024 * 1024
+    @Option(help: "Recipients per message; more get 452 (RFC 5321 §4.5.3.1.8: at least 100).")
+    var maxRecipients = 100
+    @Option(help: "Error replies before 421 and close (Postfix smtpd_soft_error_limit: 10).")
+    var maxErrors = 10
+    @Option(help: "Failed AUTH attempts before 421 and close.")
+    var maxAuthFailures = 3
+    @Option(help: "Seconds before every 535, wrong password or policy refusal alike (D18; Postfix smtpd_error_sleep_time: 1).")
+    var authFailureDelay = 2.0
+    @Option(help: "Idle seconds before 421 and close (RFC 5321 §4.5.3.2.7, Postfix smtpd_timeout: 300).")
+    var idleTimeout = 300
+    @Option(help: "Seconds allowed for a TLS handshake (Postfix smtpd_starttls_timeout: 300, 10 under stress).")
+    var tlsHandshakeTimeout = 30
+    @Option(help: "Connections at once; more get 421 at connect (Postfix default_process_limit: 100).")
+    var maxConnections = 1000
+    @Option(
+        help:
+            "Connections at once from one IP address; more get 421 at connect (Postfix smtpd_client_connection_count_limit: 50).")
+    var maxConnectionsPerIp = 50
+    @Option(
+        help:
+            "Connections at once per CLIENTID device, refused at AUTH like a wrong password (D21, D18). A policy file's limits.perDevice.maxConnections wins; 0: off."
+    )
+    var maxConnectionsPerDevice = 10
+    @Option(help: "Seconds SIGTERM waits for open transactions before answering 421.")
+    var shutdownGrace = 10
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
+        if noListen && tlsListen == nil { throw ValidationError("--no-listen needs --tls-listen") }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "clientid-server")
+
+        var configuration = ServerConfiguration()
+        configuration.listen = noListen ? nil : listen
+        configuration.tlsListen = tlsListen
+        if let cert, let key { configuration.certificate = .files(certificatePEM: cert, privateKeyPEM: key) }
+        if let hostname { configuration.session.hostname = hostname }
+        configuration.session.maxCommandLineLength = maxLineLength
+        configuration.session.maxMessageSize = maxMessageSize
+        configuration.session.maxRecipients = maxRecipients
+        configuration.session.maxErrors = maxErrors
+        configuration.session.maxAuthFailures = maxAuthFailures
+        configuration.session.authFailureDelay = .milliseconds(Int((authFailureDelay * 1000).rounded()))
+        configuration.session.clientIDEnabled = !noClientid
+        configuration.session.requireAuthentication = !allowUnauthenticated
+        configuration.idleTimeout = .seconds(idleTimeout)
+        configuration.tlsHandshakeTimeout = .seconds(tlsHandshakeTimeout)
+        configuration.maxConnections = maxConnections
+        configuration.maxConnectionsPerIP = maxConnectionsPerIp
+        configuration.maxConnectionsPerDevice = maxConnectionsPerDevice
+        configuration.shutdownGracePeriod = .seconds(shutdownGrace)
+        configuration.policyFile = policy
+        configuration.dataDirectory = dataDir
+        configuration.delivery = sink ? .sink : .maildir(path: maildir)
+
+        do {
+            if let users {
+                try configuration.users.add(fileText: try String(contentsOfFile: users, encoding: .utf8), file: users)
+            }
+            for spec in developmentUsers { try configuration.users.add(development: spec) }
+        } catch let error as UserStore.Problem {
+            throw ValidationError(error.description)
+        }
+        if configuration.users.isEmpty && !allowUnauthenticated {
+            logger.warning("no accounts (--users, --user): every AUTH fails and MAIL needs AUTH")
+        }
+
+        let server = try await ClientIDServer.start(configuration, logger: logger)
+        await server.runUntilSignalled()
+    }
+}
+
+struct HashPassword: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a users-file line (NAME:$pbkdf2-sha256$i=N$SALT$HASH) for --users.",
+        discussion: "The password is read from standard input (one line; without echo on a terminal).")
+
+    @Argument(help: "Account name (no ':', spaces or control characters).")
+    var name: String
+    @Option(help: "PBKDF2-HMAC-SHA256 iterations (OWASP 2023: 600,000).")
+    var iterations = 600_000
+
+    func validate() throws {
+        if iterations < 100_000 { throw ValidationError("--iterations below 100,000 is too weak for stored passwords") }
+    }
+
+    func run() throws {
+        let password: String
+        if isatty(STDIN_FILENO) != 0, let typed = getpass("Password for \(name): ") {
+            password = String(cString: typed)
+        } else {
+            guard let line = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
+            password = line
+        }
+        guard !password.isEmpty else { throw ValidationError("empty password") }
+        do {
+            print(try usersFileLine(name: name, password: Array(password.utf8), iterations: iterations))
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}

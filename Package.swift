@@ -45,7 +45,7 @@ let package = Package(
         // generated code in one folder.
         .target(
             name: "SMTPCommandParser",
-            exclude: ["Grammar"]
+            exclude: ["Grammar", "VERIFICATION.md"]
         ),
         // Proves the generated automata accept exactly their rules' languages,
         // by an independent construction. Standard library (+ Foundation to read files).
@@ -86,7 +86,7 @@ let package = Package(
         // Replays Corpus/Regressions/<target>/* (and the parser/framer seeds) through FuzzProperties.
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzProperties", "SMTPCommandParser", "ABNF"]),
         // smtp-fuzz: builds the Fuzz/ harnesses, runs a campaign, triages crashes, reports.
-        .target(name: "FuzzCampaign", dependencies: ["ABNF", "ABNFCompiler", "FuzzProperties"]),
+        .target(name: "FuzzCampaign", dependencies: ["ABNF", "ABNFCompiler", "ABNFProof", "FuzzProperties"]),
         .executableTarget(
             name: "smtp-fuzz",
             dependencies: ["FuzzCampaign", "FuzzProperties", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -10,7 +10,7 @@ cat > "$work/Package.swift" <<'SWIFT'
 // swift-tools-version:6.1
 import PackageDescription
 let package = Package(name: "vendoring-check", targets: [
-    .target(name: "SMTPCommandParser", exclude: ["Grammar"]),
+    .target(name: "SMTPCommandParser", exclude: ["Grammar", "VERIFICATION.md"]),
     .executableTarget(name: "demo", dependencies: ["SMTPCommandParser"]),
 ])
 SWIFT

@@ -131,6 +131,10 @@ public final class Campaign {
             },
             parserModuleCoverage: all, reportFolder: c.report)
         try report.write()
+        say("== record the verification (abnfc verify and prove, this campaign's figures)")
+        let record = VerificationRecord.make(packageRoot: c.packageRoot, campaign: report)
+        try record.write(packageRoot: c.packageRoot)
+        say("  Sources/SMTPCommandParser/VERIFICATION.md: \(record.markdown.split(separator: "\n").dropFirst(2).first ?? "")")
         return report
     }
 

@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "smtp-parse", targets: ["smtp-parse"]),
         .library(name: "FuzzProperties", targets: ["FuzzProperties"]),
         .executable(name: "smtp-fuzz", targets: ["smtp-fuzz"]),
+        .library(name: "PropertyTesting", targets: ["PropertyTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -119,6 +120,14 @@ let package = Package(
         .testTarget(
             name: "ClientIDPolicyTests",
             dependencies: ["ClientIDPolicy", "ClientIDPolicyYAML", "DeviceRegistrySQLite", "SMTPSession"]
+        ),
+        // Property-based testing for XCTest suites: seeded choices, generators read from the
+        // grammar files, shrinking through the derivation (docs/properties.md).
+        .target(name: "PropertyTesting", dependencies: ["ABNF"]),
+        .testTarget(
+            name: "PropertyTests",
+            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser", "PropertyTesting", "SMTPSession", "ClientIDPolicy"],
+            exclude: ["Grammar"]
         ),
         // The reference submission server: a thin SwiftNIO driver of SMTPSession, TLS,
         // Maildir delivery, limits, logs. The only module that imports NIO.

@@ -263,7 +263,7 @@ public struct StringGenerator: Sendable {
     }
 
     /// The shortest string length each node can produce (Int.max: none).
-    static func minimumLengths(_ compiled: CompiledGrammar) -> [Int] {
+    public static func minimumLengths(_ compiled: CompiledGrammar) -> [Int] {
         var lengths = [Int](repeating: Int.max, count: compiled.nodes.count)
         func add(_ a: Int, _ b: Int) -> Int { a == Int.max || b == Int.max ? Int.max : a + b }
         var changed = true

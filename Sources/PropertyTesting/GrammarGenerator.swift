@@ -205,34 +205,8 @@ public struct GrammarGenerator: Sendable {
         return counts
     }
 
-    /// The shortest string each node can produce (Int.max: none); the same
-    /// fixed point as the generator's own (not public in ABNF).
-    static func minimumLengths(_ compiled: CompiledGrammar) -> [Int] {
-        var lengths = [Int](repeating: Int.max, count: compiled.nodes.count)
-        func add(_ a: Int, _ b: Int) -> Int { a == Int.max || b == Int.max ? Int.max : a + b }
-        var changed = true
-        while changed {
-            changed = false
-            for (i, node) in compiled.nodes.enumerated() {
-                let value: Int
-                switch node {
-                case .never: value = Int.max
-                case .range: value = 1
-                case .literal(let bytes, _): value = bytes.count
-                case .alternation(let items): value = items.map { lengths[$0] }.min() ?? Int.max
-                case .concatenation(let items): value = items.reduce(0) { add($0, lengths[$1]) }
-                case .repetition(let bounds, let inner):
-                    value = bounds.min == 0 ? 0 : (lengths[inner] == Int.max ? Int.max : lengths[inner] * bounds.min)
-                case .reference(let rule): value = lengths[compiled.roots[rule]]
-                }
-                if value < lengths[i] {
-                    lengths[i] = value
-                    changed = true
-                }
-            }
-        }
-        return lengths
-    }
+    /// The shortest string each node can produce (Int.max: none).
+    static func minimumLengths(_ compiled: CompiledGrammar) -> [Int] { StringGenerator.minimumLengths(compiled) }
 }
 
 /// Forwards to a `Draw`, answering every repetition count with its minimum

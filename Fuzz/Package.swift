@@ -21,14 +21,14 @@ let package = Package(
     name: "Fuzz",
     platforms: [.macOS(.v15)],
     products: harnesses.map { .executable(name: "fuzz-\($0)", targets: ["fuzz-\($0)"]) } + [
-        .executable(name: "fuzz-replay", targets: ["fuzz-replay"]),
+        .executable(name: "fuzz-replay", targets: ["fuzz-replay"])
     ],
     dependencies: [
-        .package(path: ".."),
+        .package(path: "..")
     ],
     targets: harnesses.map {
         .executableTarget(name: "fuzz-\($0)", dependencies: [.product(name: "FuzzProperties", package: root)])
     } + [
-        .executableTarget(name: "fuzz-replay", dependencies: [.product(name: "FuzzProperties", package: root)]),
+        .executableTarget(name: "fuzz-replay", dependencies: [.product(name: "FuzzProperties", package: root)])
     ]
 )

@@ -23,11 +23,17 @@ public enum GrammarChecker {
                     if let bound = grammar[text] {
                         if bound.key != rule.key { referenced.insert(bound.key) }
                     } else {
-                        report(.error, location, "prose value <\(text)> is not bound to any rule: define a rule named \"\(text)\" or write it as grammar")
+                        report(
+                            .error, location,
+                            "prose value <\(text)> is not bound to any rule: define a rule named \"\(text)\" or write it as grammar"
+                        )
                     }
                 case .repetition(let bounds, _):
                     if let max = bounds.max, max < bounds.min {
-                        report(.error, rule.location, "impossible repeat \(bounds.min)*\(max) in \"\(rule.name)\": at least \(bounds.min) but at most \(max)")
+                        report(
+                            .error, rule.location,
+                            "impossible repeat \(bounds.min)*\(max) in \"\(rule.name)\": at least \(bounds.min) but at most \(max)"
+                        )
                     } else if bounds.max == 0 {
                         report(.warning, rule.location, "repeat \(bounds) in \"\(rule.name)\" only matches the empty string")
                     }

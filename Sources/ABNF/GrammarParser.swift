@@ -84,7 +84,9 @@ private struct Parser {
                 if peek == UInt8(ascii: ";") {
                     try skipComment(recordAnnotations: false)
                 } else if pos < bytes.count, !isNewline(at: pos) {
-                    throw error("expected a rule name at the start of the line: rules start in column 1, and an indented line only continues the rule above it")
+                    throw error(
+                        "expected a rule name at the start of the line: rules start in column 1, and an indented line only continues the rule above it"
+                    )
                 }
             } else if b == UInt8(ascii: ";") {
                 try skipComment(recordAnnotations: false)
@@ -131,7 +133,8 @@ private struct Parser {
             try consumeNewline()
         }
         let notes = annotations.sorted { $0.key < $1.key }.map(\.value)
-        return RuleDefinition(name: name, isIncremental: incremental, element: element, location: location(start), annotations: notes)
+        return RuleDefinition(
+            name: name, isIncremental: incremental, element: element, location: location(start), annotations: notes)
     }
 
     // rulename = ALPHA *(ALPHA / DIGIT / "-")
@@ -195,7 +198,8 @@ private struct Parser {
             }
             guard let b = peek, startsElement(b) else {
                 let written = String(decoding: bytes[start..<pos], as: UTF8.self)
-                throw error("expected an element right after the repeat \"\(written)\" (no space between them), found \(describe(peek))")
+                throw error(
+                    "expected an element right after the repeat \"\(written)\" (no space between them), found \(describe(peek))")
             }
         }
         let element = try parseElement()
@@ -235,9 +239,12 @@ private struct Parser {
             _ = try skipCWsp()
             guard peek == close else {
                 if pos >= bytes.count || isNewline(at: pos) {
-                    throw error("\(describe(b)) is never closed: expected \(describe(close)) before the end of the rule", at: open)
+                    throw error(
+                        "\(describe(b)) is never closed: expected \(describe(close)) before the end of the rule", at: open)
                 }
-                throw error("expected \(describe(close)) to close the \(describe(b)) at column \(location(open).column), found \(describe(peek))")
+                throw error(
+                    "expected \(describe(close)) to close the \(describe(b)) at column \(location(open).column), found \(describe(peek))"
+                )
             }
             pos += 1
             return b == UInt8(ascii: "(") ? inner : .repetition(.optional, inner)
@@ -258,7 +265,8 @@ private struct Parser {
             pos += 1
             return .prose(text, location(start))
         default:
-            throw error("expected an element (a rule name, \"string\", %x value, (group), [option] or <prose>), found \(describe(b))")
+            throw error(
+                "expected an element (a rule name, \"string\", %x value, (group), [option] or <prose>), found \(describe(b))")
         }
     }
 
@@ -327,7 +335,9 @@ private struct Parser {
             throw error("expected \(base) digits, found \(describe(peek))")
         }
         guard value <= 0xFF else {
-            throw error("value \(value) is above 255: these grammars describe octets (write UTF-8 byte by byte, as RFC 3629 §4 does)", at: digitsStart)
+            throw error(
+                "value \(value) is above 255: these grammars describe octets (write UTF-8 byte by byte, as RFC 3629 §4 does)",
+                at: digitsStart)
         }
         return UInt8(value)
     }

@@ -116,7 +116,9 @@ public struct RuleDefinition: Sendable {
     public var location: SourceLocation
     public var annotations: [(Annotation, SourceLocation)]
 
-    public init(name: String, isIncremental: Bool, element: Element, location: SourceLocation, annotations: [(Annotation, SourceLocation)]) {
+    public init(
+        name: String, isIncremental: Bool, element: Element, location: SourceLocation, annotations: [(Annotation, SourceLocation)]
+    ) {
         self.name = name
         self.isIncremental = isIncremental
         self.element = element

@@ -295,7 +295,9 @@ private struct SubsetConstruction {
         let shown = prefix.map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : "\\x\(hex($0))" }.joined()
         return CompileError(
             rule: rule,
-            message: "captures need lookahead: after \"\(shown)\", at \(next) one parse has \(describeTags(a)) and another \(describeTags(b)); wrap the captured part in a rule whose boundaries the next byte decides")
+            message:
+                "captures need lookahead: after \"\(shown)\", at \(next) one parse has \(describeTags(a)) and another \(describeTags(b)); wrap the captured part in a rule whose boundaries the next byte decides"
+        )
     }
 
     func run() throws(CompileError) -> DFA {

@@ -28,7 +28,9 @@ public struct GrammarSelection {
         let generator = PackageGenerator(packagePath: packagePath)
         let modules = generator.grammarModules()
         guard let first = modules.first else {
-            throw GenerationError("no grammar manifest (Sources/*/Grammar/abnfc.conf) under \(packagePath); give grammar files with --grammar, or run from the package folder")
+            throw GenerationError(
+                "no grammar manifest (Sources/*/Grammar/abnfc.conf) under \(packagePath); give grammar files with --grammar, or run from the package folder"
+            )
         }
         // The named profile from whichever module defines it; by default the
         // first profile of the first module (Sources/SMTPCommandParser).
@@ -48,7 +50,8 @@ public struct GrammarSelection {
             guard found else {
                 var known: [String] = []
                 for candidate in modules { known += try generator.manifest(module: candidate).profiles.map(\.name) }
-                throw GenerationError("no profile \"\(profile)\" in any Grammar/abnfc.conf (profiles: \(known.joined(separator: ", ")))")
+                throw GenerationError(
+                    "no profile \"\(profile)\" in any Grammar/abnfc.conf (profiles: \(known.joined(separator: ", ")))")
             }
         }
         guard let name = profile ?? manifest.profiles.first?.name else {

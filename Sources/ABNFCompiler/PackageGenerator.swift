@@ -39,7 +39,8 @@ public struct Manifest: Sendable {
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
             guard let keyword = words.first else { continue }
             func fail(_ message: String) -> Diagnostic {
-                Diagnostic(.error, at: SourceLocation(file: file, line: number + 1, column: 1), message, lineText: String(rawLine))
+                Diagnostic(
+                    .error, at: SourceLocation(file: file, line: number + 1, column: 1), message, lineText: String(rawLine))
             }
             switch keyword {
             case "profile":
@@ -65,7 +66,8 @@ public struct Manifest: Sendable {
                 guard manifest.profiles.contains(where: { $0.name == words[3] }) else {
                     throw fail("profile \"\(words[3])\" is not defined")
                 }
-                manifest.outputs.append(Output(namespace: words[1], profile: words[3], path: words[5], onlyChanged: words.count == 7))
+                manifest.outputs.append(
+                    Output(namespace: words[1], profile: words[3], path: words[5], onlyChanged: words.count == 7))
             default:
                 throw fail("unknown directive \"\(keyword)\": expected \"profile\", \"generate\" or \"import\"")
             }
@@ -145,18 +147,23 @@ public struct PackageGenerator {
             for output in manifest.outputs {
                 progress("\(module)/\(output.path) from profile \(output.profile)")
                 let grammar = try grammar(module: module, profile: output.profile)
-                let rules = output.onlyChanged
-                    ? Self.changedRules(grammar, ownFiles: manifest.ownFiles(of: output.profile).map { "\(module)/Grammar/\($0)" })
+                let rules =
+                    output.onlyChanged
+                    ? Self.changedRules(
+                        grammar, ownFiles: manifest.ownFiles(of: output.profile).map { "\(module)/Grammar/\($0)" })
                     : grammar.rules.map(\.name)
                 let compiled = try Self.compile(grammar, rules: rules, progress: progress)
                 if output.onlyChanged && !compiled.descent.isEmpty {
-                    throw GenerationError("\(module)/Grammar/abnfc.conf: \(output.path) is only-changed but has recursive rules (\(compiled.descent.map(\.name).joined(separator: ", "))); generate them from a full profile")
+                    throw GenerationError(
+                        "\(module)/Grammar/abnfc.conf: \(output.path) is only-changed but has recursive rules (\(compiled.descent.map(\.name).joined(separator: ", "))); generate them from a full profile"
+                    )
                 }
-                let text = SwiftEmitter.emit(.init(
-                    namespace: output.namespace,
-                    grammarFiles: manifest.files(of: output.profile).map { "\(module)/Grammar/\($0)" },
-                    command: Self.command, imports: manifest.imports, automata: compiled.automata,
-                    descent: compiled.descent, grammar: grammar))
+                let text = SwiftEmitter.emit(
+                    .init(
+                        namespace: output.namespace,
+                        grammarFiles: manifest.files(of: output.profile).map { "\(module)/Grammar/\($0)" },
+                        command: Self.command, imports: manifest.imports, automata: compiled.automata,
+                        descent: compiled.descent, grammar: grammar))
                 files.append(GeneratedFile(path: "\(module)/\(output.path)", contents: text))
             }
         }
@@ -243,8 +250,11 @@ public struct PackageGenerator {
         var changed: [String] = []
         for file in try generatedFiles(progress: progress) {
             let path = packagePath + "/" + file.path
-            if let old = FileManager.default.contents(atPath: path), String(decoding: old, as: UTF8.self) == file.contents { continue }
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if let old = FileManager.default.contents(atPath: path), String(decoding: old, as: UTF8.self) == file.contents {
+                continue
+            }
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(file.contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             changed.append(file.path)
         }

@@ -47,7 +47,8 @@ public enum SwiftEmitter {
         out += "\npublic enum \(input.namespace) {\n"
         for (dfa, location) in input.automata {
             let fieldNote = dfa.fields.isEmpty ? "" : ", fields: \(dfa.fields.joined(separator: ", "))"
-            out += "    /// `\(dfa.rule)` (\(location.file):\(location.line)): \(dfa.stateCount) states, \(dfa.classCount) byte classes\(fieldNote).\n"
+            out +=
+                "    /// `\(dfa.rule)` (\(location.file):\(location.line)): \(dfa.stateCount) states, \(dfa.classCount) byte classes\(fieldNote).\n"
             out += "    public static let \(identifier(dfa.rule)) = Automaton(\n"
             out += "        rule: \(literal(dfa.rule)), fields: [\(dfa.fields.map(literal).joined(separator: ", "))],\n"
             out += "        classCount: \(dfa.classCount), stateCount: \(dfa.stateCount), start: \(dfa.start),\n"
@@ -71,7 +72,9 @@ public enum SwiftEmitter {
         out += "    /// The automaton of a rule (names are case-insensitive, RFC 5234 §2.1).\n"
         out += "    public static func automaton(forRule name: String) -> Automaton? {\n"
         out += "        switch name.lowercased() {\n"
-        for (dfa, _) in input.automata { out += "        case \(literal(dfa.rule.lowercased())): return \(identifier(dfa.rule))\n" }
+        for (dfa, _) in input.automata {
+            out += "        case \(literal(dfa.rule.lowercased())): return \(identifier(dfa.rule))\n"
+        }
         out += "        default: return nil\n        }\n    }\n}\n"
         return out
     }
@@ -83,9 +86,11 @@ public enum SwiftEmitter {
         var out = ""
         for (id, rule) in input.descent.enumerated() {
             let name = identifier(rule.name).replacingOccurrences(of: "`", with: "")
-            out += "    /// `\(rule.name)` (\(rule.location.file):\(rule.location.line)): no finite automaton; set-based recursive descent.\n"
+            out +=
+                "    /// `\(rule.name)` (\(rule.location.file):\(rule.location.line)): no finite automaton; set-based recursive descent.\n"
             out += "    public static func \(name)Descent(_ m: RecursiveDescentMatch, _ p: Int) -> Set<Int> {\n"
-            out += "        m.rule(\(id), p) { m, p in\n            \(elementCode(rule.element, input.grammar, descentKeys, indent: 12))\n        }\n    }\n\n"
+            out +=
+                "        m.rule(\(id), p) { m, p in\n            \(elementCode(rule.element, input.grammar, descentKeys, indent: 12))\n        }\n    }\n\n"
         }
         out += "    /// Whether all of `input` matches a recursive-descent rule (nil: not such a rule).\n"
         out += "    public static func matchesByDescent(rule name: String, _ input: UnsafeRawBufferPointer) -> Bool? {\n"
@@ -95,7 +100,8 @@ public enum SwiftEmitter {
             out += "        case \(literal(rule.key)): return \(name)Descent(m, 0).contains(input.count)\n"
         }
         out += "        default: return nil\n        }\n    }\n\n"
-        out += "    /// The rules above, in grammar order.\n    public static let descentRules: [String] = [\(input.descent.map { literal($0.name) }.joined(separator: ", "))]\n\n"
+        out +=
+            "    /// The rules above, in grammar order.\n    public static let descentRules: [String] = [\(input.descent.map { literal($0.name) }.joined(separator: ", "))]\n\n"
         return out
     }
 

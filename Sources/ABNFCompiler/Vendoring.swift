@@ -25,11 +25,15 @@ public enum Vendoring {
         let fm = FileManager.default
         let source = packagePath + "/" + module
         guard fm.fileExists(atPath: source + "/Grammar/abnfc.conf") else {
-            throw GenerationError("\(source): not a grammar-generated module (no Grammar/abnfc.conf); run from the toolkit's package folder or pass --package-path")
+            throw GenerationError(
+                "\(source): not a grammar-generated module (no Grammar/abnfc.conf); run from the toolkit's package folder or pass --package-path"
+            )
         }
         let stale = checkGenerated ? try PackageGenerator(packagePath: packagePath).staleFiles() : []
         guard stale.isEmpty else {
-            throw GenerationError("generated code is out of date (\(stale.joined(separator: ", "))): run `\(PackageGenerator.command)` and verify before vendoring")
+            throw GenerationError(
+                "generated code is out of date (\(stale.joined(separator: ", "))): run `\(PackageGenerator.command)` and verify before vendoring"
+            )
         }
         guard let files = fm.enumerator(atPath: source)?.compactMap({ $0 as? String }).sorted() else {
             throw GenerationError("\(source): cannot list the folder")

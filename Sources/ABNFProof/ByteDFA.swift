@@ -83,7 +83,8 @@ extension ByteDFA {
             throw MalformedAutomaton("tables have the wrong sizes for \(n) states and \(k) byte classes")
         }
         if let bad = automaton.byteClass.firstIndex(where: { Int($0) >= k }) {
-            throw MalformedAutomaton("byte 0x\(hexByte(UInt8(bad))) has class \(automaton.byteClass[bad]), but there are \(k) classes")
+            throw MalformedAutomaton(
+                "byte 0x\(hexByte(UInt8(bad))) has class \(automaton.byteClass[bad]), but there are \(k) classes")
         }
         let sink = n
         var next = [Int](repeating: sink, count: (n + 1) * k)

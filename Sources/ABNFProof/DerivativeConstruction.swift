@@ -58,7 +58,8 @@ public final class DerivativeConstruction {
                     targets[classOf[b]] = known
                 } else {
                     guard states.count < stateLimit else {
-                        throw ConstructionError(rule: rule.name, kind: .tooManyStates, message: "has more than \(stateLimit) derivatives")
+                        throw ConstructionError(
+                            rule: rule.name, kind: .tooManyStates, message: "has more than \(stateLimit) derivatives")
                     }
                     stateOf[derivative] = states.count
                     targets[classOf[b]] = states.count
@@ -77,7 +78,8 @@ public final class DerivativeConstruction {
         if let known = ruleTerms[rule.key] { return known }
         if translating.contains(rule.key) {
             let path = (translating + [rule.key]).compactMap { grammar[$0]?.name }.joined(separator: " → ")
-            throw ConstructionError(rule: root, kind: .recursive, message: "is recursive (\(path)): its language need not be regular")
+            throw ConstructionError(
+                rule: root, kind: .recursive, message: "is recursive (\(path)): its language need not be regular")
         }
         translating.append(rule.key)
         let result = try term(of: rule.element, root: root)
@@ -104,15 +106,16 @@ public final class DerivativeConstruction {
             // RFC 5234 §4: prose is bound to the rule of the same name, if any.
             return try referenced(text, root: root)
         case .literal(let bytes, let caseSensitive):
-            return terms.sequence(bytes.map { b in
-                var set = ByteSet(b, b)
-                // RFC 5234 §2.3: "..." is case-insensitive for ASCII letters only.
-                if !caseSensitive {
-                    if b >= 0x41 && b <= 0x5A { set.insert(b + 0x20) }
-                    if b >= 0x61 && b <= 0x7A { set.insert(b - 0x20) }
-                }
-                return terms.bytes(set)
-            })
+            return terms.sequence(
+                bytes.map { b in
+                    var set = ByteSet(b, b)
+                    // RFC 5234 §2.3: "..." is case-insensitive for ASCII letters only.
+                    if !caseSensitive {
+                        if b >= 0x41 && b <= 0x5A { set.insert(b + 0x20) }
+                        if b >= 0x61 && b <= 0x7A { set.insert(b - 0x20) }
+                    }
+                    return terms.bytes(set)
+                })
         case .range(let lo, let hi):
             return terms.bytes(ByteSet(lo, hi))
         }

@@ -34,7 +34,8 @@ public struct GeneratedAutomaton: Sendable {
         }.count
         let length = symbols * 6 / 8
         guard length == expected else {
-            throw MalformedAutomaton("tables hold \(length) bytes; \(stateCount) states and \(classCount) classes need \(expected)")
+            throw MalformedAutomaton(
+                "tables hold \(length) bytes; \(stateCount) states and \(classCount) classes need \(expected)")
         }
         return Automaton(
             rule: rule, fields: fields, classCount: classCount, stateCount: stateCount, start: start,
@@ -152,7 +153,9 @@ public enum GeneratedCode {
                 i += 1
             }
             func string(_ v: Value, _ label: String) throws(GeneratedCodeError) -> String {
-                guard case .string(let s) = v else { throw GeneratedCodeError(line: line(at: offset), message: "\(label) is not a string literal") }
+                guard case .string(let s) = v else {
+                    throw GeneratedCodeError(line: line(at: offset), message: "\(label) is not a string literal")
+                }
                 return s
             }
             func integer(_ v: Value, _ label: String) throws(GeneratedCodeError) -> Int {
@@ -162,14 +165,18 @@ public enum GeneratedCode {
                 return Int(n)
             }
             func array(_ v: Value, _ label: String) throws(GeneratedCodeError) -> [Value] {
-                guard case .array(let items) = v else { throw GeneratedCodeError(line: line(at: offset), message: "\(label) is not an array literal") }
+                guard case .array(let items) = v else {
+                    throw GeneratedCodeError(line: line(at: offset), message: "\(label) is not an array literal")
+                }
                 return items
             }
             var fields: [String] = []
             for item in try array(values[1], "fields") { fields.append(try string(item, "fields")) }
             var masks: [UInt64] = []
             for item in try array(values[5], "tagMasks") {
-                guard case .integer(let m) = item else { throw GeneratedCodeError(line: line(at: offset), message: "tagMasks holds a non-integer") }
+                guard case .integer(let m) = item else {
+                    throw GeneratedCodeError(line: line(at: offset), message: "tagMasks holds a non-integer")
+                }
                 masks.append(m)
             }
             var names: [String] = []

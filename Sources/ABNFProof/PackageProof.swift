@@ -46,7 +46,8 @@ public struct ProofManifest: Sendable {
             } else if keyword == "import", words.count == 2 {
                 continue  // the generated files' imports do not change what they accept
             } else if keyword == "generate", words.count == 6 || words.count == 7, words[2] == "from", words[4] == "into" {
-                manifest.outputs.append(Output(namespace: words[1], profile: words[3], path: words[5], onlyChanged: words.count == 7))
+                manifest.outputs.append(
+                    Output(namespace: words[1], profile: words[3], path: words[5], onlyChanged: words.count == 7))
             } else {
                 throw ProofSetupError("\(file):\(n + 1): cannot read \"\(line)\"")
             }
@@ -139,7 +140,9 @@ public enum PackageProof {
     /// Proves every generated file of every grammar module under `packagePath`.
     /// `profiles` and `rules` restrict the proof (empty: all); rule names are
     /// case-insensitive.
-    public static func run(packagePath: String, profiles: [String] = [], rules: [String] = []) throws(ProofSetupError) -> ProofReport {
+    public static func run(packagePath: String, profiles: [String] = [], rules: [String] = []) throws(ProofSetupError)
+        -> ProofReport
+    {
         let modules = grammarModules(packagePath)
         guard !modules.isEmpty else {
             throw ProofSetupError("no Sources/*/Grammar/abnfc.conf under \(packagePath)")
@@ -180,19 +183,23 @@ public enum PackageProof {
                 let proof = prove(
                     grammar: grammar, own: (output.namespace, own), onlyChanged: output.onlyChanged,
                     fallbacks: fallbackAutomata, selected: selected)
-                report.files.append(FileProof(
-                    module: module, output: output, fallbackNamespaces: output.onlyChanged ? fallbacks.map(\.namespace) : [],
-                    rules: proof.rules, recursiveRules: proof.recursiveRules))
+                report.files.append(
+                    FileProof(
+                        module: module, output: output, fallbackNamespaces: output.onlyChanged ? fallbacks.map(\.namespace) : [],
+                        rules: proof.rules, recursiveRules: proof.recursiveRules))
                 report.bounds.recursiveRules.append((output.profile, proof.recursiveRules))
                 collectBounds(grammar, files: files, into: &report.bounds, notedFiles: &notedFiles)
                 for rule in grammar.rules { unknownRules.remove(rule.key) }
             }
         }
         if let unknown = profiles.first(where: { !knownProfiles.contains($0) }) {
-            throw ProofSetupError("no generated file is made from profile \"\(unknown)\" (profiles with output: \(knownProfiles.joined(separator: ", ")))")
+            throw ProofSetupError(
+                "no generated file is made from profile \"\(unknown)\" (profiles with output: \(knownProfiles.joined(separator: ", ")))"
+            )
         }
         if !unknownRules.isEmpty {
-            throw ProofSetupError("no rule named \(unknownRules.sorted().map { "\"\($0)\"" }.joined(separator: ", ")) in the selected profiles")
+            throw ProofSetupError(
+                "no rule named \(unknownRules.sorted().map { "\"\($0)\"" }.joined(separator: ", ")) in the selected profiles")
         }
         return report
     }
@@ -210,14 +217,19 @@ public enum PackageProof {
             covered.insert(generated.rule.lowercased())
             guard selected(generated.rule) else { continue }
             guard let rule = grammar[generated.rule] else {
-                results.append(RuleProof(rule: generated.rule, namespace: own.namespace, generatorStates: generated.stateCount, outcome: .unexpected))
+                results.append(
+                    RuleProof(
+                        rule: generated.rule, namespace: own.namespace, generatorStates: generated.stateCount,
+                        outcome: .unexpected))
                 continue
             }
             results.append(check(generated, namespace: own.namespace, rule: rule, construction))
         }
         for rule in grammar.rules where !covered.contains(rule.key) && !recursive.contains(rule.key) && selected(rule.name) {
-            let fallback = onlyChanged
-                ? fallbacks.lazy.compactMap { f in f.automata.first { $0.rule.lowercased() == rule.key }.map { (f.namespace, $0) } }.first
+            let fallback =
+                onlyChanged
+                ? fallbacks.lazy.compactMap { f in f.automata.first { $0.rule.lowercased() == rule.key }.map { (f.namespace, $0) }
+                }.first
                 : nil
             guard let (namespace, generated) = fallback else {
                 results.append(RuleProof(rule: rule.name, outcome: .missing))
@@ -258,7 +270,9 @@ public enum PackageProof {
     }
 
     /// Proves one generated automaton against the independent construction of `rule`.
-    public static func check(_ generated: GeneratedAutomaton, namespace: String?, rule: Rule, _ construction: DerivativeConstruction) -> RuleProof {
+    public static func check(
+        _ generated: GeneratedAutomaton, namespace: String?, rule: Rule, _ construction: DerivativeConstruction
+    ) -> RuleProof {
         var proof = RuleProof(rule: rule.name, namespace: namespace, generatorStates: generated.stateCount, outcome: .equivalent)
         let shipped: ByteDFA
         do {
@@ -326,7 +340,8 @@ public enum PackageProof {
 
     // MARK: Bounds
 
-    static func collectBounds(_ grammar: Grammar, files: [String], into bounds: inout ProofBounds, notedFiles: inout Set<String>) {
+    static func collectBounds(_ grammar: Grammar, files: [String], into bounds: inout ProofBounds, notedFiles: inout Set<String>)
+    {
         for rule in grammar.rules {
             GrammarChecker.walk(rule.element) { element in
                 if case .prose(let text, let location) = element,
@@ -342,7 +357,9 @@ public enum PackageProof {
             var first = 0
             func flush() {
                 let text = paragraph.joined(separator: "\n")
-                if text.contains("NOT WRITTEN AS GRAMMAR") || text.contains("APPROXIMATION") || text.lowercased().contains("in code") {
+                if text.contains("NOT WRITTEN AS GRAMMAR") || text.contains("APPROXIMATION")
+                    || text.lowercased().contains("in code")
+                {
                     bounds.notes.append(.init(location: SourceLocation(file: file, line: first + 1, column: 1), lines: paragraph))
                 }
                 paragraph = []

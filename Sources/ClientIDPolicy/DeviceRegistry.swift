@@ -68,8 +68,10 @@ public struct DeviceRecord: Sendable, Equatable {
     /// The account may authenticate from this device (learned, use case 3).
     public var trusted: Bool
 
-    public init(device: DeviceKey, account: String, firstSeen: Timestamp, lastSeen: Timestamp,
-                lastNetwork: NetworkPrefix?, trusted: Bool) {
+    public init(
+        device: DeviceKey, account: String, firstSeen: Timestamp, lastSeen: Timestamp,
+        lastNetwork: NetworkPrefix?, trusted: Bool
+    ) {
         self.device = device
         self.account = account
         self.firstSeen = firstSeen
@@ -141,7 +143,9 @@ public final class InMemoryDeviceRegistry: DeviceRegistry {
             store[Key(device: record.device, account: record.account)] = record
             while store.count > capacity {
                 let victim = store.min { a, b in
-                    (a.value.trusted ? 1 : 0, a.value.lastSeen, a.value.account) < (b.value.trusted ? 1 : 0, b.value.lastSeen, b.value.account)
+                    (a.value.trusted ? 1 : 0, a.value.lastSeen, a.value.account) < (
+                        b.value.trusted ? 1 : 0, b.value.lastSeen, b.value.account
+                    )
                 }!
                 store[victim.key] = nil
             }

@@ -24,7 +24,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         var value: UInt32 = 0
         for part in parts {
             guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let n = UInt32(part), n <= 255, part.count == 1 || part.first != "0"
+                let n = UInt32(part), n <= 255, part.count == 1 || part.first != "0"
             else { return nil }
             value = value << 8 | n
         }
@@ -52,7 +52,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         let all: [UInt16]
         if halves.count == 2 {
             guard let left = groups(halves[0], allowV4: false), let right = groups(halves[1], allowV4: true),
-                  left.count + right.count <= 7
+                left.count + right.count <= 7
             else { return nil }
             all = left + Array(repeating: 0, count: 8 - left.count - right.count) + right
         } else {

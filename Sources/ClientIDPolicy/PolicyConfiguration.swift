@@ -160,9 +160,10 @@ public struct PolicyConfigurationError: Error, Sendable, Equatable, CustomString
 extension PolicyConfiguration {
     /// D2: `client-id-type = 1*16(ALPHA / DIGIT / "-")`.
     static func isValidType(_ type: String) -> Bool {
-        (1...16).contains(type.utf8.count) && type.utf8.allSatisfy { b in
-            (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D
-        }
+        (1...16).contains(type.utf8.count)
+            && type.utf8.allSatisfy { b in
+                (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D
+            }
     }
 
     /// D2: `client-id-token = 1*128VCHAR`.
@@ -173,10 +174,15 @@ extension PolicyConfiguration {
     /// Checks what the types cannot express. Called by the decoder; call it after building one in code.
     public func validate() throws(PolicyConfigurationError) {
         func type(_ t: String, _ path: String) throws(PolicyConfigurationError) {
-            if !Self.isValidType(t) { throw PolicyConfigurationError(path: path, problem: "\"\(t)\" is not a client-id-type (1-16 letters, digits, \"-\"; D2)") }
+            if !Self.isValidType(t) {
+                throw PolicyConfigurationError(
+                    path: path, problem: "\"\(t)\" is not a client-id-type (1-16 letters, digits, \"-\"; D2)")
+            }
         }
         func token(_ t: String, _ path: String) throws(PolicyConfigurationError) {
-            if !Self.isValidToken(t) { throw PolicyConfigurationError(path: path, problem: "not a client-id-token (1-128 printable ASCII, no space; D2)") }
+            if !Self.isValidToken(t) {
+                throw PolicyConfigurationError(path: path, problem: "not a client-id-token (1-128 printable ASCII, no space; D2)")
+            }
         }
         if version != 1 { throw PolicyConfigurationError(path: "version", problem: "only version 1 exists") }
         for t in types.known.keys { try type(t, "types.known.\(t)") }
@@ -199,11 +205,16 @@ extension PolicyConfiguration {
                 try token(e.token, "devices.accounts.\(account)[\(i)].token")
             }
         }
-        if let n = devices.maxDevices, n < 1 { throw PolicyConfigurationError(path: "devices.maxDevices", problem: "must be at least 1") }
-        if devices.mode == .learn && devices.maxDevices == nil && devices.learningPeriod == nil {
-            throw PolicyConfigurationError(path: "devices", problem: "learn mode needs maxDevices or learningPeriod, or it never stops learning")
+        if let n = devices.maxDevices, n < 1 {
+            throw PolicyConfigurationError(path: "devices.maxDevices", problem: "must be at least 1")
         }
-        if sharedToken.maxAccounts < 0 { throw PolicyConfigurationError(path: "sharedToken.maxAccounts", problem: "must not be negative") }
+        if devices.mode == .learn && devices.maxDevices == nil && devices.learningPeriod == nil {
+            throw PolicyConfigurationError(
+                path: "devices", problem: "learn mode needs maxDevices or learningPeriod, or it never stops learning")
+        }
+        if sharedToken.maxAccounts < 0 {
+            throw PolicyConfigurationError(path: "sharedToken.maxAccounts", problem: "must not be negative")
+        }
         if !(0...32).contains(distantNetworks.ipv4PrefixLength) {
             throw PolicyConfigurationError(path: "distantNetworks.ipv4PrefixLength", problem: "must be 0-32")
         }
@@ -214,7 +225,9 @@ extension PolicyConfiguration {
             if set.maxConnections < 0 || set.maxAuthFailures < 0 {
                 throw PolicyConfigurationError(path: "limits.\(name)", problem: "limits must not be negative")
             }
-            if set.window.seconds <= 0 { throw PolicyConfigurationError(path: "limits.\(name).window", problem: "must be positive") }
+            if set.window.seconds <= 0 {
+                throw PolicyConfigurationError(path: "limits.\(name).window", problem: "must be positive")
+            }
         }
         if registry.maxEntries < 1 { throw PolicyConfigurationError(path: "registry.maxEntries", problem: "must be at least 1") }
         if registry.maxAge.seconds <= 0 { throw PolicyConfigurationError(path: "registry.maxAge", problem: "must be positive") }

@@ -34,10 +34,12 @@ struct StrictContainer {
 
 extension PolicyConfiguration: Decodable {
     public init(from decoder: any Decoder) throws {
-        let c = try StrictContainer(decoder, known: [
-            "version", "types", "requireClientID", "acl", "revocations", "devices", "sharedToken",
-            "distantNetworks", "limits", "registry",
-        ])
+        let c = try StrictContainer(
+            decoder,
+            known: [
+                "version", "types", "requireClientID", "acl", "revocations", "devices", "sharedToken",
+                "distantNetworks", "limits", "registry",
+            ])
         self.init()
         version = try c("version", default: version)
         types = try c("types", default: types)
@@ -61,9 +63,10 @@ extension ClientIDTypeFlags: Decodable {
     public init(from decoder: any Decoder) throws {
         let names = try decoder.singleValueContainer().decode([String].self)
         guard let flags = ClientIDTypeFlags(names: names) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "unknown flag in \(names); flags are \(Self.names.map(\.0).joined(separator: ", "))"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "unknown flag in \(names); flags are \(Self.names.map(\.0).joined(separator: ", "))"))
         }
         self = flags
     }
@@ -77,7 +80,8 @@ extension PolicyDuration: Decodable {
         } else if let s = try? c.decode(String.self), let d = PolicyDuration(parsing: s) {
             self = d
         } else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "a duration is seconds or a number with s, m, h, d or w")
+            throw DecodingError.dataCorruptedError(
+                in: c, debugDescription: "a duration is seconds or a number with s, m, h, d or w")
         }
     }
 }
@@ -90,7 +94,8 @@ extension Timestamp: Decodable {
         } else if let n = try? c.decode(Int64.self) {
             self.init(secondsSinceEpoch: n)
         } else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "a time is RFC 3339 (\"2027-01-31T00:00:00Z\") or seconds since 1970")
+            throw DecodingError.dataCorruptedError(
+                in: c, debugDescription: "a time is RFC 3339 (\"2027-01-31T00:00:00Z\") or seconds since 1970")
         }
     }
 }
@@ -132,7 +137,8 @@ extension PolicyConfiguration.Revocation: Decodable {
     public init(from decoder: any Decoder) throws {
         let c = try StrictContainer(decoder, known: ["type", "token", "until", "reason"])
         guard let type: String = try c.optional("type") else {
-            throw DecodingError.keyNotFound(PolicyKey("type"), .init(codingPath: decoder.codingPath, debugDescription: "a revocation names a type"))
+            throw DecodingError.keyNotFound(
+                PolicyKey("type"), .init(codingPath: decoder.codingPath, debugDescription: "a revocation names a type"))
         }
         self.init(type: type, token: try c.optional("token"), until: try c.optional("until"), reason: try c.optional("reason"))
     }
@@ -142,7 +148,8 @@ extension PolicyConfiguration.DeviceEntry: Decodable {
     public init(from decoder: any Decoder) throws {
         let c = try StrictContainer(decoder, known: ["type", "token"])
         guard let type: String = try c.optional("type"), let token: String = try c.optional("token") else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a device has a type and a token"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "a device has a type and a token"))
         }
         self.init(type: type, token: token)
     }

@@ -34,7 +34,8 @@ public struct AuthenticationAttempt: Sendable, Equatable {
     public var identity: ClientIdentity?
     public var address: IPAddress
 
-    public init(connection: ConnectionID, account: String, credentialsValid: Bool, identity: ClientIdentity?, address: IPAddress) {
+    public init(connection: ConnectionID, account: String, credentialsValid: Bool, identity: ClientIdentity?, address: IPAddress)
+    {
         self.connection = connection
         self.account = account
         self.credentialsValid = credentialsValid
@@ -82,8 +83,10 @@ public final class ClientIDPolicyEngine: Sendable {
     private let keys: any DeviceKeyDerivation
     private let clock: any PolicyClock
 
-    public init(configuration: PolicyConfiguration = PolicyConfiguration(), registry: any DeviceRegistry,
-                keys: any DeviceKeyDerivation, clock: any PolicyClock = SystemClock()) {
+    public init(
+        configuration: PolicyConfiguration = PolicyConfiguration(), registry: any DeviceRegistry,
+        keys: any DeviceKeyDerivation, clock: any PolicyClock = SystemClock()
+    ) {
         state = Mutex(State(configuration: configuration))
         self.registry = registry
         self.keys = keys
@@ -127,14 +130,17 @@ public final class ClientIDPolicyEngine: Sendable {
                 state.deviceConnections[device, default: 0] += 1
             }
             let address = state.connections[connection]?.address
-            var events = [AuditEvent(
-                destination: .system, kind: .clientIdentified, time: now, account: nil, address: address,
-                identityType: identity.type, token: flags.contains(.systemLog) ? identity.token : nil,
-                deviceFingerprint: device.fingerprint, rule: nil)]
+            var events = [
+                AuditEvent(
+                    destination: .system, kind: .clientIdentified, time: now, account: nil, address: address,
+                    identityType: identity.type, token: flags.contains(.systemLog) ? identity.token : nil,
+                    deviceFingerprint: device.fingerprint, rule: nil)
+            ]
             if flags.contains(.debug) {
-                events.append(AuditEvent(
-                    destination: .debug, kind: .clientIdentified, time: now, account: nil, address: address,
-                    identityType: identity.type, token: identity.token, deviceFingerprint: device.fingerprint, rule: nil))
+                events.append(
+                    AuditEvent(
+                        destination: .debug, kind: .clientIdentified, time: now, account: nil, address: address,
+                        identityType: identity.type, token: identity.token, deviceFingerprint: device.fingerprint, rule: nil))
             }
             return events
         }
@@ -194,17 +200,22 @@ public final class ClientIDPolicyEngine: Sendable {
         let registered = state.connections[attempt.connection]
         let ipLimits = configuration.limits.perIP
         if ipLimits.maxConnections > 0,
-           state.ipConnections[attempt.address, default: 0] + (registered?.address == attempt.address ? 0 : 1) > ipLimits.maxConnections {
+            state.ipConnections[attempt.address, default: 0] + (registered?.address == attempt.address ? 0 : 1)
+                > ipLimits.maxConnections
+        {
             refuse(.ipConnectionLimit)
         }
         if ipLimits.maxAuthFailures > 0,
-           state.ipFailures.count(attempt.address, since: now - ipLimits.window) >= ipLimits.maxAuthFailures {
+            state.ipFailures.count(attempt.address, since: now - ipLimits.window) >= ipLimits.maxAuthFailures
+        {
             refuse(.ipFailureLimit)
         }
 
         // Draft §6.1 item 1 (use case 4 with allowTokens, use case 5).
         let requirement = configuration.requireClientID
-        if requirement.enabled, used == nil || (!requirement.types.isEmpty && !requirement.types.contains { fold($0) == used!.type }) {
+        if requirement.enabled,
+            used == nil || (!requirement.types.isEmpty && !requirement.types.contains { fold($0) == used!.type })
+        {
             refuse(.clientIDRequired)
         }
 
@@ -226,11 +237,13 @@ public final class ClientIDPolicyEngine: Sendable {
             // Use case 6, D21: per-device limits, in addition to the per-IP ones above.
             let deviceLimits = configuration.limits.perDevice
             if deviceLimits.maxConnections > 0,
-               state.deviceConnections[device, default: 0] + (registered?.device == device ? 0 : 1) > deviceLimits.maxConnections {
+                state.deviceConnections[device, default: 0] + (registered?.device == device ? 0 : 1) > deviceLimits.maxConnections
+            {
                 refuse(.deviceConnectionLimit)
             }
             if deviceLimits.maxAuthFailures > 0,
-               state.deviceFailures.count(device, since: now - deviceLimits.window) >= deviceLimits.maxAuthFailures {
+                state.deviceFailures.count(device, since: now - deviceLimits.window) >= deviceLimits.maxAuthFailures
+            {
                 refuse(.deviceFailureLimit)
             }
         }
@@ -256,7 +269,8 @@ public final class ClientIDPolicyEngine: Sendable {
             // Draft §6.2 item 4: one device cannot be on two distant networks at once.
             let distant = configuration.distantNetworks
             if distant.enabled, let last = deviceRecords.max(by: { $0.lastSeen < $1.lastSeen }),
-               last.lastSeen >= now - distant.window, let lastNetwork = last.lastNetwork, lastNetwork != network {
+                last.lastSeen >= now - distant.window, let lastNetwork = last.lastNetwork, lastNetwork != network
+            {
                 refuse(.distantNetworks)
             }
         }
@@ -275,9 +289,10 @@ public final class ClientIDPolicyEngine: Sendable {
             let known = device.map { d in listed?.contains(d) == true || trusted.contains { $0.device == d } } ?? false
             if !known {
                 let belowCount = binding.maxDevices.map { trusted.count < $0 } ?? true
-                let inPeriod = binding.learningPeriod.map { period in
-                    trusted.map(\.firstSeen).min().map { now < $0 + period } ?? true
-                } ?? true
+                let inPeriod =
+                    binding.learningPeriod.map { period in
+                        trusted.map(\.firstSeen).min().map { now < $0 + period } ?? true
+                    } ?? true
                 if belowCount && inPeriod {
                     learnDevice = device != nil
                 } else {
@@ -291,12 +306,16 @@ public final class ClientIDPolicyEngine: Sendable {
         // Effects: failure windows, then the registry.
         if !allowed {
             state.ipFailures.add(attempt.address, at: now, keeping: max(ipLimits.maxAuthFailures, 1))
-            if let device { state.deviceFailures.add(device, at: now, keeping: max(configuration.limits.perDevice.maxAuthFailures, 1)) }
+            if let device {
+                state.deviceFailures.add(device, at: now, keeping: max(configuration.limits.perDevice.maxAuthFailures, 1))
+            }
         }
         var learned = false
         if let device {
-            var record = deviceRecords.first { $0.account == attempt.account }
-                ?? DeviceRecord(device: device, account: attempt.account, firstSeen: now, lastSeen: now, lastNetwork: network, trusted: false)
+            var record =
+                deviceRecords.first { $0.account == attempt.account }
+                ?? DeviceRecord(
+                    device: device, account: attempt.account, firstSeen: now, lastSeen: now, lastNetwork: network, trusted: false)
             record.lastSeen = now
             record.lastNetwork = network
             if allowed && learnDevice && !record.trusted {
@@ -314,9 +333,10 @@ public final class ClientIDPolicyEngine: Sendable {
         let kind: AuditEvent.Kind = allowed ? .authenticationSucceeded : .authenticationFailed
         let fingerprint = presented.map { keys.key(for: $0).fingerprint }
         func event(_ destination: AuditEvent.Destination, _ kind: AuditEvent.Kind, token: Bool, rule: PolicyRule?) -> AuditEvent {
-            AuditEvent(destination: destination, kind: kind, time: now, account: attempt.account, address: attempt.address,
-                       identityType: presented?.type, token: token ? presented?.token : nil,
-                       deviceFingerprint: fingerprint, rule: rule)
+            AuditEvent(
+                destination: destination, kind: kind, time: now, account: attempt.account, address: attempt.address,
+                identityType: presented?.type, token: token ? presented?.token : nil,
+                deviceFingerprint: fingerprint, rule: rule)
         }
         events.append(event(.system, kind, token: flags.contains(.systemLog), rule: rule))
         if presented != nil {
@@ -332,12 +352,19 @@ public final class ClientIDPolicyEngine: Sendable {
         return AuthenticationDecision(verdict: allowed ? .allow : .reject, rule: rule, events: events)
     }
 
-    private func unavailable(_ attempt: AuthenticationAttempt, presented: ClientIdentity?, flags: ClientIDTypeFlags,
-                             now: Timestamp) -> AuthenticationDecision {
-        AuthenticationDecision(verdict: .temporaryFailure, rule: .registryUnavailable, events: [AuditEvent(
-            destination: .system, kind: .authenticationFailed, time: now, account: attempt.account, address: attempt.address,
-            identityType: presented?.type, token: flags.contains(.systemLog) ? presented?.token : nil,
-            deviceFingerprint: presented.map { keys.key(for: $0).fingerprint }, rule: .registryUnavailable)])
+    private func unavailable(
+        _ attempt: AuthenticationAttempt, presented: ClientIdentity?, flags: ClientIDTypeFlags,
+        now: Timestamp
+    ) -> AuthenticationDecision {
+        AuthenticationDecision(
+            verdict: .temporaryFailure, rule: .registryUnavailable,
+            events: [
+                AuditEvent(
+                    destination: .system, kind: .authenticationFailed, time: now, account: attempt.account,
+                    address: attempt.address,
+                    identityType: presented?.type, token: flags.contains(.systemLog) ? presented?.token : nil,
+                    deviceFingerprint: presented.map { keys.key(for: $0).fingerprint }, rule: .registryUnavailable)
+            ])
     }
 
     // MARK: Upkeep
@@ -378,7 +405,8 @@ struct FailureLog<Key: Hashable & Sendable>: Sendable {
         times[key] = list
         if times.count > maxKeys {
             // Drop the keys whose last failure is oldest.
-            let victims = times.sorted { ($0.value.last ?? time) < ($1.value.last ?? time) }.prefix(times.count - maxKeys + maxKeys / 8)
+            let victims = times.sorted { ($0.value.last ?? time) < ($1.value.last ?? time) }.prefix(
+                times.count - maxKeys + maxKeys / 8)
             for (k, _) in victims { times[k] = nil }
         }
     }

@@ -1,12 +1,13 @@
 // Time for policy: wall-clock seconds (records outlive restarts), read through an
 // injectable clock so tests are deterministic.
 
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// Seconds since 1970-01-01T00:00:00Z.
 public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -15,8 +16,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public init(secondsSinceEpoch: Int64) { self.secondsSinceEpoch = secondsSinceEpoch }
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.secondsSinceEpoch < b.secondsSinceEpoch }
-    public static func + (t: Timestamp, d: PolicyDuration) -> Timestamp { Timestamp(secondsSinceEpoch: t.secondsSinceEpoch + d.seconds) }
-    public static func - (t: Timestamp, d: PolicyDuration) -> Timestamp { Timestamp(secondsSinceEpoch: t.secondsSinceEpoch - d.seconds) }
+    public static func + (t: Timestamp, d: PolicyDuration) -> Timestamp {
+        Timestamp(secondsSinceEpoch: t.secondsSinceEpoch + d.seconds)
+    }
+    public static func - (t: Timestamp, d: PolicyDuration) -> Timestamp {
+        Timestamp(secondsSinceEpoch: t.secondsSinceEpoch - d.seconds)
+    }
 
     /// RFC 3339 `full-date` ("2027-01-31", midnight UTC) or `date-time` in UTC or with an
     /// offset ("2027-01-31T12:00:00Z", "2027-01-31T13:00:00+01:00"); fractions are ignored.
@@ -31,14 +36,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             }
             return v
         }
-        guard b.count >= 10, b[4] == 0x2D, b[7] == 0x2D, let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              (1...12).contains(month), (1...31).contains(day)
+        guard b.count >= 10, b[4] == 0x2D, b[7] == 0x2D, let year = number(0..<4), let month = number(5..<7),
+            let day = number(8..<10),
+            (1...12).contains(month), (1...31).contains(day)
         else { return nil }
         var seconds = Self.daysFromCivil(year: year, month: month, day: day) * 86_400
         if b.count > 10 {
             guard b.count >= 20, b[10] == 0x54 || b[10] == 0x74 || b[10] == 0x20, b[13] == 0x3A, b[16] == 0x3A,
-                  let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-                  hour < 24, minute < 60, second < 61
+                let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+                hour < 24, minute < 60, second < 61
             else { return nil }
             seconds += hour * 3600 + minute * 60 + second
             var i = 19
@@ -51,7 +57,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
                 guard i + 1 == b.count else { return nil }
             } else {
                 guard b[i] == 0x2B || b[i] == 0x2D, i + 6 == b.count, b[i + 3] == 0x3A,
-                      let oh = number((i + 1)..<(i + 3)), let om = number((i + 4)..<(i + 6))
+                    let oh = number((i + 1)..<(i + 3)), let om = number((i + 4)..<(i + 6))
                 else { return nil }
                 let offset = oh * 3600 + om * 60
                 seconds += b[i] == 0x2B ? -offset : offset
@@ -113,7 +119,8 @@ public struct PolicyDuration: Hashable, Comparable, Sendable, CustomStringConver
     }
 
     public var description: String {
-        for (unit, size) in [("w", Int64(604_800)), ("d", 86_400), ("h", 3600), ("m", 60)] where seconds > 0 && seconds % size == 0 {
+        for (unit, size) in [("w", Int64(604_800)), ("d", 86_400), ("h", 3600), ("m", 60)]
+        where seconds > 0 && seconds % size == 0 {
             return "\(seconds / size)\(unit)"
         }
         return "\(seconds)s"

@@ -16,7 +16,9 @@ public struct PolicyFileError: Error, Sendable, CustomStringConvertible {
 extension PolicyConfiguration {
     /// Decodes a policy from YAML text. An empty document is the default policy.
     public static func fromYAML(_ text: String, file: String? = nil) throws(PolicyFileError) -> PolicyConfiguration {
-        if text.split(whereSeparator: \.isNewline).allSatisfy({ $0.trimmingCharacters(in: .whitespaces).hasPrefix("#") || $0.allSatisfy(\.isWhitespace) }) {
+        if text.split(whereSeparator: \.isNewline).allSatisfy({
+            $0.trimmingCharacters(in: .whitespaces).hasPrefix("#") || $0.allSatisfy(\.isWhitespace)
+        }) {
             return PolicyConfiguration()
         }
         do {

@@ -20,19 +20,20 @@ public final class SQLiteDeviceRegistry: DeviceRegistry {
             database = path == ":memory:" ? try DatabaseQueue() : try DatabaseQueue(path: path)
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1") { db in
-                try db.execute(sql: """
-                    CREATE TABLE device_records (
-                        device TEXT NOT NULL,          -- DeviceKey.hex: HMAC, never the token (D20)
-                        account TEXT NOT NULL,
-                        first_seen INTEGER NOT NULL,   -- seconds since 1970
-                        last_seen INTEGER NOT NULL,
-                        last_network TEXT,             -- "192.0.2.0/24", "2001:db8::/64"
-                        trusted INTEGER NOT NULL,
-                        PRIMARY KEY (device, account)
-                    );
-                    CREATE INDEX device_records_account ON device_records(account);
-                    CREATE INDEX device_records_eviction ON device_records(trusted, last_seen);
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE device_records (
+                            device TEXT NOT NULL,          -- DeviceKey.hex: HMAC, never the token (D20)
+                            account TEXT NOT NULL,
+                            first_seen INTEGER NOT NULL,   -- seconds since 1970
+                            last_seen INTEGER NOT NULL,
+                            last_network TEXT,             -- "192.0.2.0/24", "2001:db8::/64"
+                            trusted INTEGER NOT NULL,
+                            PRIMARY KEY (device, account)
+                        );
+                        CREATE INDEX device_records_account ON device_records(account);
+                        CREATE INDEX device_records_eviction ON device_records(trusted, last_seen);
+                        """)
             }
             try migrator.migrate(database)
         } catch {
@@ -63,8 +64,10 @@ public final class SQLiteDeviceRegistry: DeviceRegistry {
     public func record(device: DeviceKey, account: String) throws(DeviceRegistryError) -> DeviceRecord? {
         try run("read") {
             try database.read { db in
-                try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM device_records WHERE device = ? AND account = ?",
-                                 arguments: [device.hex, account]).flatMap(Self.record)
+                try Row.fetchOne(
+                    db, sql: "SELECT \(Self.columns) FROM device_records WHERE device = ? AND account = ?",
+                    arguments: [device.hex, account]
+                ).flatMap(Self.record)
             }
         }
     }
@@ -72,8 +75,10 @@ public final class SQLiteDeviceRegistry: DeviceRegistry {
     public func records(forAccount account: String) throws(DeviceRegistryError) -> [DeviceRecord] {
         try run("read") {
             try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM device_records WHERE account = ? \(Self.order)",
-                                 arguments: [account]).compactMap(Self.record)
+                try Row.fetchAll(
+                    db, sql: "SELECT \(Self.columns) FROM device_records WHERE account = ? \(Self.order)",
+                    arguments: [account]
+                ).compactMap(Self.record)
             }
         }
     }
@@ -81,8 +86,10 @@ public final class SQLiteDeviceRegistry: DeviceRegistry {
     public func records(forDevice device: DeviceKey) throws(DeviceRegistryError) -> [DeviceRecord] {
         try run("read") {
             try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM device_records WHERE device = ? \(Self.order)",
-                                 arguments: [device.hex]).compactMap(Self.record)
+                try Row.fetchAll(
+                    db, sql: "SELECT \(Self.columns) FROM device_records WHERE device = ? \(Self.order)",
+                    arguments: [device.hex]
+                ).compactMap(Self.record)
             }
         }
     }
@@ -92,8 +99,10 @@ public final class SQLiteDeviceRegistry: DeviceRegistry {
             try database.write { db in
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO device_records (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [record.device.hex, record.account, record.firstSeen.secondsSinceEpoch,
-                                record.lastSeen.secondsSinceEpoch, record.lastNetwork?.description, record.trusted])
+                    arguments: [
+                        record.device.hex, record.account, record.firstSeen.secondsSinceEpoch,
+                        record.lastSeen.secondsSinceEpoch, record.lastNetwork?.description, record.trusted,
+                    ])
                 // The bound: untrusted first, then the oldest (DeviceRegistry's contract).
                 let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_records") ?? 0
                 if count > capacity {
@@ -111,7 +120,8 @@ public final class SQLiteDeviceRegistry: DeviceRegistry {
     public func remove(device: DeviceKey, account: String) throws(DeviceRegistryError) {
         try run("write") {
             try database.write { db in
-                try db.execute(sql: "DELETE FROM device_records WHERE device = ? AND account = ?", arguments: [device.hex, account])
+                try db.execute(
+                    sql: "DELETE FROM device_records WHERE device = ? AND account = ?", arguments: [device.hex, account])
             }
         }
     }

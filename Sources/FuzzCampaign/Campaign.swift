@@ -3,8 +3,8 @@
 // into Corpus/Regressions, merge new inputs into the corpus, measure the
 // parser module's line coverage with llvm-cov, and write the report.
 
-import FuzzProperties
 import Foundation
+import FuzzProperties
 
 public final class Campaign {
     public let configuration: CampaignConfiguration
@@ -38,14 +38,18 @@ public final class Campaign {
 
     /// The sanitizer build (TOOLCHAIN.md: both forms of the flag, or SwiftPM passes only one).
     public static func sanitizerBuildArguments(_ c: CampaignConfiguration, _ target: FuzzTarget) -> [String] {
-        ["build", "-c", "release", "--package-path", c.fuzzPackage, "--scratch-path", c.sanitizerScratch,
-         "--sanitize=fuzzer", "--sanitize=address", "-Xswiftc", "-sanitize=fuzzer,address", "--product", target.harness]
+        [
+            "build", "-c", "release", "--package-path", c.fuzzPackage, "--scratch-path", c.sanitizerScratch,
+            "--sanitize=fuzzer", "--sanitize=address", "-Xswiftc", "-sanitize=fuzzer,address", "--product", target.harness,
+        ]
     }
 
     public static func coverageBuildArguments(_ c: CampaignConfiguration, _ target: FuzzTarget) -> [String] {
-        ["build", "-c", "release", "--package-path", c.fuzzPackage, "--scratch-path", c.coverageScratch,
-         "--sanitize=fuzzer", "-Xswiftc", "-sanitize=fuzzer",
-         "-Xswiftc", "-profile-generate", "-Xswiftc", "-profile-coverage-mapping", "--product", target.harness]
+        [
+            "build", "-c", "release", "--package-path", c.fuzzPackage, "--scratch-path", c.coverageScratch,
+            "--sanitize=fuzzer", "-Xswiftc", "-sanitize=fuzzer",
+            "-Xswiftc", "-profile-generate", "-Xswiftc", "-profile-coverage-mapping", "--product", target.harness,
+        ]
     }
 
     func build(_ arguments: [String], what: String) throws {
@@ -55,11 +59,14 @@ public final class Campaign {
         // Others editing the sources while we build make SwiftPM stop with
         // "was modified during the build": build again, like a person would.
         for attempt in 1...3 {
-            result = try runTool(Toolchain.swift, arguments, echo: { line in
-                if line.contains("error") || line.contains("Compiling") || line.contains("Linking") || line.contains("Build") {
-                    self.say("  | \(line)")
-                }
-            })
+            result = try runTool(
+                Toolchain.swift, arguments,
+                echo: { line in
+                    if line.contains("error") || line.contains("Compiling") || line.contains("Linking") || line.contains("Build")
+                    {
+                        self.say("  | \(line)")
+                    }
+                })
             guard result.status != 0, result.output.contains("was modified during the build"), attempt < 3 else { break }
             say("  sources changed during the build; building again")
             Thread.sleep(forTimeInterval: 5)
@@ -90,11 +97,12 @@ public final class Campaign {
             let seeds = "\(c.corpus)/\(target.rawValue)"
             try? FileManager.default.createDirectory(atPath: seeds, withIntermediateDirectories: true)
             let dict = "\(c.corpus)/\(target.rawValue).dict"
-            return TargetRun(target: target, binary: binary(target, scratch: c.sanitizerScratch),
-                             workDirectory: "\(c.report)/\(target.rawValue)", seeds: seeds,
-                             dictionary: FileManager.default.fileExists(atPath: dict) ? dict : nil,
-                             duration: c.duration, detectLeaks: c.detectLeaks, environment: harnessEnvironment,
-                             campaignStart: fuzzStart)
+            return TargetRun(
+                target: target, binary: binary(target, scratch: c.sanitizerScratch),
+                workDirectory: "\(c.report)/\(target.rawValue)", seeds: seeds,
+                dictionary: FileManager.default.fileExists(atPath: dict) ? dict : nil,
+                duration: c.duration, detectLeaks: c.detectLeaks, environment: harnessEnvironment,
+                campaignStart: fuzzStart)
         }
         try fuzz(runs)
 
@@ -164,14 +172,18 @@ public final class Campaign {
 
     func progressTable(_ runs: [TargetRun]) -> String {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-        var lines = [pad("target", 20) + pad("time", 12) + pad("execs", 10) + pad("exec/s", 9) + pad("cov", 8) + pad("ft", 8) + pad("corpus", 8) + "crashes"]
+        var lines = [
+            pad("target", 20) + pad("time", 12) + pad("execs", 10) + pad("exec/s", 9) + pad("cov", 8) + pad("ft", 8)
+                + pad("corpus", 8) + "crashes"
+        ]
         for r in runs {
             let s = r.snapshot
             let state = s.running ? "" : (s.elapsed > 0 ? " done" : " queued")
             let time = "\(Int(s.elapsed))/\(r.duration)s"
-            lines.append(pad(r.target.rawValue + state, 20) + pad(time, 12) + pad(CampaignReport.count(s.status.executions), 10)
-                         + pad("\(s.status.execsPerSecond)", 9) + pad("\(s.status.coverage)", 8) + pad("\(s.status.features)", 8)
-                         + pad("\(s.status.corpusFiles)", 8) + "\(s.crashes)")
+            lines.append(
+                pad(r.target.rawValue + state, 20) + pad(time, 12) + pad(CampaignReport.count(s.status.executions), 10)
+                    + pad("\(s.status.execsPerSecond)", 9) + pad("\(s.status.coverage)", 8) + pad("\(s.status.features)", 8)
+                    + pad("\(s.status.corpusFiles)", 8) + "\(s.crashes)")
         }
         return lines.joined(separator: "\n")
     }
@@ -200,10 +212,14 @@ public final class Campaign {
             var input = path
             if c.minimizeCrashes && kind == "crash" {
                 let minimized = "\(r.workDirectory)/minimized-\(key)"
-                _ = try? runTool(r.binary, ["-minimize_crash=1", "-runs=20000", "-max_total_time=60", "-exact_artifact_path=\(minimized)", path],
-                             environment: harnessEnvironment, timeout: 120)
+                _ = try? runTool(
+                    r.binary,
+                    ["-minimize_crash=1", "-runs=20000", "-max_total_time=60", "-exact_artifact_path=\(minimized)", path],
+                    environment: harnessEnvironment, timeout: 120)
                 // Keep the smaller input only if it still fails the same way.
-                if FileManager.default.fileExists(atPath: minimized), try reproduce(r, minimized, kind: kind)?.regressionName == key {
+                if FileManager.default.fileExists(atPath: minimized),
+                    try reproduce(r, minimized, kind: kind)?.regressionName == key
+                {
                     input = minimized
                 }
             }
@@ -211,8 +227,9 @@ public final class Campaign {
             let isNew = !FileManager.default.fileExists(atPath: destination)
             if isNew { try FileManager.default.copyItem(atPath: input, toPath: destination) }
             let size = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? Int) ?? 0
-            seen[key] = UniqueCrash(symptom: signature.symptom, hash: signature.hash, frames: demangle(signature.frames),
-                                    regressionFile: "Corpus/Regressions/\(r.target.rawValue)/\(key)", inputBytes: size, newRegression: isNew)
+            seen[key] = UniqueCrash(
+                symptom: signature.symptom, hash: signature.hash, frames: demangle(signature.frames),
+                regressionFile: "Corpus/Regressions/\(r.target.rawValue)/\(key)", inputBytes: size, newRegression: isNew)
             order.append(key)
             say("  \(r.target.rawValue): \(signature.symptom) → \(destination)\(isNew ? "" : " (already saved)")")
         }
@@ -220,14 +237,17 @@ public final class Campaign {
     }
 
     func reproduce(_ r: TargetRun, _ path: String, kind: String) throws -> CrashSignature? {
-        let result = try runTool(r.binary, ["-timeout=10", "-detect_leaks=\(kind == "leak" ? 1 : 0)", path], environment: harnessEnvironment, timeout: 120)
+        let result = try runTool(
+            r.binary, ["-timeout=10", "-detect_leaks=\(kind == "leak" ? 1 : 0)", path], environment: harnessEnvironment,
+            timeout: 120)
         guard result.status != 0 else { return nil }
         return CrashSignature.parse(result.output, artifactKind: kind)
     }
 
     func demangle(_ symbols: [String]) -> [String] {
         guard !symbols.isEmpty, let tool = Toolchain.tool("swift-demangle"),
-              let result = try? runTool(tool, ["--simplified", "--compact"] + symbols), result.status == 0 else { return symbols }
+            let result = try? runTool(tool, ["--simplified", "--compact"] + symbols), result.status == 0
+        else { return symbols }
         let lines = result.output.split(separator: "\n").map(String.init)
         return lines.count == symbols.count ? lines : symbols
     }
@@ -238,12 +258,18 @@ public final class Campaign {
     func mergeCorpus(_ r: TargetRun) throws -> Int {
         let destination = "\(c.corpus)/\(r.target.rawValue)"
         let before = ((try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? []).count
-        let result = try runTool(r.binary, ["-merge=1", "-max_len=\(CampaignConfiguration.maxLength(r.target))", "-timeout=10",
-                                        "-merge_control_file=\(r.workDirectory)/merge.control", destination, r.newCorpus],
-                             environment: harnessEnvironment, timeout: 900)
+        let result = try runTool(
+            r.binary,
+            [
+                "-merge=1", "-max_len=\(CampaignConfiguration.maxLength(r.target))", "-timeout=10",
+                "-merge_control_file=\(r.workDirectory)/merge.control", destination, r.newCorpus,
+            ],
+            environment: harnessEnvironment, timeout: 900)
         try Data(result.output.utf8).write(to: URL(fileURLWithPath: "\(r.workDirectory)/merge.log"))
         let after = ((try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? []).count
-        say("  \(r.target.rawValue): +\(after - before) inputs (\(after) in \(destination))\(result.status == 0 ? "" : " — merge exited \(result.status), see merge.log")")
+        say(
+            "  \(r.target.rawValue): +\(after - before) inputs (\(after) in \(destination))\(result.status == 0 ? "" : " — merge exited \(result.status), see merge.log")"
+        )
         return after - before
     }
 
@@ -270,10 +296,13 @@ public final class Campaign {
             env["SMTP_FUZZ_IGNORE"] = "*"  // measure, don't stop at a known or new bug
             var dirs = ["\(c.corpus)/\(r.target.rawValue)"]
             if !c.merge { dirs.append(r.newCorpus) }
-            _ = try runTool(bin, ["-runs=0", "-max_len=\(CampaignConfiguration.maxLength(r.target))", "-timeout=10"] + dirs, environment: env, timeout: 900)
+            _ = try runTool(
+                bin, ["-runs=0", "-max_len=\(CampaignConfiguration.maxLength(r.target))", "-timeout=10"] + dirs, environment: env,
+                timeout: 900)
             let data = "\(folder)/\(r.target.rawValue).profdata"
             guard FileManager.default.fileExists(atPath: raw),
-                  try runTool(profdata, ["merge", "-sparse", raw, "-o", data]).status == 0 else {
+                try runTool(profdata, ["merge", "-sparse", raw, "-o", data]).status == 0
+            else {
                 say("  \(r.target.rawValue): no profile written")
                 continue
             }
@@ -281,7 +310,9 @@ public final class Campaign {
             try Data(report.output.utf8).write(to: URL(fileURLWithPath: "\(folder)/report-\(r.target.rawValue).txt"))
             if let parsed = Self.parseCoverageReport(report.output) {
                 results[r.target] = parsed
-                say("  \(r.target.rawValue): \(parsed.lineCover) of \(parsed.lines) lines, \(parsed.regionCover) of \(parsed.regions) regions")
+                say(
+                    "  \(r.target.rawValue): \(parsed.lineCover) of \(parsed.lines) lines, \(parsed.regionCover) of \(parsed.regions) regions"
+                )
             }
             binaries.append(bin)
             profiles.append(raw)
@@ -289,7 +320,8 @@ public final class Campaign {
         guard let first = binaries.first else { return (results, nil) }
         let merged = "\(folder)/all.profdata"
         guard try runTool(profdata, ["merge", "-sparse"] + profiles + ["-o", merged]).status == 0 else { return (results, nil) }
-        let report = try runTool(cov, ["report", first] + binaries.dropFirst().flatMap { ["-object", $0] } + ["-instr-profile=\(merged)", module])
+        let report = try runTool(
+            cov, ["report", first] + binaries.dropFirst().flatMap { ["-object", $0] } + ["-instr-profile=\(merged)", module])
         try Data(report.output.utf8).write(to: URL(fileURLWithPath: "\(folder)/report-all.txt"))
         let all = Self.parseCoverageReport(report.output)
         if let all { say("  all targets: \(all.lineCover) of \(all.lines) lines, \(all.regionCover) of \(all.regions) regions") }
@@ -300,9 +332,11 @@ public final class Campaign {
     public static func parseCoverageReport(_ text: String) -> ModuleCoverage? {
         let lines = text.split(separator: "\n")
         guard let header = lines.first(where: { $0.hasPrefix("Filename") }),
-              let total = lines.last(where: { $0.hasPrefix("TOTAL") }) else { return nil }
+            let total = lines.last(where: { $0.hasPrefix("TOTAL") })
+        else { return nil }
         // Header words: "Filename Regions Missed Regions Cover Functions Missed Functions Executed Lines Missed Lines Cover Branches Missed Branches Cover"
-        let columns = header.replacingOccurrences(of: "Missed ", with: "Missed").split(separator: " ").dropFirst().map(String.init)
+        let columns = header.replacingOccurrences(of: "Missed ", with: "Missed").split(separator: " ").dropFirst().map(
+            String.init)
         let values = total.split(separator: " ").dropFirst().map(String.init)
         guard values.count >= columns.count - 0, !columns.isEmpty else { return nil }
         var table: [String: String] = [:]

@@ -1,8 +1,8 @@
 // What a campaign does: which targets, for how long, with how many processes,
 // where the corpus and the report go, and which expensive steps to run.
 
-import FuzzProperties
 import Foundation
+import FuzzProperties
 
 public struct CampaignConfiguration: Sendable {
     /// The root package folder (holds Fuzz/, Corpus/, Sources/).

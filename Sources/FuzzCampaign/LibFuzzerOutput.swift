@@ -25,7 +25,8 @@ public struct LibFuzzerStatus: Equatable, Sendable {
         guard line.first == "#" else { return nil }
         let words = line.dropFirst().split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard words.count >= 2, let executions = Int(words[0]) else { return nil }
-        var status = LibFuzzerStatus(executions: executions, event: String(words[1]), coverage: 0, features: 0, corpusFiles: 0, execsPerSecond: 0)
+        var status = LibFuzzerStatus(
+            executions: executions, event: String(words[1]), coverage: 0, features: 0, corpusFiles: 0, execsPerSecond: 0)
         var i = 2
         var sawCoverage = false
         while i + 1 < words.count {
@@ -85,7 +86,9 @@ public struct CrashSignature: Equatable, Sendable, Codable {
         }
         let frames = projectFrames(output)
         if symptom == nil {
-            guard output.contains("ERROR: libFuzzer") || output.contains("ERROR: AddressSanitizer") || !frames.isEmpty else { return nil }
+            guard output.contains("ERROR: libFuzzer") || output.contains("ERROR: AddressSanitizer") || !frames.isEmpty else {
+                return nil
+            }
             symptom = artifactKind == "crash" ? "crash" : artifactKind
         }
         return CrashSignature(symptom: symptom!, frames: Array(frames.prefix(3)))
@@ -105,8 +108,10 @@ public struct CrashSignature: Equatable, Sendable, Codable {
             inTrace = true
             let symbol = trimmed[inRange.upperBound...].prefix(while: { $0 != " " })
             let location = trimmed[inRange.upperBound...].dropFirst(symbol.count)
-            let skip = ["fuzzer::", "__sanitizer", "__asan", "__interceptor", "__libc", "_start", "main", "LLVMFuzzerTestOneInput",
-                        "runOrTrap", "assertionFailure", "fatalError", "swift_", "abort", "raise", "gsignal"]
+            let skip = [
+                "fuzzer::", "__sanitizer", "__asan", "__interceptor", "__libc", "_start", "main", "LLVMFuzzerTestOneInput",
+                "runOrTrap", "assertionFailure", "fatalError", "swift_", "abort", "raise", "gsignal",
+            ]
             if skip.contains(where: { symbol.hasPrefix($0) || symbol.contains($0) }) { continue }
             if location.contains("libswiftCore.so") || location.contains("libc.so") || location.contains("libFuzzer") { continue }
             frames.append(String(symbol))

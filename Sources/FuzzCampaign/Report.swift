@@ -1,8 +1,8 @@
 // The campaign report: JSON (for tools), Markdown (for people) and an SVG
 // chart of coverage over time, all written into the report folder.
 
-import FuzzProperties
 import Foundation
+import FuzzProperties
 
 public struct ModuleCoverage: Codable, Sendable {
     public var lines: Int
@@ -88,11 +88,14 @@ public struct CampaignReport: Codable, Sendable {
         for t in targets {
             let lines = t.parserModuleCoverage.map { "\($0.lineCover) of \($0.lines)" } ?? "–"
             let branches = t.parserModuleCoverage.flatMap { c in c.branchCover.map { "\($0) of \(c.branches ?? 0)" } } ?? "–"
-            md += "| \(t.target) | \(Self.count(t.executions)) | \(t.execsPerSecond) | \(t.edges) | \(t.features) | \(t.corpusFiles) | "
-            md += "\(t.mergedIntoCorpus.map { "+\($0)" } ?? "–") | \(t.crashArtifacts) (\(t.uniqueCrashes.count)) | \(lines) | \(branches) |\n"
+            md +=
+                "| \(t.target) | \(Self.count(t.executions)) | \(t.execsPerSecond) | \(t.edges) | \(t.features) | \(t.corpusFiles) | "
+            md +=
+                "\(t.mergedIntoCorpus.map { "+\($0)" } ?? "–") | \(t.crashArtifacts) (\(t.uniqueCrashes.count)) | \(lines) | \(branches) |\n"
         }
         if let all = parserModuleCoverage {
-            md += "\nAll corpora together cover \(all.lineCover) of \(all.lines) lines, \(all.regionCover) of \(all.regions) regions"
+            md +=
+                "\nAll corpora together cover \(all.lineCover) of \(all.lines) lines, \(all.regionCover) of \(all.regions) regions"
             md += all.branchCover.map { " and \($0) of \(all.branches ?? 0) branches" } ?? ""
             md += " of Sources/SMTPCommandParser (llvm-cov; coverage/report-all.txt has the per-file table).\n"
         }
@@ -112,7 +115,8 @@ public struct CampaignReport: Codable, Sendable {
             md += "`swift run --package-path Fuzz fuzz-replay TARGET FILE` or `swift test --filter FuzzRegressionTests`.\n\n"
             for t in targets {
                 for c in t.uniqueCrashes {
-                    md += "- **\(t.target)** `\(c.symptom)` → `\(c.regressionFile)` (\(c.inputBytes) bytes\(c.newRegression ? ", new" : ", already saved"))\n"
+                    md +=
+                        "- **\(t.target)** `\(c.symptom)` → `\(c.regressionFile)` (\(c.inputBytes) bytes\(c.newRegression ? ", new" : ", already saved"))\n"
                     for f in c.frames { md += "  - `\(f)`\n" }
                 }
             }
@@ -146,7 +150,8 @@ public struct CampaignReport: Codable, Sendable {
             svg += "<text x=\"\(f(left - 8))\" y=\"\(f(y(c) + 4))\" text-anchor=\"end\">\(c)</text>\n"
             svg += "<text x=\"\(f(x(t)))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(Int(t)) s</text>\n"
         }
-        svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">seconds since the campaign started</text>\n"
+        svg +=
+            "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">seconds since the campaign started</text>\n"
         for (i, t) in targets.enumerated() {
             let color = Self.colors[i % Self.colors.count]
             let points = t.timeline.map { "\(f(x($0.seconds))),\(f(y($0.coverage)))" }.joined(separator: " ")
@@ -154,7 +159,8 @@ public struct CampaignReport: Codable, Sendable {
                 svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
             }
             let ly = top + 10 + Double(i) * 20
-            svg += "<line x1=\"\(f(left + plotW + 15))\" y1=\"\(f(ly))\" x2=\"\(f(left + plotW + 35))\" y2=\"\(f(ly))\" stroke=\"\(color)\" stroke-width=\"3\"/>"
+            svg +=
+                "<line x1=\"\(f(left + plotW + 15))\" y1=\"\(f(ly))\" x2=\"\(f(left + plotW + 35))\" y2=\"\(f(ly))\" stroke=\"\(color)\" stroke-width=\"3\"/>"
             svg += "<text x=\"\(f(left + plotW + 40))\" y=\"\(f(ly + 4))\">\(t.target) (\(t.edges))</text>\n"
         }
         return svg + "</svg>\n"

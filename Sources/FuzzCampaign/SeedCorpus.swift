@@ -9,8 +9,8 @@
 
 import ABNF
 import ABNFCompiler
-import FuzzProperties
 import Foundation
+import FuzzProperties
 
 public struct SeedCorpus {
     public let packageRoot: String
@@ -19,8 +19,10 @@ public struct SeedCorpus {
 
     /// Profiles in the order of ParserProperties' option byte (bit 0 lenient, bit 1 SMTPUTF8).
     static let profiles = ["base", "lenient", "smtputf8", "lenient-smtputf8"]
-    static let commands = ["ehlo", "helo", "mail", "rcpt", "data", "rset", "vrfy", "expn", "help", "noop", "quit",
-                           "starttls", "auth", "bdat", "clientid"]
+    static let commands = [
+        "ehlo", "helo", "mail", "rcpt", "data", "rset", "vrfy", "expn", "help", "noop", "quit",
+        "starttls", "auth", "bdat", "clientid",
+    ]
 
     public init(packageRoot: String) throws {
         self.packageRoot = packageRoot
@@ -84,9 +86,15 @@ public struct SeedCorpus {
             ("ipv6-ok", bytes("EHLO [IPv6:2001:db8::1]\r\n")),
             ("ipv4-literal", bytes("EHLO [192.0.2.1]\r\n")),
             ("general-literal", bytes("EHLO [x-tag:abc]\r\n")),
-            ("path-257", bytes("MAIL FROM:<" + String(repeating: "a", count: 64) + "@" + String(repeating: "b", count: 190) + ".c>\r\n")),
+            (
+                "path-257",
+                bytes("MAIL FROM:<" + String(repeating: "a", count: 64) + "@" + String(repeating: "b", count: 190) + ".c>\r\n")
+            ),
             ("local-part-65", bytes("MAIL FROM:<" + String(repeating: "a", count: 65) + "@example.net>\r\n")),
-            ("domain-256", bytes("EHLO " + Array(repeating: String(repeating: "d", count: 63), count: 4).joined(separator: ".") + "\r\n")),
+            (
+                "domain-256",
+                bytes("EHLO " + Array(repeating: String(repeating: "d", count: 63), count: 4).joined(separator: ".") + "\r\n")
+            ),
             ("line-513", bytes("NOOP " + String(repeating: "x", count: 506) + "\r\n")),
             ("source-route", bytes("RCPT TO:<@a.example,@b.example:c@d.example>\r\n")),
             ("quoted-local-part", bytes("MAIL FROM:<\"a\\\"b@c\"@example.net>\r\n")),
@@ -129,7 +137,9 @@ public struct SeedCorpus {
 
         // Framer: sessions (the draft's, and grammar lines strung together) and
         // hostile streams, under several chunkings and limits.
-        let layouts: [[UInt8]] = [[0xF0, 0], [0xF0, 1, 1], [0xF0, 3, 7, 2, 13], [0xF0, 2, 0, 5], [0x3D, 1, 4], [0x05, 2, 3, 1]]
+        let layouts: [[UInt8]] = [
+            [0xF0, 0], [0xF0, 1, 1], [0xF0, 3, 7, 2, 13], [0xF0, 2, 0, 5], [0x3D, 1, 4], [0x05, 2, 3, 1],
+        ]
         let draft = Self.draftExamples.flatMap { Self.bytes($0 + "\r\n") }
         for layout in layouts { add(.framer, "draft-session", layout + draft) }
         var rng = SplitMix64(seed: 0xF7A3_E500)
@@ -148,7 +158,8 @@ public struct SeedCorpus {
         for (index, entry) in DifferentialProperties.entries.enumerated() where index < 256 {
             let strings = StringGenerator(entry.interpreter, unboundedExtra: 3)
             let rule = entry.automaton.rule
-            for s in strings.covering(rule, seed: UInt64(0xD1FF_0000 + index), limit: 4) where s.bytes.count <= DifferentialProperties.maxInputLength {
+            for s in strings.covering(rule, seed: UInt64(0xD1FF_0000 + index), limit: 4)
+            where s.bytes.count <= DifferentialProperties.maxInputLength {
                 add(.differential, "\(entry.namespace)-\(rule)", [UInt8(index)] + s.bytes)
             }
             for _ in 0..<2 {
@@ -179,7 +190,8 @@ public struct SeedCorpus {
             }
             if text.count <= 4000 { add(.grammar, "\(name)-whole", [0x80] + text) }
         }
-        let abnf = try GrammarSelection(packagePath: packageRoot, files: ["\(packageRoot)/Fuzz/rfc5234-abnf.abnf"], profile: nil).load()
+        let abnf = try GrammarSelection(packagePath: packageRoot, files: ["\(packageRoot)/Fuzz/rfc5234-abnf.abnf"], profile: nil)
+            .load()
         let texts = StringGenerator(abnf, unboundedExtra: 1, maxDepth: 8)
         for s in texts.covering("rulelist", seed: 0xAB4F_0001, limit: 60) where s.bytes.count <= 1500 {
             add(.grammar, "abnf-rulelist", [0xFF] + s.bytes)

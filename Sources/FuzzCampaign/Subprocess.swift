@@ -5,8 +5,10 @@ import Foundation
 /// Runs a command to completion; returns its exit status and combined output.
 /// `echo` receives each output line as it arrives (for the build step).
 @discardableResult
-func runTool(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
-         timeout: TimeInterval? = nil, echo: ((String) -> Void)? = nil) throws -> (status: Int32, output: String) {
+func runTool(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+    timeout: TimeInterval? = nil, echo: ((String) -> Void)? = nil
+) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

@@ -1,8 +1,8 @@
 // One target's fuzzing: a libFuzzer process, restarted after each crash until
 // the target's time is used, with its status lines read as they come.
 
-import FuzzProperties
 import Foundation
+import FuzzProperties
 
 final class TargetRun: @unchecked Sendable {
     let target: FuzzTarget
@@ -33,8 +33,10 @@ final class TargetRun: @unchecked Sendable {
     var newCorpus: String { workDirectory + "/corpus" }
     var artifacts: String { workDirectory + "/artifacts" }
 
-    init(target: FuzzTarget, binary: String, workDirectory: String, seeds: String, dictionary: String?, duration: Int,
-         detectLeaks: Bool, environment: [String: String], campaignStart: Date) {
+    init(
+        target: FuzzTarget, binary: String, workDirectory: String, seeds: String, dictionary: String?, duration: Int,
+        detectLeaks: Bool, environment: [String: String], campaignStart: Date
+    ) {
         self.target = target
         self.binary = binary
         self.workDirectory = workDirectory
@@ -103,8 +105,10 @@ final class TargetRun: @unchecked Sendable {
         best.executions = executionsBefore + status.executions
         let seconds = Date().timeIntervalSince(campaignStart)
         if let last = samples.last, seconds - last.seconds < 1, last.coverage == best.coverage { return }
-        samples.append(TimelineSample(seconds: seconds, coverage: best.coverage,
-                                      features: best.features, corpusFiles: best.corpusFiles, executions: best.executions))
+        samples.append(
+            TimelineSample(
+                seconds: seconds, coverage: best.coverage,
+                features: best.features, corpusFiles: best.corpusFiles, executions: best.executions))
     }
 
     /// Checks the process; restarts it after a crash while time is left. Returns true when the target is done.
@@ -119,7 +123,8 @@ final class TargetRun: @unchecked Sendable {
         var restart = false
         if status != 0 && timeLeft > 3 {
             if !sawInited {
-                stoppedEarly = "crashed while loading the corpus (exit \(status)): an input in the corpus crashes; see \(workDirectory)/fuzz.log"
+                stoppedEarly =
+                    "crashed while loading the corpus (exit \(status)): an input in the corpus crashes; see \(workDirectory)/fuzz.log"
             } else if restarts >= 200 {
                 stoppedEarly = "stopped after 200 restarts"
             } else {

@@ -61,7 +61,8 @@ public struct VerificationRecord {
 
             """
         for t in campaign.targets {
-            md += "| \(t.target) | \(t.executions) | \(t.execsPerSecond) | \(t.edges) | \(t.corpusFiles) | \(t.uniqueCrashes.count) |\n"
+            md +=
+                "| \(t.target) | \(t.executions) | \(t.execsPerSecond) | \(t.edges) | \(t.corpusFiles) | \(t.uniqueCrashes.count) |\n"
         }
         return md
     }

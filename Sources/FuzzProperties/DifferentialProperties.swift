@@ -42,8 +42,10 @@ public enum DifferentialProperties {
     /// `smtp-grammar/` beside the executable (how OSS-Fuzz ships it: oss-fuzz/build.sh).
     public static var packageRoot: String {
         if let root = ProcessInfo.processInfo.environment["SMTP_FUZZ_PACKAGE_ROOT"], !root.isEmpty { return root }
-        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        let besideBinary = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").deletingLastPathComponent().appendingPathComponent("smtp-grammar").path
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let besideBinary = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").deletingLastPathComponent()
+            .appendingPathComponent("smtp-grammar").path
         let manifest = "/Sources/SMTPCommandParser/Grammar/abnfc.conf"
         return [checkout, besideBinary].first { FileManager.default.fileExists(atPath: $0 + manifest) } ?? checkout
     }
@@ -70,7 +72,8 @@ public enum DifferentialProperties {
                     guard interpreter.compiled.ruleIndex(automaton.rule) != nil else {
                         fatalError("\(namespace).\(automaton.rule) has no rule in profile \(output.profile)")
                     }
-                    entries.append(Entry(namespace: namespace, profile: output.profile, automaton: automaton, interpreter: interpreter))
+                    entries.append(
+                        Entry(namespace: namespace, profile: output.profile, automaton: automaton, interpreter: interpreter))
                 }
             }
             return entries
@@ -91,19 +94,25 @@ public enum DifferentialProperties {
         var tags = CaptureTags()
         let outcome = automaton.match(bytes, captures: &tags)
         let plain = automaton.match(bytes)
-        try require(outcome == plain, "capture-run-differs",
-                    "\(entry.namespace).\(automaton.rule): \(outcome) with captures, \(plain) without, on \(escaped(bytes))")
+        try require(
+            outcome == plain, "capture-run-differs",
+            "\(entry.namespace).\(automaton.rule): \(outcome) with captures, \(plain) without, on \(escaped(bytes))")
         let expected = entry.interpreter.matches(automaton.rule, bytes)
-        try require((outcome == .accepted) == expected, "automaton-differs-from-interpreter",
-                    "\(entry.namespace).\(automaton.rule) (profile \(entry.profile)): interpreter \(expected ? "accepts" : "rejects"), automaton \(outcome), on \(escaped(bytes))")
+        try require(
+            (outcome == .accepted) == expected, "automaton-differs-from-interpreter",
+            "\(entry.namespace).\(automaton.rule) (profile \(entry.profile)): interpreter \(expected ? "accepts" : "rejects"), automaton \(outcome), on \(escaped(bytes))"
+        )
         if case .rejected(let offset, _) = outcome {
-            try require(offset >= 0 && offset < bytes.count, "reject-offset-out-of-bounds", "\(automaton.rule): \(offset) of \(bytes.count)")
+            try require(
+                offset >= 0 && offset < bytes.count, "reject-offset-out-of-bounds",
+                "\(automaton.rule): \(offset) of \(bytes.count)")
         }
         if outcome == .accepted {
             for i in automaton.fields.indices {
                 if let r = tags[field: i] {
-                    try require(r.lowerBound >= 0 && r.upperBound <= bytes.count, "capture-out-of-bounds",
-                                "\(entry.namespace).\(automaton.rule) field \(automaton.fields[i]) = \(r) of \(bytes.count)")
+                    try require(
+                        r.lowerBound >= 0 && r.upperBound <= bytes.count, "capture-out-of-bounds",
+                        "\(entry.namespace).\(automaton.rule) field \(automaton.fields[i]) = \(r) of \(bytes.count)")
                 }
             }
         }

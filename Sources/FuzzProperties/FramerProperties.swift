@@ -63,19 +63,25 @@ public enum FramerProperties {
         var chunked = LineFramer(maxLineLength: limit)
         let chunkedEvents = try feed(&chunked, chunks, limit: limit)
 
-        try require(wholeEvents == chunkedEvents, "chunking-changes-events",
-                    "limit \(limit), chunks \(sizes): whole \(wholeEvents) vs chunked \(chunkedEvents) for \(escaped(stream))")
-        try require(whole.hasPartialLine == chunked.hasPartialLine, "chunking-changes-partial-line",
-                    "limit \(limit), chunks \(sizes): \(whole.hasPartialLine) vs \(chunked.hasPartialLine)")
+        try require(
+            wholeEvents == chunkedEvents, "chunking-changes-events",
+            "limit \(limit), chunks \(sizes): whole \(wholeEvents) vs chunked \(chunkedEvents) for \(escaped(stream))")
+        try require(
+            whole.hasPartialLine == chunked.hasPartialLine, "chunking-changes-partial-line",
+            "limit \(limit), chunks \(sizes): \(whole.hasPartialLine) vs \(chunked.hasPartialLine)")
 
         let expected = reference(stream, limit: limit)
-        try require(wholeEvents == expected.events, "framer-differs-from-model",
-                    "limit \(limit): framer \(wholeEvents), model \(expected.events) for \(escaped(stream))")
-        try require(whole.hasPartialLine == expected.partial, "partial-line-differs-from-model",
-                    "limit \(limit): framer says \(whole.hasPartialLine), model \(expected.partial) for \(escaped(stream))")
+        try require(
+            wholeEvents == expected.events, "framer-differs-from-model",
+            "limit \(limit): framer \(wholeEvents), model \(expected.events) for \(escaped(stream))")
+        try require(
+            whole.hasPartialLine == expected.partial, "partial-line-differs-from-model",
+            "limit \(limit): framer says \(whole.hasPartialLine), model \(expected.partial) for \(escaped(stream))")
     }
 
-    static func feed(_ framer: inout LineFramer, _ chunks: [UnsafeRawBufferPointer], limit: Int) throws(PropertyViolation) -> [Event] {
+    static func feed(_ framer: inout LineFramer, _ chunks: [UnsafeRawBufferPointer], limit: Int) throws(PropertyViolation)
+        -> [Event]
+    {
         var events: [Event] = []
         for chunk in chunks {
             framer.feed(chunk) { event in
@@ -84,14 +90,17 @@ public enum FramerProperties {
                 case .error(let error): events.append(.error(kind: error.kind.number, offset: error.offset))
                 }
             }
-            try require(framer.bufferedByteCount <= limit, "buffer-over-limit",
-                        "bufferedByteCount \(framer.bufferedByteCount) > limit \(limit) after a chunk of \(chunk.count)")
+            try require(
+                framer.bufferedByteCount <= limit, "buffer-over-limit",
+                "bufferedByteCount \(framer.bufferedByteCount) > limit \(limit) after a chunk of \(chunk.count)")
         }
         for case .line(let line) in events {
-            try require(line.count >= 2 && line[line.count - 2] == 0x0D && line.last == 0x0A, "line-without-crlf", "\(escaped(line))")
+            try require(
+                line.count >= 2 && line[line.count - 2] == 0x0D && line.last == 0x0A, "line-without-crlf", "\(escaped(line))")
             try require(line.count <= limit, "line-over-limit", "a \(line.count)-byte line with limit \(limit): \(escaped(line))")
-            try require(!line.dropLast(2).contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }, "line-with-bare-cr-lf-or-nul",
-                        "\(escaped(line))")
+            try require(
+                !line.dropLast(2).contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }, "line-with-bare-cr-lf-or-nul",
+                "\(escaped(line))")
         }
         return events
     }

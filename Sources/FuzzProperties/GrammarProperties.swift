@@ -21,7 +21,8 @@ public enum GrammarProperties {
         let split = selector == 255 ? rest.count : rest.count * Int(selector) / 255
         let first = String(decoding: rest.prefix(split), as: UTF8.self)
         let second = String(decoding: rest.dropFirst(split), as: UTF8.self)
-        let sources = selector == 255
+        let sources =
+            selector == 255
             ? [GrammarSource(name: "a.abnf", text: first)]
             : [GrammarSource(name: "a.abnf", text: first), GrammarSource(name: "b.abnf", text: second)]
         try check(sources)
@@ -55,15 +56,18 @@ public enum GrammarProperties {
         }
         // Lines as the parser counts them: split at LF; a column may point just past the line's end.
         let lines = Array(source.text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false)
-        try require(d.location.line >= 1 && d.location.line <= lines.count, "diagnostic-line-outside-text",
-                    "\(stage): \(d.location) but the text has \(lines.count) lines: \(d.message)")
+        try require(
+            d.location.line >= 1 && d.location.line <= lines.count, "diagnostic-line-outside-text",
+            "\(stage): \(d.location) but the text has \(lines.count) lines: \(d.message)")
         let line = lines[d.location.line - 1]
-        try require(d.location.column >= 1 && d.location.column <= line.count + 1, "diagnostic-column-outside-line",
-                    "\(stage): \(d.location) but line \(d.location.line) has \(line.count) bytes: \(d.message)")
+        try require(
+            d.location.column >= 1 && d.location.column <= line.count + 1, "diagnostic-column-outside-line",
+            "\(stage): \(d.location) but line \(d.location.line) has \(line.count) bytes: \(d.message)")
         if let text = d.lineText {
             let bare = line.last == 0x0D ? line.dropLast() : line[...]
-            try require(bare.starts(with: Array(text.utf8)), "diagnostic-line-text-wrong",
-                        "\(stage): \(d.location) shows \"\(text)\" for line \"\(String(decoding: line, as: UTF8.self))\"")
+            try require(
+                bare.starts(with: Array(text.utf8)), "diagnostic-line-text-wrong",
+                "\(stage): \(d.location) shows \"\(text)\" for line \"\(String(decoding: line, as: UTF8.self))\"")
         }
         _ = d.description  // renders the caret line; must not trap
     }
@@ -89,8 +93,9 @@ public enum GrammarProperties {
             checked += 1
             guard bound.upperBound(rule: index) <= 256 else { continue }
             guard let string = generator.generate(rule.name, seed: UInt64(index)) else { continue }
-            try require(interpreter.matches(rule.name, string.bytes), "generated-string-rejected",
-                        "StringGenerator made \(escaped(string.bytes)) for \(rule.name), which the Interpreter rejects")
+            try require(
+                interpreter.matches(rule.name, string.bytes), "generated-string-rejected",
+                "StringGenerator made \(escaped(string.bytes)) for \(rule.name), which the Interpreter rejects")
         }
     }
 }

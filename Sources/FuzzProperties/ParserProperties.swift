@@ -40,7 +40,9 @@ public enum ParserProperties {
             return
         }
         let endsInCRLF = line.count >= 2 && line[line.count - 2] == 0x0D && line[line.count - 1] == 0x0A
-        try require(endsInCRLF, "accepted-without-crlf", "\(mode): accepted \(command.verb) but the line does not end in CRLF: \(escaped(line))")
+        try require(
+            endsInCRLF, "accepted-without-crlf",
+            "\(mode): accepted \(command.verb) but the line does not end in CRLF: \(escaped(line))")
         try checkRanges(command, line: line, mode: mode)
         try checkFields(command, line: line, mode: mode)
         let owned = OwnedSMTPCommand(command, line: line)
@@ -50,10 +52,14 @@ public enum ParserProperties {
         // Strict acceptance implies lenient acceptance of the same command; an
         // ASCII-mode acceptance implies SMTPUTF8-mode acceptance (RFC 6531 only adds).
         if !options.lenient {
-            try checkWiderMode(owned, line: line, from: options, to: .init(lenient: true, smtputf8: options.smtputf8), what: "strict-accepted-lenient")
+            try checkWiderMode(
+                owned, line: line, from: options, to: .init(lenient: true, smtputf8: options.smtputf8),
+                what: "strict-accepted-lenient")
         }
         if !options.smtputf8 {
-            try checkWiderMode(owned, line: line, from: options, to: .init(lenient: options.lenient, smtputf8: true), what: "ascii-accepted-smtputf8")
+            try checkWiderMode(
+                owned, line: line, from: options, to: .init(lenient: options.lenient, smtputf8: true),
+                what: "ascii-accepted-smtputf8")
         }
     }
 
@@ -73,27 +79,34 @@ public enum ParserProperties {
     nonisolated(unsafe) static var checkedTexts = Set<Int>()
 
     static func checkError(_ error: SMTPSyntaxError, line: UnsafeRawBufferPointer, mode: Mode) throws(PropertyViolation) {
-        try require(error.offset >= 0 && error.offset <= line.count, "error-offset-out-of-bounds",
-                    "\(mode): offset \(error.offset) outside 0...\(line.count) for \(escaped(line))")
+        try require(
+            error.offset >= 0 && error.offset <= line.count, "error-offset-out-of-bounds",
+            "\(mode): offset \(error.offset) outside 0...\(line.count) for \(escaped(line))")
         let number = Int(error.kind.number)
         guard number < expectedReply.count, let expected = expectedReply[number] else {
             throw PropertyViolation("unknown-error-kind", "\(mode): kind number \(number) (\(error.kind)) is not in the table")
         }
-        try require(error.replyCode == expected.code && error.kind.replyCode == expected.code, "reply-code-inconsistent",
-                    "\(mode): \(error.kind) answers \(error.replyCode), expected \(expected.code)")
+        try require(
+            error.replyCode == expected.code && error.kind.replyCode == expected.code, "reply-code-inconsistent",
+            "\(mode): \(error.kind) answers \(error.replyCode), expected \(expected.code)")
         let endsInCRLF = line.count >= 2 && line[line.count - 2] == 0x0D && line[line.count - 1] == 0x0A
-        try require(!(endsInCRLF && error.kind == .incomplete), "complete-line-incomplete",
-                    "\(mode): a line ending in CRLF is reported incomplete (rule \(error.rule)): \(escaped(line))")
-        try require(!(line.isEmpty && error.kind != .incomplete), "empty-line-not-incomplete", "\(mode): empty input gave \(error.kind)")
+        try require(
+            !(endsInCRLF && error.kind == .incomplete), "complete-line-incomplete",
+            "\(mode): a line ending in CRLF is reported incomplete (rule \(error.rule)): \(escaped(line))")
+        try require(
+            !(line.isEmpty && error.kind != .incomplete), "empty-line-not-incomplete", "\(mode): empty input gave \(error.kind)")
 
         let key = number &<< 56 | Int(bitPattern: error.hint.utf8Start)
         guard !checkedTexts.contains(key) else { return }
         checkedTexts.insert(key)
-        try require("\(error.kind.name)" == expected.name, "error-kind-renamed", "\(mode): kind \(number) is now \"\(error.kind.name)\"")
+        try require(
+            "\(error.kind.name)" == expected.name, "error-kind-renamed", "\(mode): kind \(number) is now \"\(error.kind.name)\"")
         let status = "\(error.kind.enhancedStatus)"
-        try require(status.first == "\(expected.code)".first, "enhanced-status-inconsistent",
-                    "\(mode): \(error.kind) has enhanced status \(status) for reply \(expected.code)")
-        try require(error.replyText.hasPrefix("\(expected.code) \(status) "), "reply-text-inconsistent", "\(mode): \(error.replyText)")
+        try require(
+            status.first == "\(expected.code)".first, "enhanced-status-inconsistent",
+            "\(mode): \(error.kind) has enhanced status \(status) for reply \(expected.code)")
+        try require(
+            error.replyText.hasPrefix("\(expected.code) \(status) "), "reply-text-inconsistent", "\(mode): \(error.replyText)")
     }
 
     static func inBounds(_ r: Range<Int>?, _ count: Int) -> Bool {
@@ -109,7 +122,10 @@ public enum ParserProperties {
         case .mail(let m):
             ranges = [("path", m.path), ("parameters", m.parameters), ("auth", m.auth), ("envelopeID", m.envelopeID)]
         case .rcpt(let r):
-            ranges = [("path", r.path), ("parameters", r.parameters), ("orcpt type", r.originalRecipientType), ("orcpt", r.originalRecipient)]
+            ranges = [
+                ("path", r.path), ("parameters", r.parameters), ("orcpt type", r.originalRecipientType),
+                ("orcpt", r.originalRecipient),
+            ]
         case .vrfy(let a, _), .expn(let a, _): ranges = [("argument", a)]
         case .help(let a), .noop(let a): ranges = [("argument", a)]
         case .auth(let m, let r): ranges = [("mechanism", m), ("initialResponse", r)]
@@ -118,8 +134,9 @@ public enum ParserProperties {
         case .data, .bdat, .rset, .quit, .startTLS: ranges = []
         }
         for (name, range) in ranges {
-            try require(inBounds(range, n), "range-out-of-bounds",
-                        "\(mode): \(command.verb) field \(name) = \(String(describing: range)) outside 0..<\(n) for \(escaped(line))")
+            try require(
+                inBounds(range, n), "range-out-of-bounds",
+                "\(mode): \(command.verb) field \(name) = \(String(describing: range)) outside 0..<\(n) for \(escaped(line))")
         }
     }
 
@@ -130,19 +147,24 @@ public enum ParserProperties {
         case .vrfy(let a, true), .expn(let a, true):
             // RFC 6531 §3.7.4.2: the flag comes from an explicit " SMTPUTF8" after the argument.
             let after = a.upperBound..<min(a.upperBound + 9, line.count)
-            try require(upper(after) == Array(" SMTPUTF8".utf8), "smtputf8-flag-without-keyword",
-                        "\(mode): \(command.verb) has smtputf8 = true but the argument is followed by \(escaped(line[after])): \(escaped(line))")
+            try require(
+                upper(after) == Array(" SMTPUTF8".utf8), "smtputf8-flag-without-keyword",
+                "\(mode): \(command.verb) has smtputf8 = true but the argument is followed by \(escaped(line[after])): \(escaped(line))"
+            )
         case .clientID(let t, let k):
             // D2: 1*16 type characters, 1*128 VCHAR.
-            try require((1...16).contains(t.count) && (1...128).contains(k.count), "clientid-field-length",
-                        "\(mode): type \(t.count) / token \(k.count) bytes: \(escaped(line))")
+            try require(
+                (1...16).contains(t.count) && (1...128).contains(k.count), "clientid-field-length",
+                "\(mode): type \(t.count) / token \(k.count) bytes: \(escaped(line))")
             try require(line[k].allSatisfy { $0 >= 0x21 && $0 <= 0x7E }, "clientid-token-not-vchar", "\(mode): \(escaped(line))")
         default:
             break
         }
     }
 
-    static func checkRoundTrip(_ owned: OwnedSMTPCommand, options: SMTPCommandParser.Options, mode: Mode, line: UnsafeRawBufferPointer) throws(PropertyViolation) {
+    static func checkRoundTrip(
+        _ owned: OwnedSMTPCommand, options: SMTPCommandParser.Options, mode: Mode, line: UnsafeRawBufferPointer
+    ) throws(PropertyViolation) {
         let text = owned.serialized()
         let reparsed: Result<OwnedSMTPCommand, SMTPSyntaxError> = text.withUnsafeBytes { buffer in
             parse(parser(options), buffer).map { OwnedSMTPCommand($0, line: buffer) }
@@ -152,17 +174,21 @@ public enum ParserProperties {
         case .success(let command): again = command
         case .failure(let error):
             // The error kind is part of the symptom: different causes, different bugs.
-            throw PropertyViolation("round-trip-rejected-\(slug(error.kind.name))",
-                                    "\(mode): \(escaped(line)) serialises to \(escaped(text)), which is refused: \(error)")
+            throw PropertyViolation(
+                "round-trip-rejected-\(slug(error.kind.name))",
+                "\(mode): \(escaped(line)) serialises to \(escaped(text)), which is refused: \(error)")
         }
-        try require(again == owned, "round-trip-mismatch",
-                    "\(mode): \(escaped(line)) → \(owned) → \(escaped(text)) → \(again)")
+        try require(
+            again == owned, "round-trip-mismatch",
+            "\(mode): \(escaped(line)) → \(owned) → \(escaped(text)) → \(again)")
     }
 
     /// STYLE.md: every proper prefix of a valid line is "incomplete", never an error.
     /// A prefix that itself ends in CRLF is a complete line (an unknown verb's
     /// line may hold an inner CRLF; the framer never passes one), so it is skipped.
-    static func checkPrefixes(_ line: UnsafeRawBufferPointer, options: SMTPCommandParser.Options, mode: Mode) throws(PropertyViolation) {
+    static func checkPrefixes(_ line: UnsafeRawBufferPointer, options: SMTPCommandParser.Options, mode: Mode)
+        throws(PropertyViolation)
+    {
         let parser = parser(options)
         // Three prefixes: without the LF, without CRLF, and one chosen by the
         // line's bytes (deterministic, so a replay checks the same ones). Every
@@ -175,10 +201,14 @@ public enum ParserProperties {
             let prefix = UnsafeRawBufferPointer(rebasing: line[0..<end])
             switch parse(parser, prefix) {
             case .success(let command):
-                throw PropertyViolation("prefix-accepted", "\(mode): the proper prefix \(escaped(prefix)) of \(escaped(line)) parses as \(command.verb)")
+                throw PropertyViolation(
+                    "prefix-accepted",
+                    "\(mode): the proper prefix \(escaped(prefix)) of \(escaped(line)) parses as \(command.verb)")
             case .failure(let error):
-                try require(error.kind == .incomplete, "prefix-not-incomplete",
-                            "\(mode): the proper prefix \(escaped(prefix)) of the valid \(escaped(line)) gives \(error) instead of incomplete")
+                try require(
+                    error.kind == .incomplete, "prefix-not-incomplete",
+                    "\(mode): the proper prefix \(escaped(prefix)) of the valid \(escaped(line)) gives \(error) instead of incomplete"
+                )
             }
         }
     }
@@ -187,16 +217,22 @@ public enum ParserProperties {
         do throws(SMTPSyntaxError) { return .success(try parser.parse(line)) } catch { return .failure(error) }
     }
 
-    static func checkWiderMode(_ owned: OwnedSMTPCommand, line: UnsafeRawBufferPointer, from: SMTPCommandParser.Options,
-                               to: SMTPCommandParser.Options, what: String) throws(PropertyViolation) {
+    static func checkWiderMode(
+        _ owned: OwnedSMTPCommand, line: UnsafeRawBufferPointer, from: SMTPCommandParser.Options,
+        to: SMTPCommandParser.Options, what: String
+    ) throws(PropertyViolation) {
         let wider: OwnedSMTPCommand
         switch parse(parser(to), line) {
         case .success(let c): wider = OwnedSMTPCommand(c, line: line)
         case .failure(let error):
-            throw PropertyViolation("\(what)-rejected",
-                                    "accepted with lenient=\(from.lenient) smtputf8=\(from.smtputf8), refused with lenient=\(to.lenient) smtputf8=\(to.smtputf8): \(error): \(escaped(line))")
+            throw PropertyViolation(
+                "\(what)-rejected",
+                "accepted with lenient=\(from.lenient) smtputf8=\(from.smtputf8), refused with lenient=\(to.lenient) smtputf8=\(to.smtputf8): \(error): \(escaped(line))"
+            )
         }
-        try require(wider == owned, "\(what)-differs",
-                    "lenient=\(from.lenient) smtputf8=\(from.smtputf8) gives \(owned), lenient=\(to.lenient) smtputf8=\(to.smtputf8) gives \(wider): \(escaped(line))")
+        try require(
+            wider == owned, "\(what)-differs",
+            "lenient=\(from.lenient) smtputf8=\(from.smtputf8) gives \(owned), lenient=\(to.lenient) smtputf8=\(to.smtputf8) gives \(wider): \(escaped(line))"
+        )
     }
 }

@@ -88,7 +88,8 @@ public struct GrammarGenerator: Sendable {
     /// Bytes every SMTP near miss should try (framing, NUL, quotes, brackets, UTF-8 lead bytes);
     /// the same list as ABNF's `StringGenerator.nearMiss`.
     public static let interestingBytes: [UInt8] = [
-        0x00, 0x09, 0x0A, 0x0D, 0x20, 0x22, 0x2D, 0x2E, 0x3A, 0x3C, 0x3D, 0x3E, 0x40, 0x41, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xC3, 0xFF,
+        0x00, 0x09, 0x0A, 0x0D, 0x20, 0x22, 0x2D, 0x2E, 0x3A, 0x3C, 0x3D, 0x3E, 0x40, 0x41, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xC3,
+        0xFF,
     ]
 
     /// A valid string of `rule` with one small mutation: a byte deleted, replaced
@@ -146,7 +147,8 @@ public struct GrammarGenerator: Sendable {
             // RFC 5234 §3.6 bounds: exceed a maximum (case 5) or undercut a minimum (case 6) by one.
             let exceed = draw.choose(.alternative, upperBound: 8) < 5
             let candidates = choices.indices.filter { i in
-                guard choices[i].kind == .count, case .repetition(let bounds, _) = generator.compiled.nodes[choices[i].node] else { return false }
+                guard choices[i].kind == .count, case .repetition(let bounds, _) = generator.compiled.nodes[choices[i].node]
+                else { return false }
                 return exceed ? bounds.max != nil : bounds.min > 0
             }
             if !candidates.isEmpty {
@@ -187,7 +189,8 @@ public struct GrammarGenerator: Sendable {
                 switch node {
                 case .never: value = Int.max / 4
                 case .range: value = 1
-                case .literal(let bytes, let sensitive): value = !sensitive && bytes.contains { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A } ? 1 : 0
+                case .literal(let bytes, let sensitive):
+                    value = !sensitive && bytes.contains { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A } ? 1 : 0
                 case .alternation(let items):
                     let viable = items.filter { lengths[$0] < Int.max }
                     let shortest = viable.map { lengths[$0] }.min() ?? Int.max

@@ -107,7 +107,9 @@ public struct GrammarText: Sendable, Hashable, CustomStringConvertible {
 
 extension ParseTree {
     func shifted(by offset: Int) -> ParseTree {
-        ParseTree(rule: rule, range: (range.lowerBound + offset)..<(range.upperBound + offset), children: children.map { $0.shifted(by: offset) })
+        ParseTree(
+            rule: rule, range: (range.lowerBound + offset)..<(range.upperBound + offset),
+            children: children.map { $0.shifted(by: offset) })
     }
 }
 

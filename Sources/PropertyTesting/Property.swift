@@ -34,7 +34,9 @@ public struct Verdict: Sendable {
 
     /// The case does not apply. Discards are counted per reason, reported, and
     /// fail the property when they are more than `maxDiscardRatio` of the cases.
-    public static func discard(_ reason: String) -> Verdict { Verdict(outcome: .discard, message: reason, offset: nil, rule: nil) }
+    public static func discard(_ reason: String) -> Verdict {
+        Verdict(outcome: .discard, message: reason, offset: nil, rule: nil)
+    }
 
     public var isFailure: Bool { outcome == .fail }
 
@@ -104,8 +106,10 @@ public struct PropertySettings: Sendable {
     public var maxDiscardRatio: Double
     public var verbose: Bool
 
-    public init(iterations: Int, seed: UInt64? = nil, maxShrinkReplays: Int = 5000, shrinkTimeLimit: Duration = .seconds(20),
-                maxDiscardRatio: Double = 0.5, verbose: Bool = false) {
+    public init(
+        iterations: Int, seed: UInt64? = nil, maxShrinkReplays: Int = 5000, shrinkTimeLimit: Duration = .seconds(20),
+        maxDiscardRatio: Double = 0.5, verbose: Bool = false
+    ) {
         self.iterations = iterations
         self.seed = seed
         self.maxShrinkReplays = maxShrinkReplays
@@ -179,7 +183,9 @@ public struct PropertyFailure<Value> {
             lines.append("  bytes:     \(show(value))")
             lines.append("             \(verdict.message)")
         }
-        lines.append("  shrinking: \(originalChoices) -> \(shrunkChoices) choices, \(shrinkSteps) simpler failing inputs in \(shrinkReplays) replays")
+        lines.append(
+            "  shrinking: \(originalChoices) -> \(shrunkChoices) choices, \(shrinkSteps) simpler failing inputs in \(shrinkReplays) replays"
+        )
         lines.append("  replay:    \(replayCommand)")
         return lines.joined(separator: "\n")
     }
@@ -200,7 +206,8 @@ public struct PropertyRun<Value> {
     public var summary: String {
         let discarded = discards.values.reduce(0, +)
         var text = "property \"\(name)\": \(cases) cases, \(discarded) discarded, seed \(seedText(seed)), \(elapsed)"
-        let details = (labels.sorted { $0.value > $1.value }.map { "\($0.key): \($0.value)" })
+        let details =
+            (labels.sorted { $0.value > $1.value }.map { "\($0.key): \($0.value)" })
             + discards.sorted { $0.value > $1.value }.map { "discarded (\($0.key)): \($0.value)" }
         if !details.isEmpty { text += "\n    " + details.joined(separator: "\n    ") }
         return text
@@ -242,8 +249,9 @@ func runProperty<Value>(
             run.discards[verdict.message, default: 0] += 1
         case .fail:
             do {
-                var shrinker = Shrinker(gen: gen, choices: draw.choices, value: value, verdict: verdict,
-                                        maxReplays: settings.maxShrinkReplays, timeLimit: settings.shrinkTimeLimit, evaluate: evaluate)
+                var shrinker = Shrinker(
+                    gen: gen, choices: draw.choices, value: value, verdict: verdict,
+                    maxReplays: settings.maxShrinkReplays, timeLimit: settings.shrinkTimeLimit, evaluate: evaluate)
                 shrinker.run()
                 var valueShrinker = ValueShrinker(evaluate: evaluate, value: shrinker.value, verdict: shrinker.verdict)
                 valueShrinker.run(maxTries: max(settings.maxShrinkReplays - shrinker.replays, 0), deadline: shrinker.deadline)
@@ -251,7 +259,8 @@ func runProperty<Value>(
                     name: name, seed: seed, caseIndex: index, iterations: settings.iterations,
                     original: value, originalVerdict: verdict, shrunk: shrinker.value, shrunkVerdict: shrinker.verdict,
                     valueShrunk: valueShrinker.steps > 0 ? (valueShrinker.value, valueShrinker.verdict) : nil,
-                    shrinkReplays: shrinker.replays + valueShrinker.tries, shrinkSteps: shrinker.improvements + valueShrinker.steps,
+                    shrinkReplays: shrinker.replays + valueShrinker.tries,
+                    shrinkSteps: shrinker.improvements + valueShrinker.steps,
                     originalChoices: draw.choices.count, shrunkChoices: shrinker.choices.count, testFilter: testFilter)
             }
             run.elapsed = clock.now - start
@@ -260,7 +269,8 @@ func runProperty<Value>(
     }
     let discarded = run.discards.values.reduce(0, +)
     if run.cases > 0, Double(discarded) > settings.maxDiscardRatio * Double(run.cases) {
-        run.tooManyDiscards = "property \"\(name)\" discarded \(discarded) of \(run.cases) cases (more than \(Int(settings.maxDiscardRatio * 100))%): "
+        run.tooManyDiscards =
+            "property \"\(name)\" discarded \(discarded) of \(run.cases) cases (more than \(Int(settings.maxDiscardRatio * 100))%): "
             + run.discards.sorted { $0.value > $1.value }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
             + "; seed \(seedText(seed))"
     }

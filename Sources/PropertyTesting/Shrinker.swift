@@ -33,8 +33,10 @@ struct Shrinker<Value> {
     let deadline: ContinuousClock.Instant
     private var seen = Set<[Int]>()
 
-    init(gen: Gen<Value>, choices: [Choice], value: Value, verdict: Verdict, maxReplays: Int, timeLimit: Duration,
-         evaluate: @escaping (Value) -> Verdict) {
+    init(
+        gen: Gen<Value>, choices: [Choice], value: Value, verdict: Verdict, maxReplays: Int, timeLimit: Duration,
+        evaluate: @escaping (Value) -> Verdict
+    ) {
         self.gen = gen
         self.choices = choices
         self.value = value
@@ -119,7 +121,8 @@ struct Shrinker<Value> {
         let probe = replay(lowered).choices
         var start = i + 1
         while start < probe.count && start < original.count
-            && probe[start].node == original[start].node && probe[start].kind == original[start].kind {
+            && probe[start].node == original[start].node && probe[start].kind == original[start].kind
+        {
             start += 1
         }
         // The dropped iterations ended where the original reaches the decision the
@@ -129,7 +132,9 @@ struct Shrinker<Value> {
         if start >= probe.count {
             ends = [original.count]
         } else {
-            let matches = (start..<original.count).filter { original[$0].node == probe[start].node && original[$0].kind == probe[start].kind }
+            let matches = (start..<original.count).filter {
+                original[$0].node == probe[start].node && original[$0].kind == probe[start].kind
+            }
             ends = Array(matches.prefix(4)) + Array(matches.suffix(2).reversed())
         }
         for end in ends where end > start {

@@ -213,11 +213,14 @@ extension Automaton {
     /// Runs from offset `from` of `input`, in the state whose row is `row`
     /// (see `row(after:)`): for callers that already checked a prefix.
     @inlinable @inline(__always)
-    public func run(_ input: UnsafeRawBufferPointer, from: Int, row startingRow: Int, captures: inout CaptureTags, recording: Bool) -> MatchOutcome {
+    public func run(
+        _ input: UnsafeRawBufferPointer, from: Int, row startingRow: Int, captures: inout CaptureTags, recording: Bool
+    ) -> MatchOutcome {
         let count = input.count
         guard count > 0, let bytes = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             let accepting = fastNext[startingRow + classCount] >> 16
-            return accepting != 0 && from == count ? finish(accepting, count, &captures, recording) : .incomplete(state: startingRow / rowWidth)
+            return accepting != 0 && from == count
+                ? finish(accepting, count, &captures, recording) : .incomplete(state: startingRow / rowWidth)
         }
         let width = classCount
         var row = startingRow

@@ -67,7 +67,9 @@ final class CommandAutomata: Sendable {
 
     init(_ lookup: (String) -> Automaton?) {
         func rule(_ name: String) -> Automaton {
-            guard let automaton = lookup(name) else { preconditionFailure("no generated automaton for rule \(name): run abnfc generate") }
+            guard let automaton = lookup(name) else {
+                preconditionFailure("no generated automaton for rule \(name): run abnfc generate")
+            }
             return automaton
         }
         func field(_ automaton: CommandMatcher, _ name: String) -> Int {

@@ -211,7 +211,9 @@ struct LineParse {
 
     /// Names the byte-level reason when the offending byte explains it better
     /// than the grammar (framing bytes, NUL, non-ASCII without SMTPUTF8).
-    func fail(_ kind: SMTPSyntaxError.Kind, at offset: Int, rule: String, hint: StaticString, scanned: Bool = false) -> SMTPSyntaxError {
+    func fail(_ kind: SMTPSyntaxError.Kind, at offset: Int, rule: String, hint: StaticString, scanned: Bool = false)
+        -> SMTPSyntaxError
+    {
         guard offset < line.count else { return SMTPSyntaxError(kind, offset: offset, rule: rule, hint: hint) }
         let b = line[offset]
         let specific: SMTPSyntaxError.Kind
@@ -287,7 +289,8 @@ struct LineParse {
         for (i, t) in tag.enumerated() where asciiUpper(line[domain.lowerBound + i]) != asciiUpper(t) { return }
         let inner = UnsafeRawBufferPointer(rebasing: line[(domain.lowerBound + tag.count)..<(domain.upperBound - 1)])
         if case .rejected(let offset, _) = automata.ipv6Addr.match(inner) {
-            throw SMTPSyntaxError(.invalidAddressLiteral, offset: domain.lowerBound + tag.count + offset, rule: "IPv6-addr", hint: hint)
+            throw SMTPSyntaxError(
+                .invalidAddressLiteral, offset: domain.lowerBound + tag.count + offset, rule: "IPv6-addr", hint: hint)
         } else if automata.ipv6Addr.match(inner) != .accepted {
             throw SMTPSyntaxError(.invalidAddressLiteral, offset: domain.upperBound - 1, rule: "IPv6-addr", hint: hint)
         }

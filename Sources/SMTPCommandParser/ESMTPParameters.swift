@@ -133,14 +133,17 @@ enum KnownParameter {
 
 extension LineParse {
     /// Validates a known parameter with its automaton; returns it, or nil for unknown keywords.
-    func knownParameter(_ parameter: ESMTPParameter, forRcpt: Bool, seen: inout UInt16) throws(SMTPSyntaxError) -> KnownParameter? {
+    func knownParameter(_ parameter: ESMTPParameter, forRcpt: Bool, seen: inout UInt16) throws(SMTPSyntaxError) -> KnownParameter?
+    {
         guard let known = KnownParameter.identify(line, parameter.keyword) else { return nil }
         let whole = parameter.keyword.lowerBound..<(parameter.value?.upperBound ?? parameter.keyword.upperBound)
         guard known.forRcpt == forRcpt else {
-            throw SMTPSyntaxError(.parameterNotAllowed, offset: whole.lowerBound, rule: known.automaton(automata).rule, hint: known.hint)
+            throw SMTPSyntaxError(
+                .parameterNotAllowed, offset: whole.lowerBound, rule: known.automaton(automata).rule, hint: known.hint)
         }
         guard seen & known.bit == 0 else {
-            throw SMTPSyntaxError(.duplicateParameter, offset: whole.lowerBound, rule: known.automaton(automata).rule, hint: known.hint)
+            throw SMTPSyntaxError(
+                .duplicateParameter, offset: whole.lowerBound, rule: known.automaton(automata).rule, hint: known.hint)
         }
         seen |= known.bit
         let automaton = known.automaton(automata)
@@ -148,9 +151,11 @@ extension LineParse {
         case .accepted:
             return known
         case .rejected(let offset, let state):
-            throw fail(.invalidParameter, at: whole.lowerBound + offset, rule: automaton.ruleName(atState: state), hint: known.hint)
+            throw fail(
+                .invalidParameter, at: whole.lowerBound + offset, rule: automaton.ruleName(atState: state), hint: known.hint)
         case .incomplete(let state):
-            throw SMTPSyntaxError(.invalidParameter, offset: whole.upperBound, rule: automaton.ruleName(atState: state), hint: known.hint)
+            throw SMTPSyntaxError(
+                .invalidParameter, offset: whole.upperBound, rule: automaton.ruleName(atState: state), hint: known.hint)
         }
     }
 
@@ -186,7 +191,9 @@ extension LineParse {
     func decodeRcptParameters(_ range: Range<Int>, into command: inout RcptCommand) throws(SMTPSyntaxError) {
         var seen: UInt16 = 0
         for parameter in ESMTPParameterIterator(line: line, range: range) {
-            guard let known = try knownParameter(parameter, forRcpt: true, seen: &seen), let value = parameter.value else { continue }
+            guard let known = try knownParameter(parameter, forRcpt: true, seen: &seen), let value = parameter.value else {
+                continue
+            }
             switch known {
             case .notify:
                 var notify = DSNNotify()

@@ -31,7 +31,8 @@ public struct LineFramer: Sendable {
     private var bareCR = -1
     private var nul = -1
 
-    static let hint: StaticString = "command lines end with CRLF and fit the line limit (512 octets by default, RFC 5321 §4.5.3.1.4)"
+    static let hint: StaticString =
+        "command lines end with CRLF and fit the line limit (512 octets by default, RFC 5321 §4.5.3.1.4)"
 
     public init(maxLineLength: Int = 512) {
         precondition(maxLineLength >= 3, "a line holds at least one byte and CRLF")

@@ -36,7 +36,9 @@ public enum OwnedSMTPCommand: Sendable, Equatable {
         func bytes(_ r: Range<Int>) -> [UInt8] { Array(line[r]) }
         func pairs(_ r: Range<Int>?) -> [ESMTPPair] {
             guard let r else { return [] }
-            return ESMTPParameterIterator(line: line, range: r).map { ESMTPPair(keyword: bytes($0.keyword), value: $0.value.map(bytes)) }
+            return ESMTPParameterIterator(line: line, range: r).map {
+                ESMTPPair(keyword: bytes($0.keyword), value: $0.value.map(bytes))
+            }
         }
         switch command {
         case .ehlo(let d): self = .ehlo(domain: bytes(d))

@@ -50,8 +50,10 @@ public struct AuthenticationRequest: Sendable, Equatable, CustomStringConvertibl
     /// Whether the connection is encrypted (STARTTLS done, or implicit TLS, D16).
     public var tls: Bool
 
-    public init(mechanism: SASLMechanism, authorizationIdentity: String?, username: String, password: [UInt8],
-                clientIdentity: ClientIdentity?, tls: Bool) {
+    public init(
+        mechanism: SASLMechanism, authorizationIdentity: String?, username: String, password: [UInt8],
+        clientIdentity: ClientIdentity?, tls: Bool
+    ) {
         self.mechanism = mechanism
         self.authorizationIdentity = authorizationIdentity
         self.username = username
@@ -106,8 +108,10 @@ public struct Envelope: Sendable, Equatable {
     /// True when the content came with BDAT (RFC 3030), false for DATA.
     public var chunked: Bool
 
-    public init(sender: String, recipients: [String], body: BodyType?, smtputf8: Bool, size: Int, authenticatedUser: String?,
-                clientIdentity: ClientIdentity?, clientDomain: String?, tls: Bool, chunked: Bool) {
+    public init(
+        sender: String, recipients: [String], body: BodyType?, smtputf8: Bool, size: Int, authenticatedUser: String?,
+        clientIdentity: ClientIdentity?, clientDomain: String?, tls: Bool, chunked: Bool
+    ) {
         self.sender = sender
         self.recipients = recipients
         self.body = body

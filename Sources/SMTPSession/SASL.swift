@@ -64,9 +64,9 @@ struct PlainMessage: Equatable {
     init?(_ message: [UInt8]) {
         let fields = message.split(separator: 0, omittingEmptySubsequences: false)
         guard fields.count == 3, fields.allSatisfy({ $0.count <= 255 }),
-              !fields[1].isEmpty, !fields[2].isEmpty,
-              let authcid = String(validating: fields[1], as: UTF8.self),
-              let authzid = String(validating: fields[0], as: UTF8.self)
+            !fields[1].isEmpty, !fields[2].isEmpty,
+            let authcid = String(validating: fields[1], as: UTF8.self),
+            let authzid = String(validating: fields[0], as: UTF8.self)
         else { return nil }
         authorizationIdentity = authzid.isEmpty ? nil : authzid
         authenticationIdentity = authcid

@@ -212,7 +212,8 @@ public struct SMTPSession: Sendable {
             out.append(.delay(configuration.authFailureDelay))
             out.append(.send(Self.authenticationFailed))
             if authFailures >= configuration.maxAuthFailures {
-                out.append(.send(Reply(421, "4.7.0", "\(configuration.hostname) Too many authentication failures, closing connection")))
+                out.append(
+                    .send(Reply(421, "4.7.0", "\(configuration.hostname) Too many authentication failures, closing connection")))
                 close(&out)
                 return out
             }
@@ -372,7 +373,10 @@ public struct SMTPSession: Sendable {
 
     private mutating func command(_ line: [UInt8], _ out: inout [Action]) {
         guard line.count <= configuration.maxCommandLineLength else {
-            reject(Reply(SMTPSyntaxError.Kind.lineTooLong.replyCode, "\(SMTPSyntaxError.Kind.lineTooLong.enhancedStatus)", "Line too long"), &out)
+            reject(
+                Reply(
+                    SMTPSyntaxError.Kind.lineTooLong.replyCode, "\(SMTPSyntaxError.Kind.lineTooLong.enhancedStatus)",
+                    "Line too long"), &out)
             return
         }
         let command: SMTPCommand
@@ -449,7 +453,9 @@ public struct SMTPSession: Sendable {
         if configuration.smtputf8 { keywords.append("SMTPUTF8") }
         keywords += ["CHUNKING", "ENHANCEDSTATUSCODES"]
         if !facts.tls && configuration.startTLSAvailable { keywords.append("STARTTLS") }
-        if (facts.tls || configuration.allowAuthWithoutTLS) && facts.authenticatedUser == nil && !configuration.authMechanisms.isEmpty {
+        if (facts.tls || configuration.allowAuthWithoutTLS) && facts.authenticatedUser == nil
+            && !configuration.authMechanisms.isEmpty
+        {
             keywords.append("AUTH " + configuration.authMechanisms.map(\.rawValue).joined(separator: " "))
         }
         // Draft §3 items 1–3 (D6, D7, D15).
@@ -479,7 +485,8 @@ public struct SMTPSession: Sendable {
             out.append(.send(Self.messageTooBig))
             return
         }
-        facts.transaction = Transaction(sender: String(decoding: line[mail.path], as: UTF8.self), body: mail.body, smtputf8: mail.smtputf8)
+        facts.transaction = Transaction(
+            sender: String(decoding: line[mail.path], as: UTF8.self), body: mail.body, smtputf8: mail.smtputf8)
         out.append(.send(Reply(250, "2.1.0", "Sender OK")))
     }
 
@@ -592,10 +599,12 @@ public struct SMTPSession: Sendable {
 
     private mutating func deliver(_ transaction: Transaction, chunked: Bool, _ out: inout [Action]) {
         state = .awaitingDelivery
-        out.append(.deliver(Envelope(
-            sender: transaction.sender, recipients: transaction.recipients, body: transaction.body,
-            smtputf8: transaction.smtputf8, size: transaction.size, authenticatedUser: facts.authenticatedUser,
-            clientIdentity: facts.clientIdentity, clientDomain: facts.clientDomain, tls: facts.tls, chunked: chunked)))
+        out.append(
+            .deliver(
+                Envelope(
+                    sender: transaction.sender, recipients: transaction.recipients, body: transaction.body,
+                    smtputf8: transaction.smtputf8, size: transaction.size, authenticatedUser: facts.authenticatedUser,
+                    clientIdentity: facts.clientIdentity, clientDomain: facts.clientDomain, tls: facts.tls, chunked: chunked)))
     }
 
     /// RFC 3207 §4: after the 220 the session starts over (D13).
@@ -624,7 +633,8 @@ public struct SMTPSession: Sendable {
         guard facts.tls || configuration.allowAuthWithoutTLS else {
             return reject(Reply(538, "5.7.11", "Encryption required for requested authentication mechanism"), &out)
         }
-        guard let sasl = SASLMechanism(rawValue: ClientIdentity.foldType(mechanism)), configuration.authMechanisms.contains(sasl) else {
+        guard let sasl = SASLMechanism(rawValue: ClientIdentity.foldType(mechanism)), configuration.authMechanisms.contains(sasl)
+        else {
             return reject(Reply(504, "5.5.4", "Unrecognized authentication type"), &out)
         }
         // RFC 4954 §4: "=" is a present but empty initial response.
@@ -664,17 +674,19 @@ public struct SMTPSession: Sendable {
         case .loginUsername:
             login(username: response, &out)
         case .loginPassword(let username):
-            checkCredentials(AuthenticationRequest(
-                mechanism: .login, authorizationIdentity: nil, username: username, password: response,
-                clientIdentity: facts.clientIdentity, tls: facts.tls), &out)
+            checkCredentials(
+                AuthenticationRequest(
+                    mechanism: .login, authorizationIdentity: nil, username: username, password: response,
+                    clientIdentity: facts.clientIdentity, tls: facts.tls), &out)
         }
     }
 
     private mutating func plain(_ message: [UInt8], _ out: inout [Action]) {
         guard let plain = PlainMessage(message) else { return reject(Self.cannotDecode, &out) }
-        checkCredentials(AuthenticationRequest(
-            mechanism: .plain, authorizationIdentity: plain.authorizationIdentity, username: plain.authenticationIdentity,
-            password: plain.password, clientIdentity: facts.clientIdentity, tls: facts.tls), &out)
+        checkCredentials(
+            AuthenticationRequest(
+                mechanism: .plain, authorizationIdentity: plain.authorizationIdentity, username: plain.authenticationIdentity,
+                password: plain.password, clientIdentity: facts.clientIdentity, tls: facts.tls), &out)
     }
 
     private mutating func login(username: [UInt8], _ out: inout [Action]) {

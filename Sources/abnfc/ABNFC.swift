@@ -34,7 +34,10 @@ struct PackageOptions: ParsableArguments {
 struct GrammarOptions: ParsableArguments {
     @OptionGroup var package: PackageOptions
 
-    @Option(name: .customLong("grammar"), help: ArgumentHelp("A grammar file to load instead of the package's profile (repeatable, loaded in order).", valueName: "file"))
+    @Option(
+        name: .customLong("grammar"),
+        help: ArgumentHelp(
+            "A grammar file to load instead of the package's profile (repeatable, loaded in order).", valueName: "file"))
     var files: [String] = []
 
     @Option(help: "The manifest profile to load (default: the first, e.g. `base`; `smtputf8` adds RFC 6531).")
@@ -92,7 +95,8 @@ struct Check: ParsableCommand {
             }
             if sets.isEmpty && !failed { throw ValidationError("no files given and no grammar manifest found") }
         } else {
-            sets.append((files.joined(separator: " "), try GrammarSelection(packagePath: ".", files: files, profile: nil).sources()))
+            sets.append(
+                (files.joined(separator: " "), try GrammarSelection(packagePath: ".", files: files, profile: nil).sources()))
         }
         for (label, sources) in sets {
             var diagnostics: [Diagnostic]
@@ -107,7 +111,9 @@ struct Check: ParsableCommand {
             for d in diagnostics { note(d.description) }
             let errors = diagnostics.filter { $0.severity == .error }.count
             let warnings = diagnostics.count - errors
-            print("\(label): \(ruleCount) rules, \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+            print(
+                "\(label): \(ruleCount) rules, \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            )
             if errors > 0 || (strict && warnings > 0) { failed = true }
         }
         if failed { throw ExitCode(1) }

@@ -44,11 +44,14 @@ struct Prove: ParsableCommand {
             let own = file.rules.filter { !$0.isFallback }
             let fallback = file.rules.filter(\.isFallback)
             var title = "\(file.module)/\(file.output.path) (profile \(file.output.profile), \(own.count) rules"
-            if file.output.onlyChanged { title += ", only-changed, falling back to \(file.fallbackNamespaces.joined(separator: ", "))" }
+            if file.output.onlyChanged {
+                title += ", only-changed, falling back to \(file.fallbackNamespaces.joined(separator: ", "))"
+            }
             print(title + ")")
             print("  " + pad("rule", width) + "  generator  independent  minimal  result")
             func line(_ proof: RuleProof) {
-                let counts = padLeft(proof.generatorStates.map(String.init) ?? "-", 9) + "  "
+                let counts =
+                    padLeft(proof.generatorStates.map(String.init) ?? "-", 9) + "  "
                     + padLeft(proof.independentStates.map(String.init) ?? "-", 11) + "  "
                     + padLeft(proof.minimalStates.map(String.init) ?? "-", 7)
                 let via = proof.isFallback ? " (automaton of \(proof.namespace ?? "?"))" : ""
@@ -60,8 +63,9 @@ struct Prove: ParsableCommand {
                 if rules.isEmpty {
                     for proof in bad { line(proof) }
                     let sources = Set(fallback.compactMap(\.namespace)).sorted().joined(separator: ", ")
-                    print("  + \(fallback.count) rules not in this file, proved with the automata of \(sources): "
-                        + (bad.isEmpty ? "all equivalent" : "\(bad.count) not equivalent (above)"))
+                    print(
+                        "  + \(fallback.count) rules not in this file, proved with the automata of \(sources): "
+                            + (bad.isEmpty ? "all equivalent" : "\(bad.count) not equivalent (above)"))
                 } else {
                     for proof in fallback { line(proof) }
                 }
@@ -78,11 +82,13 @@ struct Prove: ParsableCommand {
         let failed = count { if case .failed = $0 { true } else { false } }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let files = report.files.count == 1 ? "1 generated file" : "\(report.files.count) generated files"
-        print("Totals: \(all.count) rule proofs in \(files): \(equivalent) equivalent, "
-            + "\(different) different, \(missing) missing, \(unexpected) unexpected, \(failed) unreadable.")
-        print("  states: generator \(all.compactMap(\.generatorStates).reduce(0, +)), independent "
-            + "\(all.compactMap(\.independentStates).reduce(0, +)) derivatives, "
-            + "\(all.compactMap(\.minimalStates).reduce(0, +)) after minimisation")
+        print(
+            "Totals: \(all.count) rule proofs in \(files): \(equivalent) equivalent, "
+                + "\(different) different, \(missing) missing, \(unexpected) unexpected, \(failed) unreadable.")
+        print(
+            "  states: generator \(all.compactMap(\.generatorStates).reduce(0, +)), independent "
+                + "\(all.compactMap(\.independentStates).reduce(0, +)) derivatives, "
+                + "\(all.compactMap(\.minimalStates).reduce(0, +)) after minimisation")
         print("  running time: \(Int((seconds * 1000).rounded())) ms")
         print("")
         printBounds(report.bounds)
@@ -94,7 +100,8 @@ struct Prove: ParsableCommand {
         case .equivalent:
             return "equivalent"
         case .different(let c):
-            let (yes, no) = c.acceptedBy == .first ? ("the generated automaton", "the grammar") : ("the grammar", "the generated automaton")
+            let (yes, no) =
+                c.acceptedBy == .first ? ("the generated automaton", "the grammar") : ("the grammar", "the generated automaton")
             return "DIFFERENT: \"\(escapedBytes(c.input))\" (\(c.input.count) bytes) is accepted by \(yes), rejected by \(no)"
         case .missing:
             return "MISSING: the grammar has this rule, no generated file has its automaton"
@@ -114,7 +121,9 @@ struct Prove: ParsableCommand {
             let profiles = bounds.recursiveRules.map(\.profile).joined(separator: ", ")
             print("  - Recursive rules (no finite automaton): none in \(profiles.isEmpty ? "the selected profiles" : profiles).")
         } else {
-            print("  - Rules without a finite automaton (recursive, or using one): generated as recursive descent,\n    compared with the interpreter by the differential tests, not proved:")
+            print(
+                "  - Rules without a finite automaton (recursive, or using one): generated as recursive descent,\n    compared with the interpreter by the differential tests, not proved:"
+            )
             for (profile, names) in recursive { print("      \(profile): \(names.joined(separator: ", "))") }
         }
         if bounds.proseValues.isEmpty {

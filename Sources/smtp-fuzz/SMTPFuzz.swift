@@ -1,9 +1,9 @@
 // smtp-fuzz: the fuzzing campaign runner. A thin shell over FuzzCampaign.
 
 import ArgumentParser
+import Foundation
 import FuzzCampaign
 import FuzzProperties
-import Foundation
 
 @main
 struct SMTPFuzz: ParsableCommand {
@@ -59,7 +59,9 @@ struct Run: ParsableCommand {
     @Option(help: "Harness processes at once (default: the number of cores).")
     var jobs: Int?
 
-    @Option(help: ArgumentHelp("Seed corpus folder: <dir>/<target>/ seeds, <dir>/<target>.dict, <dir>/Regressions/.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Seed corpus folder: <dir>/<target>/ seeds, <dir>/<target>.dict, <dir>/Regressions/.", valueName: "dir"))
     var corpus: String?
 
     @Option(help: ArgumentHelp("Report folder (default: .fuzz-reports/<timestamp>/).", valueName: "dir"))
@@ -88,14 +90,16 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         for t in targets where FuzzTarget(rawValue: t) == nil {
-            throw ValidationError("unknown target \"\(t)\"; targets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "unknown target \"\(t)\"; targets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard CampaignConfiguration.parseDuration(duration) != nil else {
             throw ValidationError("--duration \"\(duration)\": give seconds, or a number with s, m or h (90s, 5m, 2h)")
         }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         guard FileManager.default.fileExists(atPath: packagePath + "/Fuzz/Package.swift") else {
-            throw ValidationError("no Fuzz/Package.swift under \(packagePath): run from the package folder or give --package-path")
+            throw ValidationError(
+                "no Fuzz/Package.swift under \(packagePath): run from the package folder or give --package-path")
         }
     }
 

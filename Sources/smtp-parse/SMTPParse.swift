@@ -149,7 +149,11 @@ struct ParsedLine {
 }
 
 indirect enum JSON {
-    case string(String), number(UInt64), bool(Bool), null, array([JSON])
+    case string(String)
+    case number(UInt64)
+    case bool(Bool)
+    case null
+    case array([JSON])
 
     var encoded: String {
         switch self {

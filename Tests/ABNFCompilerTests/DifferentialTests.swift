@@ -24,7 +24,9 @@ final class DifferentialTests: XCTestCase {
         try checkProfile("lenient-smtputf8", automata: SMTPGrammarLenientUTF8.all, seed: testSeed(0x5EED_0004))
     }
 
-    func checkProfile(_ profile: String, automata: [Automaton], seed: UInt64, file: StaticString = #filePath, line: UInt = #line) throws {
+    func checkProfile(_ profile: String, automata: [Automaton], seed: UInt64, file: StaticString = #filePath, line: UInt = #line)
+        throws
+    {
         let grammar = try profileGrammar(profile)
         let interpreter = Interpreter(grammar)
         let generator = StringGenerator(interpreter)
@@ -46,26 +48,33 @@ final class DifferentialTests: XCTestCase {
                 var tags = CaptureTags()
                 let outcome = bytes.withUnsafeBytes { automaton.match($0, captures: &tags) }
                 guard (outcome == .accepted) == expected else {
-                    XCTFail("""
+                    XCTFail(
+                        """
                         \(rule.name): interpreter says \(expected ? "accept" : "reject"), automaton \(outcome) \
                         on "\(escaped(bytes))" (\(how)); replay with ABNF_SEED=\(seed)
                         """, file: file, line: line)
                     return
                 }
                 if expected && !automaton.fields.isEmpty {
-                    checkCaptures(automaton, tags, interpreter.parse(rule.name, bytes)!, grammar, bytes, seed, file: file, line: line)
+                    checkCaptures(
+                        automaton, tags, interpreter.parse(rule.name, bytes)!, grammar, bytes, seed, file: file, line: line)
                 }
             }
         }
         XCTAssertGreaterThan(compared, automata.count * 50, file: file, line: line)
     }
 
-    func checkCaptures(_ automaton: Automaton, _ tags: CaptureTags, _ tree: ParseTree, _ grammar: Grammar, _ bytes: [UInt8], _ seed: UInt64, file: StaticString, line: UInt) {
+    func checkCaptures(
+        _ automaton: Automaton, _ tags: CaptureTags, _ tree: ParseTree, _ grammar: Grammar, _ bytes: [UInt8], _ seed: UInt64,
+        file: StaticString, line: UInt
+    ) {
         for (i, field) in automaton.fields.enumerated() {
             // The last node (pre-order) of a rule that captures `field`, below the root.
             let nodes = tree.children.flatMap(\.allNodes).filter { grammar[$0.rule]?.captureName == field }
             let expected = nodes.last?.range
-            XCTAssertEqual(tags[field: i], expected, """
+            XCTAssertEqual(
+                tags[field: i], expected,
+                """
                 \(automaton.rule): field \(field) on "\(escaped(bytes))"; replay with ABNF_SEED=\(seed)
                 """, file: file, line: line)
         }
@@ -86,7 +95,8 @@ final class DifferentialTests: XCTestCase {
 /// Both must agree with the interpreter on every rule.
 final class RecursiveDescentTests: XCTestCase {
     func testRecursiveRulesGetDescentAndAgreeWithInterpreter() throws {
-        let grammar = try PackageGenerator(packagePath: packageRoot).grammar(module: "Sources/TestGrammarFixtures", profile: "cfws")
+        let grammar = try PackageGenerator(packagePath: packageRoot).grammar(
+            module: "Sources/TestGrammarFixtures", profile: "cfws")
         XCTAssertEqual(Set(RFC5322CFWS.descentRules), ["CFWS", "ccontent", "comment"])
         let interpreter = Interpreter(grammar)
         let generator = StringGenerator(interpreter, unboundedExtra: 3, maxDepth: 8)
@@ -102,7 +112,8 @@ final class RecursiveDescentTests: XCTestCase {
                 if let automaton = RFC5322CFWS.automaton(forRule: rule.name) {
                     generated = automaton.matches(bytes)
                 } else {
-                    generated = try XCTUnwrap(bytes.withUnsafeBytes { RFC5322CFWS.matchesByDescent(rule: rule.name, $0) }, rule.name)
+                    generated = try XCTUnwrap(
+                        bytes.withUnsafeBytes { RFC5322CFWS.matchesByDescent(rule: rule.name, $0) }, rule.name)
                 }
                 XCTAssertEqual(generated, expected, "\(rule.name) on \"\(escaped(bytes))\"; replay with ABNF_SEED=\(seed)")
                 compared += 1

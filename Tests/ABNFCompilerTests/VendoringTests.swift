@@ -20,7 +20,8 @@ final class VendoringTests: XCTestCase {
         XCTAssertTrue(result.copied.contains("CommandParser.swift"))
         XCTAssertTrue(result.copied.contains("Generated/SMTPGrammar.swift"))
         XCTAssertTrue(result.copied.contains("Grammar/clientid.abnf"))
-        let grammar = try String(contentsOfFile: packageRoot + "/Sources/SMTPCommandParser/Grammar/clientid.abnf", encoding: .utf8)
+        let grammar = try String(
+            contentsOfFile: packageRoot + "/Sources/SMTPCommandParser/Grammar/clientid.abnf", encoding: .utf8)
         let vendored = try String(contentsOfFile: destination + "/CommandParser.swift", encoding: .utf8)
         XCTAssertTrue(vendored.hasPrefix("// Vendored from smtp-clientid-toolkit"))
         XCTAssertTrue(vendored.contains("\(SHA256.hex(Array(grammar.utf8)))  Grammar/clientid.abnf"))

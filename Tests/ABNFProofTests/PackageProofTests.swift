@@ -60,7 +60,8 @@ final class PackageProofTests: XCTestCase {
     func testBoundsAreReadFromTheGrammarComments() throws {
         let report = try PackageProof.run(packagePath: packageRoot, profiles: ["base"], rules: ["SP"])
         let notes = report.bounds.notes.map { "\($0.location.file):\($0.location.line)\n" + $0.lines.joined(separator: "\n") }
-        XCTAssertTrue(notes.contains { $0.contains("rfc5321.abnf") && $0.contains("§4.5.3.1.4") }, notes.joined(separator: "\n\n"))
+        XCTAssertTrue(
+            notes.contains { $0.contains("rfc5321.abnf") && $0.contains("§4.5.3.1.4") }, notes.joined(separator: "\n\n"))
         XCTAssertTrue(notes.contains { $0.contains("Standardized-tag") })
         XCTAssertEqual(report.bounds.recursiveRules.map(\.profile), ["base"])
         XCTAssertEqual(report.bounds.recursiveRules.first?.rules, [])

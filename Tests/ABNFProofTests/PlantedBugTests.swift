@@ -14,9 +14,10 @@ final class PlantedBugTests: XCTestCase {
     /// from the emitted Swift source.
     func generated(_ grammar: Grammar, _ rules: [String]) throws -> [GeneratedAutomaton] {
         let compiled = try PackageGenerator.compile(grammar, rules: rules)
-        let text = SwiftEmitter.emit(.init(
-            namespace: "Planted", grammarFiles: ["(planted bug)"], command: "(test)",
-            automata: compiled.automata, descent: compiled.descent, grammar: grammar))
+        let text = SwiftEmitter.emit(
+            .init(
+                namespace: "Planted", grammarFiles: ["(planted bug)"], command: "(test)",
+                automata: compiled.automata, descent: compiled.descent, grammar: grammar))
         let automata = try GeneratedCode.automata(in: text)
         XCTAssertEqual(automata.map(\.rule), rules)
         return automata
@@ -25,7 +26,8 @@ final class PlantedBugTests: XCTestCase {
     /// The proofs of `automata` against `original`, by rule name.
     func prove(_ automata: [GeneratedAutomaton], against original: Grammar) -> [String: RuleProof] {
         let names = Set(automata.map { $0.rule.lowercased() })
-        let result = PackageProof.prove(grammar: original, own: ("Planted", automata), selected: { names.contains($0.lowercased()) })
+        let result = PackageProof.prove(
+            grammar: original, own: ("Planted", automata), selected: { names.contains($0.lowercased()) })
         return Dictionary(uniqueKeysWithValues: result.rules.map { ($0.rule, $0) })
     }
 
@@ -71,7 +73,9 @@ final class PlantedBugTests: XCTestCase {
     /// An extra alternative (the D4 erratum's "_"): the generated side accepts more.
     func testAddedAlternativeIsCaught() throws {
         let original = try profileGrammar("base")
-        let wrong = try profileGrammar("base", editing: [("client-id-type-char = ALPHA / DIGIT / \"-\"", "client-id-type-char = ALPHA / DIGIT / \"-\" / \"_\"")])
+        let wrong = try profileGrammar(
+            "base",
+            editing: [("client-id-type-char = ALPHA / DIGIT / \"-\"", "client-id-type-char = ALPHA / DIGIT / \"-\" / \"_\"")])
         let proofs = prove(try generated(wrong, ["client-id-type", "clientid"]), against: original)
         assertDifferent(proofs["client-id-type"], bytes("_"), acceptedBy: .first)
         assertDifferent(proofs["clientid"], bytes("CLIENTID _ !\r\n"), acceptedBy: .first)
@@ -90,7 +94,8 @@ final class PlantedBugTests: XCTestCase {
     /// string past the bound is 17 type characters.
     func testLostUpperBoundIsCaught() throws {
         let original = try profileGrammar("base")
-        let wrong = try profileGrammar("base", editing: [("client-id-type = 1*16client-id-type-char", "client-id-type = 1*client-id-type-char")])
+        let wrong = try profileGrammar(
+            "base", editing: [("client-id-type = 1*16client-id-type-char", "client-id-type = 1*client-id-type-char")])
         let proofs = prove(try generated(wrong, ["client-id-type"]), against: original)
         assertDifferent(proofs["client-id-type"], [UInt8](repeating: UInt8(ascii: "-"), count: 17), acceptedBy: .first)
     }

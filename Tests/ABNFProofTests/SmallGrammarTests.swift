@@ -33,19 +33,24 @@ final class SmallGrammarTests: XCTestCase {
             """
         XCTAssertNil(Equivalence.compare(a, try dfa(same, "Ldh-str")).counterexample)
         let wider = "Ldh-str = 1*( ALPHA / DIGIT / \"-\" )\n"
-        XCTAssertEqual(Equivalence.compare(a, try dfa(wider, "Ldh-str")).counterexample, Counterexample(input: bytes("-"), acceptedBy: .second))
+        XCTAssertEqual(
+            Equivalence.compare(a, try dfa(wider, "Ldh-str")).counterexample,
+            Counterexample(input: bytes("-"), acceptedBy: .second))
     }
 
     func testBoundedRepeat() throws {
         let r = try dfa("r = 2*3\"a\"\n", "r")
-        XCTAssertEqual(["", "a", "aa", "aA", "AAA", "aaaa"].map { r.accepts(bytes($0)) }, [false, false, true, true, true, false])
+        XCTAssertEqual(
+            ["", "a", "aa", "aA", "AAA", "aaaa"].map { r.accepts(bytes($0)) }, [false, false, true, true, true, false])
         // start, one "a", two (accepting), three (accepting), dead.
         XCTAssertEqual(r.minimized().stateCount, 5)
         XCTAssertNil(try difference("r = 2*3\"a\"\n", "r = \"aa\" [\"a\"]\n"))
         XCTAssertNil(try difference("r = 2*3\"a\"\n", "r = 2\"a\" *1\"a\"\n"))
         // A nullable inner element lowers the minimum to 0.
-        XCTAssertEqual(try difference("r = 2*3\"a\"\n", "r = 2*3(\"a\" / \"\")\n"), Counterexample(input: [], acceptedBy: .second))
-        XCTAssertEqual(try difference("r = 2*3\"a\"\n", "r = 2*4\"a\"\n"), Counterexample(input: bytes("AAAA"), acceptedBy: .second))
+        XCTAssertEqual(
+            try difference("r = 2*3\"a\"\n", "r = 2*3(\"a\" / \"\")\n"), Counterexample(input: [], acceptedBy: .second))
+        XCTAssertEqual(
+            try difference("r = 2*3\"a\"\n", "r = 2*4\"a\"\n"), Counterexample(input: bytes("AAAA"), acceptedBy: .second))
         XCTAssertEqual(try difference("r = 2*3\"a\"\n", "r = 3*3\"a\"\n"), Counterexample(input: bytes("AA"), acceptedBy: .first))
         XCTAssertEqual(try difference("r = 2*3\"a\"\n", "r = 1*\"a\"\n"), Counterexample(input: bytes("A"), acceptedBy: .second))
         // Nested bounded repeats: (1*2"ab"){2,3} is 2 to 6 "ab".
@@ -90,7 +95,9 @@ final class SmallGrammarTests: XCTestCase {
 
     /// The shortest counterexample wins over an earlier-in-byte-order longer one.
     func testCounterexampleIsShortestThenFirstInByteOrder() throws {
-        XCTAssertEqual(try difference("r = %x00 %x00 %x00 / %x7F\n", "r = %x00 %x00 %x00\n"), Counterexample(input: [0x7F], acceptedBy: .first))
+        XCTAssertEqual(
+            try difference("r = %x00 %x00 %x00 / %x7F\n", "r = %x00 %x00 %x00\n"),
+            Counterexample(input: [0x7F], acceptedBy: .first))
         XCTAssertEqual(try difference("r = %x62 / %x61 %x62\n", "r = %x61 / %x61 %x62\n").map(\.input), [0x61])
     }
 
@@ -110,7 +117,9 @@ final class SmallGrammarTests: XCTestCase {
                 }
                 for _ in 0..<12 {
                     guard let miss = strings.nearMiss(rule.name, rng: &rng) else { break }
-                    XCTAssertEqual(a.accepts(miss.bytes), interpreter.matches(rule.name, miss.bytes), "\(profile) \(rule.name): \"\(escapedBytes(miss.bytes))\"")
+                    XCTAssertEqual(
+                        a.accepts(miss.bytes), interpreter.matches(rule.name, miss.bytes),
+                        "\(profile) \(rule.name): \"\(escapedBytes(miss.bytes))\"")
                 }
             }
         }

@@ -27,7 +27,9 @@ func text(of relative: String) throws -> String {
 
 /// The grammar of a manifest profile, with `edits` (old text → new text)
 /// applied to its files first; each old text must occur exactly once.
-func profileGrammar(_ profile: String, editing edits: [(String, String)] = [], file: StaticString = #filePath, line: UInt = #line) throws -> Grammar {
+func profileGrammar(_ profile: String, editing edits: [(String, String)] = [], file: StaticString = #filePath, line: UInt = #line)
+    throws -> Grammar
+{
     var remaining = edits
     var sources: [GrammarSource] = []
     for name in try manifest().files(of: profile) {

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import ABNF
 
 final class GrammarCheckerTests: XCTestCase {
@@ -35,24 +36,36 @@ final class GrammarCheckerTests: XCTestCase {
             Row("a = \"x\" ;@entry\n", []),
             // undefined rules: reported where they are referenced
             Row("a = b \"x\" ;@entry\n", [Expect(.error, 1, 5, #"rule "b" is not defined (used in "a")"#)]),
-            Row("a = \"x\"\n   / \"y\" Undefined-Thing ;@entry\n", [Expect(.error, 2, 10, #"rule "Undefined-Thing" is not defined (used in "a")"#)]),
-            Row("a = b c ;@entry\nd = [e] ;@entry\n", [
-                Expect(.error, 1, 5, #"rule "b" is not defined"#),
-                Expect(.error, 1, 7, #"rule "c" is not defined"#),
-                Expect(.error, 2, 6, #"rule "e" is not defined (used in "d")"#),
-            ]),
+            Row(
+                "a = \"x\"\n   / \"y\" Undefined-Thing ;@entry\n",
+                [Expect(.error, 2, 10, #"rule "Undefined-Thing" is not defined (used in "a")"#)]),
+            Row(
+                "a = b c ;@entry\nd = [e] ;@entry\n",
+                [
+                    Expect(.error, 1, 5, #"rule "b" is not defined"#),
+                    Expect(.error, 1, 7, #"rule "c" is not defined"#),
+                    Expect(.error, 2, 6, #"rule "e" is not defined (used in "d")"#),
+                ]),
             // unused rules: warnings, unless marked ;@entry or referenced
-            Row("a = \"x\" ;@entry\nb = \"y\"\n", [Expect(.warning, 2, 1, #"rule "b" is never used: reference it or mark it ";@entry""#)]),
-            Row("a = \"x\"\nb = \"y\"\n", [
-                Expect(.warning, 1, 1, #"rule "a" is never used"#),
-                Expect(.warning, 2, 1, #"rule "b" is never used"#),
-            ]),
+            Row(
+                "a = \"x\" ;@entry\nb = \"y\"\n",
+                [Expect(.warning, 2, 1, #"rule "b" is never used: reference it or mark it ";@entry""#)]),
+            Row(
+                "a = \"x\"\nb = \"y\"\n",
+                [
+                    Expect(.warning, 1, 1, #"rule "a" is never used"#),
+                    Expect(.warning, 2, 1, #"rule "b" is never used"#),
+                ]),
             Row("a = B ;@entry\nb = \"y\"\n", []),
             Row("a = \"x\" ;@entry\nb = \"(\" [b] \")\"\n", [Expect(.warning, 2, 1, #"rule "b" is never used"#)]),
             Row("a = ALPHA DIGIT ;@entry\n", []),
             // left recursion, direct and indirect
-            Row("a = a \"x\" / \"y\" ;@entry\n", [Expect(.error, 1, 1, #"left recursion: a → a can call itself without consuming input"#)]),
-            Row("a = b \"x\" ;@entry\nb = [c] a\nc = \"y\"\n", [Expect(.error, 1, 1, "left recursion: a → b → a can call itself")]),
+            Row(
+                "a = a \"x\" / \"y\" ;@entry\n",
+                [Expect(.error, 1, 1, #"left recursion: a → a can call itself without consuming input"#)]),
+            Row(
+                "a = b \"x\" ;@entry\nb = [c] a\nc = \"y\"\n", [Expect(.error, 1, 1, "left recursion: a → b → a can call itself")]
+            ),
             Row("a = n a \"x\" / \"z\" ;@entry\nn = *\"y\"\n", [Expect(.error, 1, 1, "left recursion: a → a")]),
             Row("a = <a> \"x\" / \"z\" ;@entry\n", [Expect(.error, 1, 1, "left recursion: a → a")]),
             Row("a = *(b) ;@entry\nb = \"x\" / a\n", [Expect(.error, 1, 1, "left recursion: a → b → a")]),
@@ -62,10 +75,12 @@ final class GrammarCheckerTests: XCTestCase {
             Row("list = item [\",\" list] ;@entry\nitem = 1*DIGIT\n", []),
             Row("a = \"x\" a / \"y\" ;@entry\n", []),
             Row("a = c a ;@entry\nc = \"y\"\n", []),
-            Row("a = 0*0b a / \"z\" ;@entry\nb = \"y\"\n", [
-                Expect(.error, 1, 1, "left recursion: a → a"),
-                Expect(.warning, 1, 1, #"repeat 0 in "a" only matches the empty string"#),
-            ]),
+            Row(
+                "a = 0*0b a / \"z\" ;@entry\nb = \"y\"\n",
+                [
+                    Expect(.error, 1, 1, "left recursion: a → a"),
+                    Expect(.warning, 1, 1, #"repeat 0 in "a" only matches the empty string"#),
+                ]),
             // impossible and empty-only repeats
             Row("a = 3*2\"x\" ;@entry\n", [Expect(.error, 1, 1, #"impossible repeat 3*2 in "a": at least 3 but at most 2"#)]),
             Row("a = \"y\"\n  / 5*1DIGIT ;@entry\n", [Expect(.error, 1, 1, "impossible repeat 5*1 in \"a\"")]),
@@ -75,22 +90,37 @@ final class GrammarCheckerTests: XCTestCase {
             Row("a = <b> ;@entry\nb = \"x\"\n", []),
             Row("a = <B> ;@entry\nb = \"x\"\n", []),
             Row("a = <DIGIT> ;@entry\n", []),
-            Row("a = \"x\" <some text> ;@entry\n", [Expect(.error, 1, 9, "prose value <some text> is not bound to any rule: define a rule named \"some text\" or write it as grammar")]),
-            Row("a = \"x\" ;@entry\nb = <c>\n", [
-                Expect(.warning, 2, 1, #"rule "b" is never used"#),
-                Expect(.error, 2, 5, "prose value <c> is not bound to any rule"),
-            ]),
+            Row(
+                "a = \"x\" <some text> ;@entry\n",
+                [
+                    Expect(
+                        .error, 1, 9,
+                        "prose value <some text> is not bound to any rule: define a rule named \"some text\" or write it as grammar"
+                    )
+                ]),
+            Row(
+                "a = \"x\" ;@entry\nb = <c>\n",
+                [
+                    Expect(.warning, 2, 1, #"rule "b" is never used"#),
+                    Expect(.error, 2, 5, "prose value <c> is not bound to any rule"),
+                ]),
         ]
         for row in rows {
             do {
                 let grammar = try load(row.text)
                 let found = GrammarChecker.check(grammar)
-                XCTAssertEqual(found.count, row.expected.count, "\(found.map(\.description).joined(separator: "\n"))", file: row.file, line: row.line)
+                XCTAssertEqual(
+                    found.count, row.expected.count, "\(found.map(\.description).joined(separator: "\n"))", file: row.file,
+                    line: row.line)
                 // Compare as sets ordered like the checker's output (by location, then message).
                 for (d, e) in zip(found, row.expected.sorted { ($0.line, $0.column) < ($1.line, $1.column) }) {
                     XCTAssertEqual(d.severity, e.severity, "\(d)", file: row.file, line: row.line)
-                    XCTAssertEqual(d.location, SourceLocation(file: "test.abnf", line: e.line, column: e.column), "\(d)", file: row.file, line: row.line)
-                    XCTAssertTrue(d.message.contains(e.message), "\(d.message)\n  does not contain \(e.message)", file: row.file, line: row.line)
+                    XCTAssertEqual(
+                        d.location, SourceLocation(file: "test.abnf", line: e.line, column: e.column), "\(d)", file: row.file,
+                        line: row.line)
+                    XCTAssertTrue(
+                        d.message.contains(e.message), "\(d.message)\n  does not contain \(e.message)", file: row.file,
+                        line: row.line)
                     // Each diagnostic shows its source line.
                     XCTAssertEqual(d.lineText, grammar.sourceLine(d.location), file: row.file, line: row.line)
                     XCTAssertNotNil(d.lineText, file: row.file, line: row.line)
@@ -111,15 +141,21 @@ final class GrammarCheckerTests: XCTestCase {
     func testCheckerDescriptionShowsTheReference() throws {
         let grammar = try load("a = \"x\"\r\n  / nope ;@entry\r\n")
         let found = GrammarChecker.check(grammar)
-        XCTAssertEqual(found.map(\.description), ["""
-            test.abnf:2:5: error: rule "nope" is not defined (used in "a")
-              / nope ;@entry
-                ^
-            """])
+        XCTAssertEqual(
+            found.map(\.description),
+            [
+                """
+                test.abnf:2:5: error: rule "nope" is not defined (used in "a")
+                  / nope ;@entry
+                    ^
+                """
+            ])
     }
 
     func testLoadChecked() throws {
-        let (grammar, warnings) = try Grammar.loadChecked([GrammarSource(name: "test.abnf", text: "a = \"x\" ;@entry\nb = \"y\"\n")])
+        let (grammar, warnings) = try Grammar.loadChecked([
+            GrammarSource(name: "test.abnf", text: "a = \"x\" ;@entry\nb = \"y\"\n")
+        ])
         XCTAssertNotNil(grammar["b"])
         XCTAssertEqual(warnings.map(\.location.line), [2])
         XCTAssertEqual(warnings.map(\.severity), [.warning])
@@ -136,7 +172,8 @@ final class GrammarCheckerTests: XCTestCase {
     }
 
     func testRecursiveRules() throws {
-        let grammar = try load("""
+        let grammar = try load(
+            """
             a = "(" [a] ")"
             b = "[" c
             c = "x" [b]
@@ -151,7 +188,8 @@ final class GrammarCheckerTests: XCTestCase {
     }
 
     func testNullableRules() throws {
-        let grammar = try load("""
+        let grammar = try load(
+            """
             a = *"x"
             b = a a
             c = ["x"] "y"

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import ABNF
 
 /// Malformed grammars: exact positions, messages and the printed form.
@@ -10,7 +11,10 @@ final class GrammarErrorTests: XCTestCase {
         let message: String
         let file: StaticString
         let testLine: UInt
-        init(_ text: String, _ line: Int, _ column: Int, _ message: String, file: StaticString = #filePath, line testLine: UInt = #line) {
+        init(
+            _ text: String, _ line: Int, _ column: Int, _ message: String, file: StaticString = #filePath,
+            line testLine: UInt = #line
+        ) {
             self.text = text
             self.line = line
             self.column = column
@@ -27,9 +31,11 @@ final class GrammarErrorTests: XCTestCase {
             return XCTFail("\(show(bytes(row.text))) was accepted", file: file, line: line)
         }
         XCTAssertEqual(d.severity, severity, file: file, line: line)
-        XCTAssertEqual(d.location, SourceLocation(file: "test.abnf", line: row.line, column: row.column),
-                       "\(d.message)", file: file, line: line)
-        XCTAssertTrue(d.message.contains(row.message), "message: \(d.message)\nexpected to contain: \(row.message)", file: file, line: line)
+        XCTAssertEqual(
+            d.location, SourceLocation(file: "test.abnf", line: row.line, column: row.column),
+            "\(d.message)", file: file, line: line)
+        XCTAssertTrue(
+            d.message.contains(row.message), "message: \(d.message)\nexpected to contain: \(row.message)", file: file, line: line)
         // The offending line, without its line break, then a caret under the column.
         // Lines split at LF (bytes: "\r\n" is a single Character); a line ends at its first CR.
         let lines = row.text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map {
@@ -118,7 +124,9 @@ final class GrammarErrorTests: XCTestCase {
             Row("a = \"x\" /\n", 1, 10, #"expected an element after "/", found the end of the line"#),
             Row("a = \"x\" = \"y\"", 1, 9, #"expected "/", another element or the end of the rule, found "=""#),
             Row("a = \"x\"\"y\"", 1, 8, #"expected "/", another element or the end of the rule, found """"#),
-            Row("a = #", 1, 5, ##"expected an element (a rule name, "string", %x value, (group), [option] or <prose>), found "#""##),
+            Row(
+                "a = #", 1, 5,
+                ##"expected an element (a rule name, "string", %x value, (group), [option] or <prose>), found "#""##),
             Row("a = %q41", 1, 6, #"expected b, d, x, s or i after "%", found "q""#),
             Row("a = %\n", 1, 6, #"expected b, d, x, s or i after "%", found the end of the line"#),
             Row("a = %", 1, 6, #"expected b, d, x, s or i after "%""#),
@@ -175,20 +183,27 @@ final class GrammarErrorTests: XCTestCase {
             _ = try Grammar.load(sources)
             XCTFail("loaded")
         } catch {
-            XCTAssertEqual(error.diagnostics.map(\.location.description), [
-                "one.abnf:2:6", "two.abnf:2:1", "two.abnf:3:1", "two.abnf:4:1",
-            ])
+            XCTAssertEqual(
+                error.diagnostics.map(\.location.description),
+                [
+                    "one.abnf:2:6", "two.abnf:2:1", "two.abnf:3:1", "two.abnf:4:1",
+                ])
             XCTAssertTrue(error.diagnostics.allSatisfy { $0.severity == .error })
             XCTAssertEqual(error.description, error.diagnostics.map(\.description).joined(separator: "\n"))
-            XCTAssertTrue(error.description.contains("two.abnf:3:1: error: \"SP\" redefines the core rule SP of RFC 5234 Appendix B\nSP = \"3\"\n^"),
-                          error.description)
+            XCTAssertTrue(
+                error.description.contains(
+                    "two.abnf:3:1: error: \"SP\" redefines the core rule SP of RFC 5234 Appendix B\nSP = \"3\"\n^"),
+                error.description)
         }
     }
 
     func testDiagnosticDescriptionFormat() {
         let location = SourceLocation(file: "Grammar/clientid.abnf", line: 4, column: 27)
-        let d = Diagnostic(.error, at: location, #"expected an element after "/""#, lineText: #"client-id-type-char = ALPHA / / "-""#)
-        XCTAssertEqual(d.description, """
+        let d = Diagnostic(
+            .error, at: location, #"expected an element after "/""#, lineText: #"client-id-type-char = ALPHA / / "-""#)
+        XCTAssertEqual(
+            d.description,
+            """
             Grammar/clientid.abnf:4:27: error: expected an element after "/"
             client-id-type-char = ALPHA / / "-"
                                       ^
@@ -200,18 +215,23 @@ final class GrammarErrorTests: XCTestCase {
         XCTAssertEqual(Diagnostic(.error, at: location, "m").description, "Grammar/clientid.abnf:4:27: error: m")
         XCTAssertEqual(Diagnostic(.error, at: .core, "m", lineText: "x").description, "<RFC 5234 Appendix B>:0:0: error: m")
         // A caret past the end of the line (errors at the end of a line).
-        XCTAssertEqual(Diagnostic(.error, at: SourceLocation(file: "f", line: 1, column: 4), "m", lineText: "ab").description,
-                       "f:1:4: error: m\nab\n  ^")
+        XCTAssertEqual(
+            Diagnostic(.error, at: SourceLocation(file: "f", line: 1, column: 4), "m", lineText: "ab").description,
+            "f:1:4: error: m\nab\n  ^")
     }
 
     func testSyntaxErrorDescriptionEndToEnd() {
         let text = "ok = \"x\"\nrule = ALPHA / ( DIGIT\nnext = \"y\"\n"
-        XCTAssertEqual(syntaxError(text, file: "g.abnf")?.description, """
+        XCTAssertEqual(
+            syntaxError(text, file: "g.abnf")?.description,
+            """
             g.abnf:2:16: error: "(" is never closed: expected ")" before the end of the rule
             rule = ALPHA / ( DIGIT
                            ^
             """)
-        XCTAssertEqual(syntaxError("a = 1* VCHAR\n", file: "g.abnf")?.description, """
+        XCTAssertEqual(
+            syntaxError("a = 1* VCHAR\n", file: "g.abnf")?.description,
+            """
             g.abnf:1:7: error: expected an element right after the repeat "1*" (no space between them), found " "
             a = 1* VCHAR
                   ^

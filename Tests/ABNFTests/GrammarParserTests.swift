@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import ABNF
 
 /// Valid grammar text: what the parser builds from it.
@@ -128,11 +129,13 @@ final class GrammarParserTests: XCTestCase {
         let definitions = try GrammarParser.parse(text, file: "g.abnf")
         XCTAssertEqual(definitions.map(\.name), ["first", "second", "Third-Rule"])
         XCTAssertEqual(definitions.map(\.isIncremental), [false, true, false])
-        XCTAssertEqual(definitions.map(\.location), [
-            SourceLocation(file: "g.abnf", line: 3, column: 1),
-            SourceLocation(file: "g.abnf", line: 4, column: 1),
-            SourceLocation(file: "g.abnf", line: 7, column: 1),
-        ])
+        XCTAssertEqual(
+            definitions.map(\.location),
+            [
+                SourceLocation(file: "g.abnf", line: 3, column: 1),
+                SourceLocation(file: "g.abnf", line: 4, column: 1),
+                SourceLocation(file: "g.abnf", line: 7, column: 1),
+            ])
         XCTAssertEqual(render(definitions[1].element), #"alt(%x30-39, "b")"#)
         // Rule references and prose carry where they were written.
         guard case .concatenation(let items) = definitions[0].element, case .rule(let ref) = items[1] else {
@@ -291,10 +294,12 @@ final class GrammarParserTests: XCTestCase {
 
     func testCoreRulesAreBuiltIn() {
         let grammar = Grammar()
-        XCTAssertEqual(grammar.ruleNames, [
-            "ALPHA", "BIT", "CHAR", "CR", "CRLF", "CTL", "DIGIT", "DQUOTE",
-            "HEXDIG", "HTAB", "LF", "LWSP", "OCTET", "SP", "VCHAR", "WSP",
-        ])
+        XCTAssertEqual(
+            grammar.ruleNames,
+            [
+                "ALPHA", "BIT", "CHAR", "CR", "CRLF", "CTL", "DIGIT", "DQUOTE",
+                "HEXDIG", "HTAB", "LF", "LWSP", "OCTET", "SP", "VCHAR", "WSP",
+            ])
         XCTAssertTrue(grammar.rules.allSatisfy { $0.isCore && $0.location == .core && $0.annotations.isEmpty })
         XCTAssertEqual(rendered(grammar, "ALPHA"), "alt(%x41-5A, %x61-7A)")
         XCTAssertEqual(rendered(grammar, "HEXDIG"), #"alt(DIGIT, "A", "B", "C", "D", "E", "F")"#)

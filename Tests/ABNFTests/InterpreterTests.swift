@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import ABNF
 
 final class InterpreterTests: XCTestCase {
@@ -41,8 +42,9 @@ final class InterpreterTests: XCTestCase {
         let (grammar, _) = try Grammar.loadChecked([GrammarSource(name: "test.abnf", text: grammarText)])
         let interpreter = Interpreter(grammar)
         for row in rows {
-            XCTAssertEqual(interpreter.matches(row.rule, row.input), row.accepted,
-                           "\(row.rule) on \(show(row.input))", file: row.file, line: row.line)
+            XCTAssertEqual(
+                interpreter.matches(row.rule, row.input), row.accepted,
+                "\(row.rule) on \(show(row.input))", file: row.file, line: row.line)
             // parse agrees with matches, and its tree spans the input.
             let tree = interpreter.parse(row.rule, row.input)
             XCTAssertEqual(tree != nil, row.accepted, "parse of \(show(row.input))", file: row.file, line: row.line)
@@ -50,77 +52,80 @@ final class InterpreterTests: XCTestCase {
                 XCTAssertEqual(tree.range, 0..<row.input.count, file: row.file, line: row.line)
             }
             // the full length is among the prefix matches exactly when it matches.
-            XCTAssertEqual(interpreter.prefixMatches(row.rule, row.input).contains(row.input.count), row.accepted,
-                           file: row.file, line: row.line)
+            XCTAssertEqual(
+                interpreter.prefixMatches(row.rule, row.input).contains(row.input.count), row.accepted,
+                file: row.file, line: row.line)
         }
     }
 
     func testRFC5321Rules() throws {
-        try run(Self.smtp, [
-            // Ldh-str needs all alternatives explored, not greedy matching
-            Row("Ldh-str", "a-b", true),
-            Row("Ldh-str", "a", true),
-            Row("Ldh-str", "ab-1", true),
-            Row("Ldh-str", "a--b", true),
-            Row("Ldh-str", "-a", true),
-            Row("Ldh-str", "9", true),
-            Row("Ldh-str", "a-", false),
-            Row("Ldh-str", "-", false),
-            Row("Ldh-str", "", false),
-            Row("Ldh-str", "a_b", false),
-            Row("Ldh-str", "a.b", false),
-            // Domain / sub-domain
-            Row("Domain", "example.com", true),
-            Row("Domain", "mail.example-1.org", true),
-            Row("Domain", "xn--bcher-kva.example", true),
-            Row("Domain", "a", true),
-            Row("Domain", "1.2", true),
-            Row("Domain", "A.B-C.D", true),
-            Row("domain", "example.com", true),
-            Row("Domain", "-a.com", false),
-            Row("Domain", "a-.com", false),
-            Row("Domain", "a..b", false),
-            Row("Domain", ".a", false),
-            Row("Domain", "a.", false),
-            Row("Domain", "", false),
-            Row("Domain", "exa mple.com", false),
-            Row("Domain", "b\u{FC}cher.example", false),
-            // Snum and IPv4 address literals
-            Row("Snum", "1", true),
-            Row("Snum", "12", true),
-            Row("Snum", "123", true),
-            Row("Snum", "999", true),  // RFC 5321's Snum does not limit the value
-            Row("Snum", "1234", false),
-            Row("Snum", "", false),
-            Row("Snum", "1a", false),
-            Row("address-literal", "[192.168.0.1]", true),
-            Row("address-literal", "[1.2.3.4]", true),
-            Row("address-literal", "[1.2.3]", false),
-            Row("address-literal", "[1.2.3.4.5]", false),
-            Row("address-literal", "[1.2.3.1234]", false),
-            Row("address-literal", "[1..3.4]", false),
-            Row("address-literal", "192.168.0.1", false),
-            Row("address-literal", "[192.168.0.1", false),
-            // quoted strings fold case; %s does not; %i does
-            Row("mail-ci", "MAIL FROM:", true),
-            Row("mail-ci", "mail from:", true),
-            Row("mail-ci", "Mail From:", true),
-            Row("mail-ci", "MAIL  FROM:", false),
-            Row("mail-ci", "MAIL FROM", false),
-            Row("mail-cs", "MAIL FROM:", true),
-            Row("mail-cs", "mail from:", false),
-            Row("mail-cs", "Mail FROM:", false),
-            Row("mail-cs", "MAIL from:", false),
-            Row("mail-i", "MAIL FROM:", true),
-            Row("mail-i", "mAiL fRoM:", true),
-            // numeric sequences are exact bytes
-            Row("crlf-bytes", "\r\n", true),
-            Row("crlf-bytes", "\n", false),
-            Row("crlf-bytes", "\n\r", false),
-            Row("ab-bytes", "ab", true),
-            Row("ab-bytes", "AB", false),
-            Row("ab-bytes", "aB", false),
-        ])
+        try run(
+            Self.smtp,
+            [
+                // Ldh-str needs all alternatives explored, not greedy matching
+                Row("Ldh-str", "a-b", true),
+                Row("Ldh-str", "a", true),
+                Row("Ldh-str", "ab-1", true),
+                Row("Ldh-str", "a--b", true),
+                Row("Ldh-str", "-a", true),
+                Row("Ldh-str", "9", true),
+                Row("Ldh-str", "a-", false),
+                Row("Ldh-str", "-", false),
+                Row("Ldh-str", "", false),
+                Row("Ldh-str", "a_b", false),
+                Row("Ldh-str", "a.b", false),
+                // Domain / sub-domain
+                Row("Domain", "example.com", true),
+                Row("Domain", "mail.example-1.org", true),
+                Row("Domain", "xn--bcher-kva.example", true),
+                Row("Domain", "a", true),
+                Row("Domain", "1.2", true),
+                Row("Domain", "A.B-C.D", true),
+                Row("domain", "example.com", true),
+                Row("Domain", "-a.com", false),
+                Row("Domain", "a-.com", false),
+                Row("Domain", "a..b", false),
+                Row("Domain", ".a", false),
+                Row("Domain", "a.", false),
+                Row("Domain", "", false),
+                Row("Domain", "exa mple.com", false),
+                Row("Domain", "b\u{FC}cher.example", false),
+                // Snum and IPv4 address literals
+                Row("Snum", "1", true),
+                Row("Snum", "12", true),
+                Row("Snum", "123", true),
+                Row("Snum", "999", true),  // RFC 5321's Snum does not limit the value
+                Row("Snum", "1234", false),
+                Row("Snum", "", false),
+                Row("Snum", "1a", false),
+                Row("address-literal", "[192.168.0.1]", true),
+                Row("address-literal", "[1.2.3.4]", true),
+                Row("address-literal", "[1.2.3]", false),
+                Row("address-literal", "[1.2.3.4.5]", false),
+                Row("address-literal", "[1.2.3.1234]", false),
+                Row("address-literal", "[1..3.4]", false),
+                Row("address-literal", "192.168.0.1", false),
+                Row("address-literal", "[192.168.0.1", false),
+                // quoted strings fold case; %s does not; %i does
+                Row("mail-ci", "MAIL FROM:", true),
+                Row("mail-ci", "mail from:", true),
+                Row("mail-ci", "Mail From:", true),
+                Row("mail-ci", "MAIL  FROM:", false),
+                Row("mail-ci", "MAIL FROM", false),
+                Row("mail-cs", "MAIL FROM:", true),
+                Row("mail-cs", "mail from:", false),
+                Row("mail-cs", "Mail FROM:", false),
+                Row("mail-cs", "MAIL from:", false),
+                Row("mail-i", "MAIL FROM:", true),
+                Row("mail-i", "mAiL fRoM:", true),
+                // numeric sequences are exact bytes
+                Row("crlf-bytes", "\r\n", true),
+                Row("crlf-bytes", "\n", false),
+                Row("crlf-bytes", "\n\r", false),
+                Row("ab-bytes", "ab", true),
+                Row("ab-bytes", "AB", false),
+                Row("ab-bytes", "aB", false),
+            ])
     }
 
     func testRepetitionsAlternativesAndNullables() throws {
@@ -142,61 +147,63 @@ final class InterpreterTests: XCTestCase {
             empty = "" ;@entry
 
             """
-        try run(text, [
-            Row("r23", "", false),
-            Row("r23", "a", false),
-            Row("r23", "aa", true),
-            Row("r23", "aaa", true),
-            Row("r23", "AAA", true),
-            Row("r23", "aaaa", false),
-            Row("r3", "aa", false),
-            Row("r3", "aaa", true),
-            Row("r3", "aaaa", false),
-            Row("upto2", "", true),
-            Row("upto2", "a", true),
-            Row("upto2", "aa", true),
-            Row("upto2", "aaa", false),
-            Row("atleast2", "a", false),
-            Row("atleast2", "aa", true),
-            Row("atleast2", String(repeating: "a", count: 50), true),
-            Row("opt", "b", true),
-            Row("opt", "ab", true),
-            Row("opt", "aab", false),
-            // nullable inner repetitions terminate
-            Row("nested", "", true),
-            Row("nested", "aaaa", true),
-            Row("nested", "aaab", false),
-            Row("nested-b", "b", true),
-            Row("nested-b", "aaab", true),
-            Row("nested-b", "aaa", false),
-            Row("bounded-nullable", "", true),
-            Row("bounded-nullable", "ab", true),
-            Row("bounded-nullable", "ababab", true),
-            Row("bounded-nullable", "abababa", false),
-            Row("bounded-nullable", "abababab", false),
-            Row("bounded-nullable", "bbb", true),
-            Row("bounded-nullable", "bbbb", false),
-            // alternatives are all explored
-            Row("not-ordered", "abc", true),
-            Row("not-ordered", "ac", true),
-            Row("not-ordered", "bc", false),
-            Row("greedy", "a", true),
-            Row("greedy", "aaa", true),
-            Row("greedy", "", false),
-            // recursion that consumes input
-            Row("parens", "()", true),
-            Row("parens", "((()))", true),
-            Row("parens", "(()", false),
-            Row("parens", "())", false),
-            Row("parens", String(repeating: "(", count: 200) + String(repeating: ")", count: 200), true),
-            Row("utf8", "\u{E9}", true),
-            Row("utf8", [0xC3], false),
-            Row("prose", "x!", true),
-            Row("prose", "7!", true),
-            Row("prose", "-!", false),
-            Row("empty", "", true),
-            Row("empty", "x", false),
-        ])
+        try run(
+            text,
+            [
+                Row("r23", "", false),
+                Row("r23", "a", false),
+                Row("r23", "aa", true),
+                Row("r23", "aaa", true),
+                Row("r23", "AAA", true),
+                Row("r23", "aaaa", false),
+                Row("r3", "aa", false),
+                Row("r3", "aaa", true),
+                Row("r3", "aaaa", false),
+                Row("upto2", "", true),
+                Row("upto2", "a", true),
+                Row("upto2", "aa", true),
+                Row("upto2", "aaa", false),
+                Row("atleast2", "a", false),
+                Row("atleast2", "aa", true),
+                Row("atleast2", String(repeating: "a", count: 50), true),
+                Row("opt", "b", true),
+                Row("opt", "ab", true),
+                Row("opt", "aab", false),
+                // nullable inner repetitions terminate
+                Row("nested", "", true),
+                Row("nested", "aaaa", true),
+                Row("nested", "aaab", false),
+                Row("nested-b", "b", true),
+                Row("nested-b", "aaab", true),
+                Row("nested-b", "aaa", false),
+                Row("bounded-nullable", "", true),
+                Row("bounded-nullable", "ab", true),
+                Row("bounded-nullable", "ababab", true),
+                Row("bounded-nullable", "abababa", false),
+                Row("bounded-nullable", "abababab", false),
+                Row("bounded-nullable", "bbb", true),
+                Row("bounded-nullable", "bbbb", false),
+                // alternatives are all explored
+                Row("not-ordered", "abc", true),
+                Row("not-ordered", "ac", true),
+                Row("not-ordered", "bc", false),
+                Row("greedy", "a", true),
+                Row("greedy", "aaa", true),
+                Row("greedy", "", false),
+                // recursion that consumes input
+                Row("parens", "()", true),
+                Row("parens", "((()))", true),
+                Row("parens", "(()", false),
+                Row("parens", "())", false),
+                Row("parens", String(repeating: "(", count: 200) + String(repeating: ")", count: 200), true),
+                Row("utf8", "\u{E9}", true),
+                Row("utf8", [0xC3], false),
+                Row("prose", "x!", true),
+                Row("prose", "7!", true),
+                Row("prose", "-!", false),
+                Row("empty", "", true),
+                Row("empty", "x", false),
+            ])
     }
 
     struct ByteSetRow {
@@ -248,31 +255,33 @@ final class InterpreterTests: XCTestCase {
     }
 
     func testMultiByteCoreRules() throws {
-        try run("x = \"x\" ;@entry\n", [
-            Row("CRLF", "\r\n", true),
-            Row("CRLF", "\r", false),
-            Row("CRLF", "\n", false),
-            Row("CRLF", "\n\r", false),
-            Row("CRLF", "\r\n\r\n", false),
-            Row("LWSP", "", true),
-            Row("LWSP", " ", true),
-            Row("LWSP", "\t", true),
-            Row("LWSP", " \t  ", true),
-            Row("LWSP", "\r\n ", true),
-            Row("LWSP", "\r\n\t", true),
-            Row("LWSP", " \r\n \r\n\t ", true),
-            Row("LWSP", "\r\n", false),
-            Row("LWSP", " \r\n", false),
-            Row("LWSP", "\r\n\r\n ", false),
-            Row("LWSP", "x", false),
-            Row("HEXDIG", "a", true),
-            Row("HEXDIG", "F", true),
-            Row("HEXDIG", "g", false),
-            Row("hexdig", "f", true),
-            Row("VCHAR", "~", true),
-            Row("VCHAR", " ", false),
-            Row("BIT", "2", false),
-        ])
+        try run(
+            "x = \"x\" ;@entry\n",
+            [
+                Row("CRLF", "\r\n", true),
+                Row("CRLF", "\r", false),
+                Row("CRLF", "\n", false),
+                Row("CRLF", "\n\r", false),
+                Row("CRLF", "\r\n\r\n", false),
+                Row("LWSP", "", true),
+                Row("LWSP", " ", true),
+                Row("LWSP", "\t", true),
+                Row("LWSP", " \t  ", true),
+                Row("LWSP", "\r\n ", true),
+                Row("LWSP", "\r\n\t", true),
+                Row("LWSP", " \r\n \r\n\t ", true),
+                Row("LWSP", "\r\n", false),
+                Row("LWSP", " \r\n", false),
+                Row("LWSP", "\r\n\r\n ", false),
+                Row("LWSP", "x", false),
+                Row("HEXDIG", "a", true),
+                Row("HEXDIG", "F", true),
+                Row("HEXDIG", "g", false),
+                Row("hexdig", "f", true),
+                Row("VCHAR", "~", true),
+                Row("VCHAR", " ", false),
+                Row("BIT", "2", false),
+            ])
     }
 
     func testUnknownAndUndefinedRules() throws {
@@ -311,7 +320,8 @@ final class InterpreterTests: XCTestCase {
             ("address-literal", "[1.2.3.4]x", [9], #line),
         ]
         for (rule, input, expected, line) in rows {
-            XCTAssertEqual(interpreter.prefixMatches(rule, bytes(input)), expected, "\(rule) on \(show(bytes(input)))", line: line)
+            XCTAssertEqual(
+                interpreter.prefixMatches(rule, bytes(input)), expected, "\(rule) on \(show(bytes(input)))", line: line)
         }
         // Collections other than arrays work too.
         XCTAssertEqual(interpreter.prefixMatches("Snum", "12x".utf8), [1, 2])
@@ -320,7 +330,9 @@ final class InterpreterTests: XCTestCase {
 
     func testParseTree() throws {
         let interpreter = Interpreter(try load(Self.smtp))
-        XCTAssertEqual(interpreter.parse("Domain", bytes("ab.c"))?.description, """
+        XCTAssertEqual(
+            interpreter.parse("Domain", bytes("ab.c"))?.description,
+            """
             Domain 0..<4
               sub-domain 0..<2
                 Let-dig 0..<1
@@ -332,7 +344,9 @@ final class InterpreterTests: XCTestCase {
                 Let-dig 3..<4
                   ALPHA 3..<4
             """)
-        XCTAssertEqual(interpreter.parse("ldh-str", bytes("a-9"))?.description, """
+        XCTAssertEqual(
+            interpreter.parse("ldh-str", bytes("a-9"))?.description,
+            """
             Ldh-str 0..<3
               ALPHA 0..<1
               Let-dig 2..<3
@@ -356,14 +370,18 @@ final class InterpreterTests: XCTestCase {
 
     /// Every node of a parse tree matches its rule on exactly its bytes, and
     /// children are ordered, disjoint and inside their parent.
-    static func checkTree(_ tree: ParseTree, _ input: [UInt8], _ interpreter: Interpreter, _ context: String,
-                          file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertTrue(interpreter.matches(tree.rule, input[tree.range]),
-                      "\(context): node \(tree.rule) \(tree.range) does not match \(show(input[tree.range]))", file: file, line: line)
+    static func checkTree(
+        _ tree: ParseTree, _ input: [UInt8], _ interpreter: Interpreter, _ context: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertTrue(
+            interpreter.matches(tree.rule, input[tree.range]),
+            "\(context): node \(tree.rule) \(tree.range) does not match \(show(input[tree.range]))", file: file, line: line)
         var end = tree.range.lowerBound
         for child in tree.children {
-            XCTAssertTrue(child.range.lowerBound >= end && child.range.upperBound <= tree.range.upperBound,
-                          "\(context): child \(child.rule) \(child.range) outside \(tree.rule) \(tree.range)", file: file, line: line)
+            XCTAssertTrue(
+                child.range.lowerBound >= end && child.range.upperBound <= tree.range.upperBound,
+                "\(context): child \(child.rule) \(child.range) outside \(tree.rule) \(tree.range)", file: file, line: line)
             end = child.range.upperBound
             checkTree(child, input, interpreter, context, file: file, line: line)
         }

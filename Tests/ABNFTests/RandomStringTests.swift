@@ -1,29 +1,42 @@
 import XCTest
+
 @testable import ABNF
 
 final class RandomStringTests: XCTestCase {
     /// Small grammars, each with the entry rules to generate from.
     static let grammars: [(name: String, text: String, rules: [String])] = [
-        ("smtp", InterpreterTests.smtp + """
-            ehlo = "EHLO" SP ( Domain / address-literal ) CRLF ;@entry
+        (
+            "smtp",
+            InterpreterTests.smtp + """
+                ehlo = "EHLO" SP ( Domain / address-literal ) CRLF ;@entry
 
-            """, ["Domain", "Ldh-str", "address-literal", "mail-ci", "mail-cs", "ehlo"]),
-        ("clientid", """
+                """, ["Domain", "Ldh-str", "address-literal", "mail-ci", "mail-cs", "ehlo"]
+        ),
+        (
+            "clientid",
+            """
             clientid = 1*16(ALPHA / DIGIT / "-") ;@entry
 
-            """, ["clientid"]),
-        ("expr", """
+            """, ["clientid"]
+        ),
+        (
+            "expr",
+            """
             expr = term *(("+" / "-") term) ;@entry
             term = "(" expr ")" / 1*3DIGIT / <name>
             name = ALPHA *(ALPHA / DIGIT)
 
-            """, ["expr"]),
-        ("nullable", """
+            """, ["expr"]
+        ),
+        (
+            "nullable",
+            """
             r = *(*"a" ["b"]) 2*3("x" / "") LWSP %s"Z" ;@entry
             s = 3"ab" *2(%x80-FF) OCTET 2HEXDIG ;@entry
             t = "" / 0*0"q" / *1(*1"w") ;@entry
 
-            """, ["r", "s", "t"]),
+            """, ["r", "s", "t"]
+        ),
     ]
 
     func testGeneratedStringsAreAccepted() throws {
@@ -46,7 +59,8 @@ final class RandomStringTests: XCTestCase {
                     XCTAssertEqual(string.tree.rule, grammar[rule]?.name, context)
                     InterpreterTests.checkTree(string.tree, string.bytes, interpreter, context)
                     for choice in string.choices {
-                        XCTAssertTrue(choice.upperBound >= 1 && (0..<choice.upperBound).contains(choice.value), "\(context): \(choice)")
+                        XCTAssertTrue(
+                            choice.upperBound >= 1 && (0..<choice.upperBound).contains(choice.value), "\(context): \(choice)")
                     }
                 }
             }
@@ -63,13 +77,16 @@ final class RandomStringTests: XCTestCase {
             XCTAssertEqual(generator.maxDepth, depth)
             for seed in 0..<UInt64(30) {
                 let string = try XCTUnwrap(generator.generate("expr", seed: seed))
-                XCTAssertTrue(interpreter.matches("expr", string.bytes), "extra \(extra) depth \(depth) seed \(seed): \(show(string.bytes))")
+                XCTAssertTrue(
+                    interpreter.matches("expr", string.bytes), "extra \(extra) depth \(depth) seed \(seed): \(show(string.bytes))"
+                )
                 let nesting = string.tree.allNodes.filter { $0.rule == "expr" }.count
                 if depth <= 1 { XCTAssertEqual(nesting, 1, "depth \(depth) seed \(seed): \(show(string.bytes))") }
                 if extra == 0 {
                     // `*` repeats exactly its minimum when no extra repetitions are allowed.
-                    XCTAssertFalse(string.bytes.contains(UInt8(ascii: "+")) || string.bytes.contains(UInt8(ascii: "-")),
-                                   show(string.bytes))
+                    XCTAssertFalse(
+                        string.bytes.contains(UInt8(ascii: "+")) || string.bytes.contains(UInt8(ascii: "-")),
+                        show(string.bytes))
                 }
             }
         }
@@ -152,7 +169,8 @@ final class RandomStringTests: XCTestCase {
     // MARK: covering
 
     func testCoveringUsesEveryAlternativeAndBothBounds() throws {
-        let grammar = try load("""
+        let grammar = try load(
+            """
             alts = "1" / "2" / "3" / "4"
             reps = 1*4"-"
             star = *"-"
@@ -248,10 +266,14 @@ final class RandomStringTests: XCTestCase {
             guard words.count == 3, let i = number(words[2]), original.indices.contains(i) else { break }
             expected.remove(at: i)
         case .inserted:
-            guard words.count == 4, let b = byte(words[1]), words[2] == "at", let i = number(words[3]), i <= original.count else { break }
+            guard words.count == 4, let b = byte(words[1]), words[2] == "at", let i = number(words[3]), i <= original.count else {
+                break
+            }
             expected.insert(b, at: i)
         case .replaced:
-            guard words.count == 5, let i = number(words[2]), words[3] == "with", let b = byte(words[4]), original.indices.contains(i) else { break }
+            guard words.count == 5, let i = number(words[2]), words[3] == "with", let b = byte(words[4]),
+                original.indices.contains(i)
+            else { break }
             expected[i] = b
         case .doubled:
             guard words.count == 3, let i = number(words[2]), original.indices.contains(i) else { break }

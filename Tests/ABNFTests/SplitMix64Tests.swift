@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import ABNF
 
 final class SplitMix64Tests: XCTestCase {
@@ -28,7 +29,8 @@ final class SplitMix64Tests: XCTestCase {
         // Usable as a standard RandomNumberGenerator.
         var e = SplitMix64(seed: 9)
         var f = SplitMix64(seed: 9)
-        XCTAssertEqual((0..<20).map { _ in Int.random(in: 0..<1000, using: &e) }, (0..<20).map { _ in Int.random(in: 0..<1000, using: &f) })
+        XCTAssertEqual(
+            (0..<20).map { _ in Int.random(in: 0..<1000, using: &e) }, (0..<20).map { _ in Int.random(in: 0..<1000, using: &f) })
     }
 
     func testSplitIsDeterministicAndIndependent() {

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import ABNF
 
 // Shared helpers for the ABNF tests.
@@ -8,9 +9,10 @@ func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 /// Shows bytes readably in failure messages: printable ASCII as is, the rest as \xHH.
 func show(_ bytes: some Sequence<UInt8>) -> String {
-    "\"" + bytes.map { b in
-        b >= 0x20 && b <= 0x7E && b != 0x5C ? String(UnicodeScalar(b)) : "\\x\(hex(b))"
-    }.joined() + "\""
+    "\""
+        + bytes.map { b in
+            b >= 0x20 && b <= 0x7E && b != 0x5C ? String(UnicodeScalar(b)) : "\\x\(hex(b))"
+        }.joined() + "\""
 }
 
 /// Loads `text` as one grammar file (named `file`) without running the checker.

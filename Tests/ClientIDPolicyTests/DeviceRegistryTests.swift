@@ -23,16 +23,23 @@ final class DeviceRegistryContractTests: XCTestCase {
     private func stores(capacity: Int = 1000) throws -> [(String, any DeviceRegistry)] {
         [
             ("memory", InMemoryDeviceRegistry(capacity: capacity)),
-            ("sqlite", try SQLiteDeviceRegistry(path: directory.appendingPathComponent("\(UUID().uuidString).sqlite").path, capacity: capacity)),
+            (
+                "sqlite",
+                try SQLiteDeviceRegistry(
+                    path: directory.appendingPathComponent("\(UUID().uuidString).sqlite").path, capacity: capacity)
+            ),
         ]
     }
 
     private func key(_ n: Int) -> DeviceKey { testKeys.key(for: uuid(n)) }
     private func t(_ s: Int64) -> Timestamp { Timestamp(secondsSinceEpoch: 1_800_000_000 + s) }
-    private func record(_ device: Int, _ account: String, seen: Int64, trusted: Bool = false,
-                        network: String? = "192.0.2.0/24") -> DeviceRecord {
-        DeviceRecord(device: key(device), account: account, firstSeen: t(0), lastSeen: t(seen),
-                     lastNetwork: network.flatMap(NetworkPrefix.init), trusted: trusted)
+    private func record(
+        _ device: Int, _ account: String, seen: Int64, trusted: Bool = false,
+        network: String? = "192.0.2.0/24"
+    ) -> DeviceRecord {
+        DeviceRecord(
+            device: key(device), account: account, firstSeen: t(0), lastSeen: t(seen),
+            lastNetwork: network.flatMap(NetworkPrefix.init), trusted: trusted)
     }
 
     func testSaveAndReadBack() throws {
@@ -115,8 +122,9 @@ final class DeviceRegistryContractTests: XCTestCase {
             try r.save(record(2, "alice@example.com", seen: 8))
         }  // closed here
         let reopened = try SQLiteDeviceRegistry(path: path)
-        XCTAssertEqual(try reopened.records(forAccount: "alice@example.com"),
-                       [record(1, "alice@example.com", seen: 7, trusted: true), record(2, "alice@example.com", seen: 8)])
+        XCTAssertEqual(
+            try reopened.records(forAccount: "alice@example.com"),
+            [record(1, "alice@example.com", seen: 7, trusted: true), record(2, "alice@example.com", seen: 8)])
 
         // And a learned device stays learned across a restart of the engine.
         var c = PolicyConfiguration()
@@ -158,8 +166,9 @@ final class DeviceRegistryContractTests: XCTestCase {
         XCTAssertEqual(a, testKeys.key(for: ClientIdentity(type: "UUID", token: "abc")), "D3: type folded")
         XCTAssertNotEqual(a, testKeys.key(for: ClientIdentity(type: "UUID", token: "ABC")), "D3: token byte for byte")
         XCTAssertNotEqual(a, testKeys.key(for: ClientIdentity(type: "UUIDA", token: "bc")), "type and token cannot run together")
-        XCTAssertNotEqual(a, HMACDeviceKeys(secret: Array(repeating: 1, count: 32)).key(for: ClientIdentity(type: "UUID", token: "abc")),
-                          "another secret, another key")
+        XCTAssertNotEqual(
+            a, HMACDeviceKeys(secret: Array(repeating: 1, count: 32)).key(for: ClientIdentity(type: "UUID", token: "abc")),
+            "another secret, another key")
         XCTAssertEqual(DeviceKey(hex: a.hex), a)
         XCTAssertEqual(a.fingerprint.count, 16)
         XCTAssertFalse(a.description.contains("abc"))

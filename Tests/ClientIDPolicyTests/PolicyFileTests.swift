@@ -30,7 +30,8 @@ final class PolicyFileTests: XCTestCase {
         XCTAssertEqual(c.devices.mode, .learn)
         XCTAssertEqual(c.devices.maxDevices, 5)
         XCTAssertEqual(c.devices.learningPeriod, .days(30))
-        XCTAssertEqual(c.devices.accounts["alice@example.com"], [.init(type: "UUID", token: "23bf83be-aad7-46aa-9e0f-39191ccf402f")])
+        XCTAssertEqual(
+            c.devices.accounts["alice@example.com"], [.init(type: "UUID", token: "23bf83be-aad7-46aa-9e0f-39191ccf402f")])
         XCTAssertEqual(c.sharedToken.maxAccounts, 3)
         XCTAssertEqual(c.sharedToken.window, .hours(24))
         XCTAssertTrue(c.distantNetworks.enabled)

@@ -24,20 +24,25 @@ struct PolicyFixture {
     }
 
     /// One connection: opened, identified (if `identity`), AUTH decided, closed unless `keepOpen`.
-    mutating func attempt(_ account: String, _ identity: ClientIdentity?, valid: Bool = true, from address: IPAddress = home,
-                          keepOpen: Bool = false) -> AuthenticationDecision {
+    mutating func attempt(
+        _ account: String, _ identity: ClientIdentity?, valid: Bool = true, from address: IPAddress = home,
+        keepOpen: Bool = false
+    ) -> AuthenticationDecision {
         nextConnection += 1
         let connection = ConnectionID(nextConnection)
         engine.connectionOpened(connection, address: address)
         if let identity { _ = engine.clientIdentified(connection, identity: identity) }
-        let decision = engine.authenticate(AuthenticationAttempt(
-            connection: connection, account: account, credentialsValid: valid, identity: identity, address: address))
+        let decision = engine.authenticate(
+            AuthenticationAttempt(
+                connection: connection, account: account, credentialsValid: valid, identity: identity, address: address))
         if !keepOpen { engine.connectionClosed(connection) }
         return decision
     }
 }
 
-func uuid(_ n: Int) -> ClientIdentity { ClientIdentity(type: "UUID", token: "00000000-0000-4000-8000-\(String(repeating: "0", count: 12 - String(n).count))\(n)") }
+func uuid(_ n: Int) -> ClientIdentity {
+    ClientIdentity(type: "UUID", token: "00000000-0000-4000-8000-\(String(repeating: "0", count: 12 - String(n).count))\(n)")
+}
 
 /// A fake credential store: "test" / "1234" and a few more, all with the same password.
 let passwords: [String: String] = ["test": "1234", "alice@example.com": "1234", "bob@example.com": "1234"]
@@ -51,12 +56,14 @@ struct Conversation {
     var decisions: [AuthenticationDecision] = []
 }
 
-func converse(_ lines: [String], engine: ClientIDPolicyEngine, address: IPAddress = home, connection: UInt64 = 1000,
-              configuration: Configuration = {
-                  var c = Configuration()
-                  c.hostname = "server.example.com"
-                  return c
-              }()) -> Conversation {
+func converse(
+    _ lines: [String], engine: ClientIDPolicyEngine, address: IPAddress = home, connection: UInt64 = 1000,
+    configuration: Configuration = {
+        var c = Configuration()
+        c.hostname = "server.example.com"
+        return c
+    }()
+) -> Conversation {
     var session = SMTPSession(configuration: configuration)
     let id = ConnectionID(connection)
     engine.connectionOpened(id, address: address)
@@ -72,9 +79,10 @@ func converse(_ lines: [String], engine: ClientIDPolicyEngine, address: IPAddres
                 queue += session.tlsEstablished()
             case .checkCredentials(let request):
                 let valid = passwords[request.username].map { Array($0.utf8) == request.password } ?? false
-                let decision = engine.authenticate(AuthenticationAttempt(
-                    connection: id, account: request.username, credentialsValid: valid,
-                    identity: request.clientIdentity, address: address))
+                let decision = engine.authenticate(
+                    AuthenticationAttempt(
+                        connection: id, account: request.username, credentialsValid: valid,
+                        identity: request.clientIdentity, address: address))
                 conversation.decisions.append(decision)
                 queue += session.credentialsChecked(AuthenticationOutcome(decision))
             case .clientIdentified(let identity):
@@ -114,9 +122,14 @@ func plainResponse(_ user: String, _ password: String) -> String {
 }
 
 /// Thunderbird's sequence (D22): EHLO, STARTTLS, EHLO, CLIENTID UUID <36-char UUID>, AUTH PLAIN.
-func thunderbird(uuid: String = "23bf83be-aad7-46aa-9e0f-39191ccf402f", user: String = "test", password: String = "1234") -> [String] {
-    ["EHLO [192.168.1.20]", "STARTTLS", "EHLO [192.168.1.20]", "CLIENTID UUID \(uuid)", "AUTH PLAIN \(plainResponse(user, password))",
-     "MAIL FROM:<\(user)@example.com>", "RCPT TO:<friend@example.net>", "DATA", "Subject: hi", "", "hello", ".", "QUIT"]
+func thunderbird(uuid: String = "23bf83be-aad7-46aa-9e0f-39191ccf402f", user: String = "test", password: String = "1234")
+    -> [String]
+{
+    [
+        "EHLO [192.168.1.20]", "STARTTLS", "EHLO [192.168.1.20]", "CLIENTID UUID \(uuid)",
+        "AUTH PLAIN \(plainResponse(user, password))",
+        "MAIL FROM:<\(user)@example.com>", "RCPT TO:<friend@example.net>", "DATA", "Subject: hi", "", "hello", ".", "QUIT",
+    ]
 }
 
 func replies(_ actions: [Action]) -> [Reply] { actions.compactMap { if case .send(let r) = $0 { r } else { nil } } }

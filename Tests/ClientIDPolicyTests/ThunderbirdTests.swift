@@ -21,8 +21,9 @@ final class ThunderbirdTests: XCTestCase {
 
     func testThunderbirdPassesTheExamplePolicy() throws {
         let f = PolicyFixture(try PolicyConfiguration.load(yamlFile: PolicyFileTests.examplePath))
-        XCTAssertEqual(replies(converse(thunderbird(uuid: uuid), engine: f.engine).actions).map(\.code),
-                       [220, 250, 220, 250, 250, 235, 250, 250, 354, 250, 221])
+        XCTAssertEqual(
+            replies(converse(thunderbird(uuid: uuid), engine: f.engine).actions).map(\.code),
+            [220, 250, 220, 250, 250, 235, 250, 250, 354, 250, 221])
     }
 
     /// The reference refusal: a wrong password.
@@ -32,7 +33,9 @@ final class ThunderbirdTests: XCTestCase {
 
     func testEveryPolicyRefusesLikeAWrongPassword() {
         let reference = wrongPasswordAnswer()
-        XCTAssertEqual(reference, [.delay(Configuration().authFailureDelay), .send(Reply(535, "5.7.8", "Authentication credentials invalid"))])
+        XCTAssertEqual(
+            reference,
+            [.delay(Configuration().authFailureDelay), .send(Reply(535, "5.7.8", "Authentication credentials invalid"))])
 
         let other = ClientIdentity(type: "UUID", token: "6f1c2a9e-0b1d-4c55-9f0a-8d2e7b3c4a10")
         struct Case {
@@ -43,41 +46,69 @@ final class ThunderbirdTests: XCTestCase {
             let before: (inout PolicyFixture) -> Void
         }
         let cases: [Case] = [
-            Case(name: "requireClientID of another type", rule: .clientIDRequired,
-                 configure: { $0.requireClientID.enabled = true; $0.requireClientID.types = ["LICENSE"] }, before: { _ in }),
+            Case(
+                name: "requireClientID of another type", rule: .clientIDRequired,
+                configure: {
+                    $0.requireClientID.enabled = true; $0.requireClientID.types = ["LICENSE"]
+                }, before: { _ in }),
             Case(name: "allowTypes", rule: .typeNotAllowed, configure: { $0.acl.allowTypes = ["TBIRD-UUID"] }, before: { _ in }),
             Case(name: "denyTypes", rule: .typeDenied, configure: { $0.acl.denyTypes = ["UUID"] }, before: { _ in }),
-            Case(name: "allowTokens", rule: .tokenNotAllowed, configure: { $0.acl.allowTokens["UUID"] = ["x"] }, before: { _ in }),
-            Case(name: "denyTokens", rule: .tokenDenied, configure: { [uuid] in $0.acl.denyTokens["UUID"] = [uuid] }, before: { _ in }),
-            Case(name: "temporary revocation", rule: .revoked,
-                 configure: { [uuid] in $0.revocations = [.init(type: "UUID", token: uuid, until: Timestamp(secondsSinceEpoch: 1_900_000_000))] },
-                 before: { _ in }),
-            Case(name: "permanent revocation", rule: .revoked,
-                 configure: { [uuid] in $0.revocations = [.init(type: "UUID", token: uuid)] }, before: { _ in }),
-            Case(name: "listed devices", rule: .deviceNotListed,
-                 configure: { $0.devices.mode = .listed; $0.devices.accounts["test"] = [.init(type: "UUID", token: other.token)] },
-                 before: { _ in }),
-            Case(name: "learned devices", rule: .deviceNotLearned,
-                 configure: { $0.devices.mode = .learn; $0.devices.maxDevices = 1 },
-                 before: { f in _ = f.attempt("test", other) }),
-            Case(name: "one token, many accounts", rule: .sharedToken,
-                 configure: { $0.sharedToken.maxAccounts = 1 },
-                 before: { [uuid] f in _ = f.attempt("bob@example.com", ClientIdentity(type: "UUID", token: uuid)) }),
-            Case(name: "distant networks", rule: .distantNetworks,
-                 configure: { $0.distantNetworks.enabled = true },
-                 before: { [uuid] f in _ = f.attempt("test", ClientIdentity(type: "UUID", token: uuid), from: office) }),
-            Case(name: "per-device AUTH failures", rule: .deviceFailureLimit,
-                 configure: { $0.limits.perDevice.maxAuthFailures = 2 },
-                 before: { [uuid] f in for _ in 0..<2 { _ = f.attempt("test", ClientIdentity(type: "UUID", token: uuid), valid: false, from: office) } }),
-            Case(name: "per-device connections", rule: .deviceConnectionLimit,
-                 configure: { $0.limits.perDevice.maxConnections = 1 },
-                 before: { [uuid] f in _ = f.attempt("test", ClientIdentity(type: "UUID", token: uuid), from: office, keepOpen: true) }),
-            Case(name: "per-IP AUTH failures", rule: .ipFailureLimit,
-                 configure: { $0.limits.perIP.maxAuthFailures = 2 },
-                 before: { f in for _ in 0..<2 { _ = f.attempt("test", nil, valid: false) } }),
-            Case(name: "per-IP connections", rule: .ipConnectionLimit,
-                 configure: { $0.limits.perIP.maxConnections = 1 },
-                 before: { f in _ = f.attempt("bob@example.com", nil, keepOpen: true) }),
+            Case(
+                name: "allowTokens", rule: .tokenNotAllowed, configure: { $0.acl.allowTokens["UUID"] = ["x"] }, before: { _ in }),
+            Case(
+                name: "denyTokens", rule: .tokenDenied, configure: { [uuid] in $0.acl.denyTokens["UUID"] = [uuid] },
+                before: { _ in }),
+            Case(
+                name: "temporary revocation", rule: .revoked,
+                configure: { [uuid] in
+                    $0.revocations = [.init(type: "UUID", token: uuid, until: Timestamp(secondsSinceEpoch: 1_900_000_000))]
+                },
+                before: { _ in }),
+            Case(
+                name: "permanent revocation", rule: .revoked,
+                configure: { [uuid] in $0.revocations = [.init(type: "UUID", token: uuid)] }, before: { _ in }),
+            Case(
+                name: "listed devices", rule: .deviceNotListed,
+                configure: {
+                    $0.devices.mode = .listed; $0.devices.accounts["test"] = [.init(type: "UUID", token: other.token)]
+                },
+                before: { _ in }),
+            Case(
+                name: "learned devices", rule: .deviceNotLearned,
+                configure: {
+                    $0.devices.mode = .learn; $0.devices.maxDevices = 1
+                },
+                before: { f in _ = f.attempt("test", other) }),
+            Case(
+                name: "one token, many accounts", rule: .sharedToken,
+                configure: { $0.sharedToken.maxAccounts = 1 },
+                before: { [uuid] f in _ = f.attempt("bob@example.com", ClientIdentity(type: "UUID", token: uuid)) }),
+            Case(
+                name: "distant networks", rule: .distantNetworks,
+                configure: { $0.distantNetworks.enabled = true },
+                before: { [uuid] f in _ = f.attempt("test", ClientIdentity(type: "UUID", token: uuid), from: office) }),
+            Case(
+                name: "per-device AUTH failures", rule: .deviceFailureLimit,
+                configure: { $0.limits.perDevice.maxAuthFailures = 2 },
+                before: { [uuid] f in
+                    for _ in 0..<2 {
+                        _ = f.attempt("test", ClientIdentity(type: "UUID", token: uuid), valid: false, from: office)
+                    }
+                }),
+            Case(
+                name: "per-device connections", rule: .deviceConnectionLimit,
+                configure: { $0.limits.perDevice.maxConnections = 1 },
+                before: { [uuid] f in
+                    _ = f.attempt("test", ClientIdentity(type: "UUID", token: uuid), from: office, keepOpen: true)
+                }),
+            Case(
+                name: "per-IP AUTH failures", rule: .ipFailureLimit,
+                configure: { $0.limits.perIP.maxAuthFailures = 2 },
+                before: { f in for _ in 0..<2 { _ = f.attempt("test", nil, valid: false) } }),
+            Case(
+                name: "per-IP connections", rule: .ipConnectionLimit,
+                configure: { $0.limits.perIP.maxConnections = 1 },
+                before: { f in _ = f.attempt("bob@example.com", nil, keepOpen: true) }),
         ]
         for policyCase in cases {
             var configuration = PolicyConfiguration()
@@ -92,7 +123,8 @@ final class ThunderbirdTests: XCTestCase {
             XCTAssertFalse(replies(actions).contains { $0.description.lowercased().contains("policy") }, policyCase.name)
             // The rule that fired is in the audit log, and only there.
             XCTAssertEqual(conversation.decisions.map(\.rule), [policyCase.rule], policyCase.name)
-            XCTAssertEqual(conversation.decisions.first?.events.first { $0.destination == .system }?.rule, policyCase.rule, policyCase.name)
+            XCTAssertEqual(
+                conversation.decisions.first?.events.first { $0.destination == .system }?.rule, policyCase.rule, policyCase.name)
         }
     }
 

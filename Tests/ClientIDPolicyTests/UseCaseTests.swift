@@ -15,9 +15,11 @@ final class UseCaseTests: XCTestCase {
         c.devices.accounts["alice@example.com"] = [.init(type: "uuid", token: laptop.token)]
         var f = PolicyFixture(c)
         XCTAssertTrue(f.attempt("alice@example.com", laptop).allowed)
-        XCTAssertTrue(f.attempt("alice@example.com", ClientIdentity(type: "Uuid", token: laptop.token)).allowed, "D3: type folded")
-        XCTAssertEqual(f.attempt("alice@example.com", ClientIdentity(type: "UUID", token: laptop.token.uppercased())).rule,
-                       .deviceNotListed, "D3: token compared byte for byte")
+        XCTAssertTrue(
+            f.attempt("alice@example.com", ClientIdentity(type: "Uuid", token: laptop.token)).allowed, "D3: type folded")
+        XCTAssertEqual(
+            f.attempt("alice@example.com", ClientIdentity(type: "UUID", token: laptop.token.uppercased())).rule,
+            .deviceNotListed, "D3: token compared byte for byte")
         XCTAssertEqual(f.attempt("alice@example.com", phone).rule, .deviceNotListed)
         XCTAssertEqual(f.attempt("alice@example.com", nil).rule, .deviceNotListed)
         XCTAssertTrue(f.attempt("bob@example.com", phone).allowed, "accounts not listed are not restricted")
@@ -34,8 +36,9 @@ final class UseCaseTests: XCTestCase {
         XCTAssertTrue(f.attempt("b@example.com", stranger).allowed)
         XCTAssertTrue(f.attempt("a@example.com", stranger).allowed, "the same accounts again")
         XCTAssertEqual(f.attempt("c@example.com", stranger).rule, .sharedToken)
-        XCTAssertEqual(f.attempt("d@example.com", stranger, valid: false).rule, .invalidCredentials,
-                       "wrong passwords for more accounts count too (the first failing rule is reported)")
+        XCTAssertEqual(
+            f.attempt("d@example.com", stranger, valid: false).rule, .invalidCredentials,
+            "wrong passwords for more accounts count too (the first failing rule is reported)")
         XCTAssertTrue(f.attempt("c@example.com", laptop).allowed, "other devices are not affected")
         f.clock.advance(by: .hours(25))
         XCTAssertTrue(f.attempt("c@example.com", stranger).allowed, "outside the window")
@@ -96,13 +99,17 @@ final class UseCaseTests: XCTestCase {
         var f = PolicyFixture(c)
         XCTAssertTrue(f.attempt("test", laptop).allowed)
         XCTAssertEqual(f.attempt("test", nil).rule, .clientIDRequired)
-        XCTAssertEqual(f.attempt("test", ClientIdentity(type: "MAC", token: "08:9e:01:70:f6:46")).rule, .clientIDRequired,
-                       "flag 1: treated as not presented")
-        XCTAssertEqual(f.attempt("test", ClientIdentity(type: "COOKIE", token: "c")).rule, .clientIDRequired,
-                       "flag 2 wins over flag 5")
-        XCTAssertEqual(f.attempt("test", ClientIdentity(type: "SERIAL", token: "s")).rule, .clientIDRequired,
-                       "without flag 5 it is not used for authentication")
-        XCTAssertTrue(f.attempt("test", ClientIdentity(type: "NEWTYPE", token: "n")).allowed, "unknown types get the default flags")
+        XCTAssertEqual(
+            f.attempt("test", ClientIdentity(type: "MAC", token: "08:9e:01:70:f6:46")).rule, .clientIDRequired,
+            "flag 1: treated as not presented")
+        XCTAssertEqual(
+            f.attempt("test", ClientIdentity(type: "COOKIE", token: "c")).rule, .clientIDRequired,
+            "flag 2 wins over flag 5")
+        XCTAssertEqual(
+            f.attempt("test", ClientIdentity(type: "SERIAL", token: "s")).rule, .clientIDRequired,
+            "without flag 5 it is not used for authentication")
+        XCTAssertTrue(
+            f.attempt("test", ClientIdentity(type: "NEWTYPE", token: "n")).allowed, "unknown types get the default flags")
     }
 
     /// Use case 6: limits per device behind one shared address, without blocking the others (D21).
@@ -231,12 +238,20 @@ final class UseCaseTests: XCTestCase {
     func testRegistryFailureIsTemporary() {
         struct Broken: DeviceRegistry {
             var capacity: Int { 1 }
-            func record(device: DeviceKey, account: String) throws(DeviceRegistryError) -> DeviceRecord? { throw DeviceRegistryError("down") }
-            func records(forAccount account: String) throws(DeviceRegistryError) -> [DeviceRecord] { throw DeviceRegistryError("down") }
-            func records(forDevice device: DeviceKey) throws(DeviceRegistryError) -> [DeviceRecord] { throw DeviceRegistryError("down") }
+            func record(device: DeviceKey, account: String) throws(DeviceRegistryError) -> DeviceRecord? {
+                throw DeviceRegistryError("down")
+            }
+            func records(forAccount account: String) throws(DeviceRegistryError) -> [DeviceRecord] {
+                throw DeviceRegistryError("down")
+            }
+            func records(forDevice device: DeviceKey) throws(DeviceRegistryError) -> [DeviceRecord] {
+                throw DeviceRegistryError("down")
+            }
             func save(_ record: DeviceRecord) throws(DeviceRegistryError) { throw DeviceRegistryError("down") }
             func remove(device: DeviceKey, account: String) throws(DeviceRegistryError) { throw DeviceRegistryError("down") }
-            func removeRecords(lastSeenBefore cutoff: Timestamp) throws(DeviceRegistryError) -> Int { throw DeviceRegistryError("down") }
+            func removeRecords(lastSeenBefore cutoff: Timestamp) throws(DeviceRegistryError) -> Int {
+                throw DeviceRegistryError("down")
+            }
             func count() throws(DeviceRegistryError) -> Int { throw DeviceRegistryError("down") }
         }
         var f = PolicyFixture(registry: Broken())

@@ -17,7 +17,10 @@ final class CampaignParsingTests: XCTestCase {
     func testStatusLines() {
         let line = "#131072\tpulse  cov: 1058 ft: 2475 corp: 294/13394b lim: 405 exec/s: 43690 rss: 222Mb"
         let status = LibFuzzerStatus.parse(line[...])
-        XCTAssertEqual(status, LibFuzzerStatus(executions: 131_072, event: "pulse", coverage: 1058, features: 2475, corpusFiles: 294, execsPerSecond: 43690))
+        XCTAssertEqual(
+            status,
+            LibFuzzerStatus(
+                executions: 131_072, event: "pulse", coverage: 1058, features: 2475, corpusFiles: 294, execsPerSecond: 43690))
         let new = LibFuzzerStatus.parse("#7 NEW    cov: 61 ft: 62 corp: 2/10b lim: 4 exec/s: 0 rss: 69Mb L: 1/1 MS: 1 ChangeBit-")
         XCTAssertEqual(new?.coverage, 61)
         XCTAssertEqual(new?.corpusFiles, 2)
@@ -45,14 +48,19 @@ final class CampaignParsingTests: XCTestCase {
     }
 
     func testSanitizerAndRuntimeSymptoms() {
-        XCTAssertEqual(CrashSignature.parse("==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x1")?.symptom, "heap-buffer-overflow")
-        XCTAssertEqual(CrashSignature.parse("x.swift:3: Fatal error: Index out of range\n==1== ERROR: libFuzzer: deadly signal")?.symptom, "index-out-of-range")
+        XCTAssertEqual(
+            CrashSignature.parse("==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x1")?.symptom,
+            "heap-buffer-overflow")
+        XCTAssertEqual(
+            CrashSignature.parse("x.swift:3: Fatal error: Index out of range\n==1== ERROR: libFuzzer: deadly signal")?.symptom,
+            "index-out-of-range")
         XCTAssertEqual(CrashSignature.parse("==1== ERROR: libFuzzer: timeout after 10 seconds")?.symptom, "timeout")
         XCTAssertNil(CrashSignature.parse("Done 1 runs in 0 second(s)"))
     }
 
     func testKnownFailureSymptoms() {
-        XCTAssertEqual(KnownFailures.symptom(ofRegressionFile: "smtputf8-flag-without-keyword-bd30a2b5"), "smtputf8-flag-without-keyword")
+        XCTAssertEqual(
+            KnownFailures.symptom(ofRegressionFile: "smtputf8-flag-without-keyword-bd30a2b5"), "smtputf8-flag-without-keyword")
         XCTAssertEqual(KnownFailures.symptom(ofRegressionFile: "handmade"), "handmade")
     }
 

@@ -7,8 +7,8 @@
 // line can be removed. Inputs that trap (not just break a property) cannot be
 // listed there: fix the bug first, or keep the file out of the folder.
 
-import FuzzProperties
 import Foundation
+import FuzzProperties
 import XCTest
 
 final class RegressionReplayTests: XCTestCase {
@@ -50,7 +50,8 @@ final class RegressionReplayTests: XCTestCase {
                     print("known failure \(key): \(violation!) (\(reason))")
                 }
             } else if let violation {
-                XCTFail("""
+                XCTFail(
+                    """
                     \(key): \(violation)
                     replay: swift run --package-path Fuzz fuzz-replay \(target.rawValue) Corpus/Regressions/\(key)
                     """)
@@ -67,15 +68,18 @@ final class RegressionReplayTests: XCTestCase {
     /// A campaign run with SMTP_FUZZ_IGNORE may have merged inputs that hit a known
     /// open bug: those symptoms are tolerated here, as in the campaign.
     func testParserAndFramerSeeds() throws {
-        let knownSymptoms = Set(Self.knownFailures().keys.map { key -> String in
-            let name = String(key.split(separator: "/").last ?? "")
-            guard let dash = name.lastIndex(of: "-") else { return name }
-            return String(name[..<dash])
-        })
+        let knownSymptoms = Set(
+            Self.knownFailures().keys.map { key -> String in
+                let name = String(key.split(separator: "/").last ?? "")
+                guard let dash = name.lastIndex(of: "-") else { return name }
+                return String(name[..<dash])
+            })
         for target in [FuzzTarget.parser, .framer] {
             let files = Self.files(in: Self.corpus.appendingPathComponent(target.rawValue))
             for file in files {
-                if let violation = target.violation([UInt8](try Data(contentsOf: file))), !knownSymptoms.contains(violation.symptom) {
+                if let violation = target.violation([UInt8](try Data(contentsOf: file))),
+                    !knownSymptoms.contains(violation.symptom)
+                {
                     XCTFail("Corpus/\(target.rawValue)/\(file.lastPathComponent): \(violation)")
                 }
             }

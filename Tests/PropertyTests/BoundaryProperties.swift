@@ -8,7 +8,9 @@ import XCTest
 final class BoundaryProperties: XCTestCase {
     /// "CLIENTID" SP type SP token CRLF from pieces (D1), the verb in any letter case.
     func clientIDLine(type: Gen<GrammarText>, token: Gen<GrammarText>) -> Gen<GrammarText> {
-        .concat(.literal("CLIENTID "), type.tagged("client-id-type"), .literal(" "), token.tagged("client-id-token"), .literal("\r\n"))
+        .concat(
+            .literal("CLIENTID "), type.tagged("client-id-type"), .literal(" "), token.tagged("client-id-token"), .literal("\r\n")
+        )
     }
 
     func characters(_ profile: Profile, _ rule: String, count: Int) throws -> Gen<GrammarText> {
@@ -20,10 +22,13 @@ final class BoundaryProperties: XCTestCase {
         for profile in try Profile.all() {
             let model = profile.model
             for length in [1, 16, 17] {
-                let line = clientIDLine(type: try characters(profile, "client-id-type-char", count: length),
-                                        token: try profile.shortStrings("client-id-token"))
-                forAll("a client-id-type of \(length) characters is \(length <= 16 ? "accepted" : "refused") (\(profile.name))",
-                       line, iterations: 30) { text in
+                let line = clientIDLine(
+                    type: try characters(profile, "client-id-type-char", count: length),
+                    token: try profile.shortStrings("client-id-token"))
+                forAll(
+                    "a client-id-type of \(length) characters is \(length <= 16 ? "accepted" : "refused") (\(profile.name))",
+                    line, iterations: 30
+                ) { text in
                     guard length <= 16 else { return self.rejected(profile, text.bytes, as: .invalidArguments) }
                     return model.judge(model.expected(rule: "clientid", text: text, membership: .unknown), text.bytes)
                 }
@@ -36,10 +41,13 @@ final class BoundaryProperties: XCTestCase {
         for profile in try Profile.all() {
             let model = profile.model
             for length in [1, 128, 129] {
-                let line = clientIDLine(type: try profile.shortStrings("client-id-type"),
-                                        token: try characters(profile, "VCHAR", count: length))
-                forAll("a client-id-token of \(length) characters is \(length <= 128 ? "accepted" : "refused") (\(profile.name))",
-                       line, iterations: 30) { text in
+                let line = clientIDLine(
+                    type: try profile.shortStrings("client-id-type"),
+                    token: try characters(profile, "VCHAR", count: length))
+                forAll(
+                    "a client-id-token of \(length) characters is \(length <= 128 ? "accepted" : "refused") (\(profile.name))",
+                    line, iterations: 30
+                ) { text in
                     guard length <= 128 else { return self.rejected(profile, text.bytes, as: .invalidArguments) }
                     return model.judge(model.expected(rule: "clientid", text: text, membership: .unknown), text.bytes)
                 }
@@ -52,8 +60,9 @@ final class BoundaryProperties: XCTestCase {
     func testEveryByteInsideAToken() throws {
         for profile in try Profile.all() {
             let model = profile.model
-            let base = clientIDLine(type: try profile.shortStrings("client-id-type"),
-                                    token: try profile.shortStrings("VCHAR").repeated(count: 2...127))
+            let base = clientIDLine(
+                type: try profile.shortStrings("client-id-type"),
+                token: try profile.shortStrings("VCHAR").repeated(count: 2...127))
             for byte in UInt8.min...UInt8.max {
                 let vchar = (0x21...0x7E).contains(byte)
                 // The byte goes between two token characters, so it can never be taken as the line's end.
@@ -61,9 +70,13 @@ final class BoundaryProperties: XCTestCase {
                     let token = text.first("client-id-token")!.range
                     var bytes = text.bytes
                     bytes.insert(byte, at: token.lowerBound + 1)
-                    return vchar ? GrammarText(bytes: bytes, trees: text.trees.map { Self.widen($0, at: token.lowerBound + 1) }) : GrammarText(bytes: bytes)
+                    return vchar
+                        ? GrammarText(bytes: bytes, trees: text.trees.map { Self.widen($0, at: token.lowerBound + 1) })
+                        : GrammarText(bytes: bytes)
                 }
-                forAll("0x\(hex(byte)) inside a token is \(vchar ? "accepted" : "refused") (\(profile.name))", line, iterations: 2) { text in
+                forAll(
+                    "0x\(hex(byte)) inside a token is \(vchar ? "accepted" : "refused") (\(profile.name))", line, iterations: 2
+                ) { text in
                     guard vchar else { return self.rejected(profile, text.bytes, as: nil) }
                     return model.judge(model.expected(rule: "clientid", text: text, membership: .unknown), text.bytes)
                 }
@@ -88,8 +101,12 @@ final class BoundaryProperties: XCTestCase {
         case .success(let command):
             return .fail("accepted as \(show(command, line))")
         case .failure(let error):
-            if let kind, error.kind != kind { return .fail("expected \(kind), got \(show(error))", at: error.offset, rule: error.rule) }
-            if error.kind == .incomplete { return .fail("a complete line is reported incomplete: \(show(error))", at: error.offset) }
+            if let kind, error.kind != kind {
+                return .fail("expected \(kind), got \(show(error))", at: error.offset, rule: error.rule)
+            }
+            if error.kind == .incomplete {
+                return .fail("a complete line is reported incomplete: \(show(error))", at: error.offset)
+            }
             return .pass(as: "\(error.kind)")
         }
     }
@@ -113,7 +130,8 @@ final class BoundaryProperties: XCTestCase {
                 let token = text.first("client-id-token")!.range
                 return Self.caseVariant(text, [0..<8, type, token])
             }
-            forAll("CLIENTID in any letter case keeps the type's and the token's bytes (\(profile.name))", lines, iterations: 100) { text in
+            forAll("CLIENTID in any letter case keeps the type's and the token's bytes (\(profile.name))", lines, iterations: 100)
+            { text in
                 // The model's fields are the generated ranges: the parser must not fold them.
                 model.judge(model.expected(rule: "clientid", text: text, membership: .unknown), text.bytes)
             }
@@ -127,8 +145,10 @@ final class BoundaryProperties: XCTestCase {
         for (verb, rule) in commandRules {
             let prefix = rule == "mail" ? 10 : rule == "rcpt" ? 8 : verb.utf8.count
             let pairs = try profile.shortStrings(rule).flatMap { text in Self.caseVariant(text, [0..<prefix]).map { (text, $0) } }
-            forAll("\(verb) in any letter case is the same command", pairs.map { VariantPair(original: $0.0, variant: $0.1) },
-                   iterations: 40) { pair in
+            forAll(
+                "\(verb) in any letter case is the same command", pairs.map { VariantPair(original: $0.0, variant: $0.1) },
+                iterations: 40
+            ) { pair in
                 switch (parser.result(pair.original.bytes), parser.result(pair.variant.bytes)) {
                 case (.success(let a), .success(let b)):
                     return .require(a == b, "\(show(a, pair.original.bytes)) became \(show(b, pair.variant.bytes))")
@@ -185,7 +205,9 @@ final class BoundaryProperties: XCTestCase {
             case (.success(let command), let kind?):
                 XCTFail("\"\(escaped(bytes))\" (\(bytes.count) bytes): expected \(kind), accepted \(command)", line: row.line)
             case (.failure(let error), let kind):
-                XCTFail("\"\(escaped(bytes))\" (\(bytes.count) bytes): expected \(kind.map { "\($0)" } ?? "acceptance"), got \(show(error))", line: row.line)
+                XCTFail(
+                    "\"\(escaped(bytes))\" (\(bytes.count) bytes): expected \(kind.map { "\($0)" } ?? "acceptance"), got \(show(error))",
+                    line: row.line)
             }
         }
     }

@@ -15,14 +15,17 @@ final class CommandAcceptanceProperties: XCTestCase {
     func checkAcceptance(_ profile: Profile, file: StaticString = #filePath, line: UInt = #line) throws {
         let model = profile.model
         for (_, rule) in commandRules {
-            let run = forAll("every \(rule) string of the \(profile.name) grammar is accepted with its derivation's fields",
-                             try profile.strings(rule), iterations: 60, file: file, line: line) { text in
+            let run = forAll(
+                "every \(rule) string of the \(profile.name) grammar is accepted with its derivation's fields",
+                try profile.strings(rule), iterations: 60, file: file, line: line
+            ) { text in
                 model.judge(model.expected(rule: rule, text: text), text.bytes)
             }
             // The prose checks must not turn the property into "everything is rejected".
             if run.failure == nil {
-                XCTAssertGreaterThan(run.labels["accepted", default: 0], run.cases / 4,
-                                     "\(rule) (\(profile.name)): too few generated lines were valid: \(run.summary)", file: file, line: line)
+                XCTAssertGreaterThan(
+                    run.labels["accepted", default: 0], run.cases / 4,
+                    "\(rule) (\(profile.name)): too few generated lines were valid: \(run.summary)", file: file, line: line)
             }
         }
     }

@@ -23,8 +23,12 @@ final class EngineTests: XCTestCase {
         let gen = try GrammarGenerator(try grammar()).string("sum")
         var first: [[UInt8]] = []
         var second: [[UInt8]] = []
-        _ = checkProperty("collect", gen, settings: settings(iterations: 50)) { first.append($0.bytes); return .pass }
-        _ = checkProperty("collect", gen, settings: settings(iterations: 50)) { second.append($0.bytes); return .pass }
+        _ = checkProperty("collect", gen, settings: settings(iterations: 50)) {
+            first.append($0.bytes); return .pass
+        }
+        _ = checkProperty("collect", gen, settings: settings(iterations: 50)) {
+            second.append($0.bytes); return .pass
+        }
         XCTAssertEqual(first, second)
         XCTAssertGreaterThan(Set(first).count, 10)
     }
@@ -60,10 +64,14 @@ final class EngineTests: XCTestCase {
     /// Replaying the printed seed reproduces the failure at the same case.
     func testReplayFromTheReportedSeed() throws {
         let gen = Gen.int(in: 0...1000)
-        let first = checkProperty("below 990", gen, settings: PropertySettings(iterations: 2000)) { $0 < 990 ? .pass : .fail("\($0)") }
+        let first = checkProperty("below 990", gen, settings: PropertySettings(iterations: 2000)) {
+            $0 < 990 ? .pass : .fail("\($0)")
+        }
         let failure = try XCTUnwrap(first.failure)
         XCTAssertEqual(failure.shrunk, 990, failure.report)
-        let again = checkProperty("below 990", gen, settings: PropertySettings(iterations: 2000, seed: failure.seed)) { $0 < 990 ? .pass : .fail("\($0)") }
+        let again = checkProperty("below 990", gen, settings: PropertySettings(iterations: 2000, seed: failure.seed)) {
+            $0 < 990 ? .pass : .fail("\($0)")
+        }
         XCTAssertEqual(again.failure?.caseIndex, failure.caseIndex)
         XCTAssertEqual(again.failure?.original, failure.original)
     }
@@ -71,12 +79,15 @@ final class EngineTests: XCTestCase {
     /// Arrays shrink by dropping elements and lowering the rest (`Gen.array`, `Gen.scenario`).
     func testCombinatorsShrink() throws {
         let gen = Gen.int(in: 0...100).array(count: 0...20)
-        let run = checkProperty("sum below 150", gen, settings: settings()) { $0.reduce(0, +) < 150 ? .pass : .fail("sum \($0.reduce(0, +))") }
+        let run = checkProperty("sum below 150", gen, settings: settings()) {
+            $0.reduce(0, +) < 150 ? .pass : .fail("sum \($0.reduce(0, +))")
+        }
         let failure = try XCTUnwrap(run.failure)
         XCTAssertEqual(failure.shrunk.reduce(0, +), 150, "\(failure.shrunk)")
         XCTAssertLessThanOrEqual(failure.shrunk.count, 3, "\(failure.shrunk)")
 
-        let steps = Gen<Int>.scenario(length: 0...30, from: 0, next: { total in Gen.int(in: 0...(total < 50 ? 9 : 1)) }, update: { $0 + $1 })
+        let steps = Gen<Int>.scenario(
+            length: 0...30, from: 0, next: { total in Gen.int(in: 0...(total < 50 ? 9 : 1)) }, update: { $0 + $1 })
         let scenario = checkProperty("no 5 after 20", steps, settings: settings()) { events in
             var total = 0
             for e in events {
@@ -106,7 +117,9 @@ final class EngineTests: XCTestCase {
     }
 
     func testDiscardsAreCountedAndLimited() throws {
-        let run = checkProperty("mostly discarded", Gen.int(in: 0...9), settings: settings(iterations: 100)) { $0 < 8 ? .discard("below 8") : .pass }
+        let run = checkProperty("mostly discarded", Gen.int(in: 0...9), settings: settings(iterations: 100)) {
+            $0 < 8 ? .discard("below 8") : .pass
+        }
         XCTAssertGreaterThan(run.discards["below 8", default: 0], 50)
         XCTAssertNotNil(run.tooManyDiscards)
         XCTAssertNil(run.failure)

@@ -79,7 +79,9 @@ final class FramingProperties: XCTestCase {
     func testProperPrefixesAreIncomplete() throws {
         for profile in try Profile.all() {
             let parser = profile.parser
-            forAll("every proper prefix of a valid \(profile.name) line is incomplete", try profile.anyShortCommand(), iterations: 60) { text in
+            forAll(
+                "every proper prefix of a valid \(profile.name) line is incomplete", try profile.anyShortCommand(), iterations: 60
+            ) { text in
                 let line = text.bytes
                 // Lines from Grammar/known-parameters.abnf may be invalid; prefixes of those prove nothing.
                 switch profile.model.expected(rule: text.trees[0].rule, text: text) {

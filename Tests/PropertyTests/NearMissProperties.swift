@@ -16,8 +16,10 @@ final class NearMissProperties: XCTestCase {
     func checkNearMisses(_ profile: Profile, file: StaticString = #filePath, line: UInt = #line) throws {
         let model = profile.model
         for (_, rule) in commandRules {
-            forAll("near misses of \(rule) get the \(profile.name) interpreter's verdict",
-                   try profile.nearMisses(rule), iterations: 40, file: file, line: line) { miss in
+            forAll(
+                "near misses of \(rule) get the \(profile.name) interpreter's verdict",
+                try profile.nearMisses(rule), iterations: 40, file: file, line: line
+            ) { miss in
                 model.judge(model.expected(line: miss.bytes), miss.bytes)
             }
         }

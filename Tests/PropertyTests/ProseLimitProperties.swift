@@ -40,7 +40,10 @@ final class ProseLimitProperties: XCTestCase {
         return Gen.concat(.literal("MAIL FROM:"), path, parameters, .literal("\r\n")).tagged("mail")
     }
 
-    func check(_ profile: Profile, _ name: String, _ lines: Gen<GrammarText>, rule: String, file: StaticString = #filePath, line: UInt = #line) {
+    func check(
+        _ profile: Profile, _ name: String, _ lines: Gen<GrammarText>, rule: String, file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
         let model = profile.model
         forAll(name, lines, iterations: 30, file: file, line: line) { text in
             model.judge(model.expected(rule: rule, text: text, membership: .unknown), text.bytes)
@@ -53,8 +56,9 @@ final class ProseLimitProperties: XCTestCase {
         for profile in [try Profile.base.get(), try Profile.lenient.get()] {
             for length in [63, 64, 65] {
                 let local = try run(profile, "atext", length, as: ["Atom", "Dot-string"])
-                check(profile, "a local part of \(length) octets (\(profile.name))",
-                      try mailLine(profile, local: local, domain: try profile.shortStrings("Domain")), rule: "mail")
+                check(
+                    profile, "a local part of \(length) octets (\(profile.name))",
+                    try mailLine(profile, local: local, domain: try profile.shortStrings("Domain")), rule: "mail")
             }
         }
     }
@@ -63,7 +67,8 @@ final class ProseLimitProperties: XCTestCase {
     func testDomainLimit() throws {
         let profile = try Profile.base.get()
         for length in [254, 255, 256] {
-            let ehlo = Gen.concat(.literal("EHLO "), try domain(profile, length: length).tagged("ehlo-domain"), .literal("\r\n")).tagged("ehlo")
+            let ehlo = Gen.concat(.literal("EHLO "), try domain(profile, length: length).tagged("ehlo-domain"), .literal("\r\n"))
+                .tagged("ehlo")
             check(profile, "an EHLO domain of \(length) octets", ehlo, rule: "ehlo")
         }
     }
@@ -74,10 +79,12 @@ final class ProseLimitProperties: XCTestCase {
         for length in [255, 256, 257] {
             // "<" local "@" domain ">": the domain takes what the local part leaves
             // (a local part of 1 octet is the simplest).
-            let lines = Gen.oneOf(try (1...20).map { localLength in
-                try mailLine(profile, local: try run(profile, "atext", localLength, as: ["Atom", "Dot-string"]),
-                             domain: try domain(profile, length: length - 3 - localLength))
-            })
+            let lines = Gen.oneOf(
+                try (1...20).map { localLength in
+                    try mailLine(
+                        profile, local: try run(profile, "atext", localLength, as: ["Atom", "Dot-string"]),
+                        domain: try domain(profile, length: length - 3 - localLength))
+                })
             check(profile, "a path of \(length) octets", lines, rule: "mail")
         }
     }

@@ -12,8 +12,10 @@ final class RoundTripProperties: XCTestCase {
 
     func checkRoundTrip(_ profile: Profile, file: StaticString = #filePath, line: UInt = #line) throws {
         let parser = profile.parser
-        forAll("parse, serialise, parse again gives the same command (\(profile.name))",
-               try profile.anyCommand(), iterations: 200, file: file, line: line) { text in
+        forAll(
+            "parse, serialise, parse again gives the same command (\(profile.name))",
+            try profile.anyCommand(), iterations: 200, file: file, line: line
+        ) { text in
             guard case .success(let command) = parser.result(text.bytes) else {
                 // Rejections are judged by CommandAcceptanceProperties; here they are counted.
                 return .pass(as: "not accepted (a prose limit or the test overlay)")
@@ -24,7 +26,9 @@ final class RoundTripProperties: XCTestCase {
             case .success(let again):
                 let ownedAgain = serialized.withUnsafeBytes { OwnedSMTPCommand(again, line: $0) }
                 if ownedAgain == owned { return .pass(as: "round trip") }
-                return .fail("serialized as \"\(escaped(serialized))\", which parses as \(show(again, serialized)), not \(show(command, text.bytes))")
+                return .fail(
+                    "serialized as \"\(escaped(serialized))\", which parses as \(show(again, serialized)), not \(show(command, text.bytes))"
+                )
             case .failure(let error):
                 return .fail("serialized as \"\(escaped(serialized))\", which the parser rejects: \(show(error))")
             }

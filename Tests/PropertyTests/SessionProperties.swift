@@ -84,14 +84,17 @@ final class SessionProperties: XCTestCase {
         return Gen<Step>.scenario(
             length: 1...14, from: false,
             next: { sentStartTLS in
-                (sentStartTLS ? after : before).array(count: 1...4).and(Gen.weighted([(9, .constant(true)), (1, .constant(false))]))
-                    .map { Step(lines: $0.0, tlsSucceeds: $0.1) }
+                (sentStartTLS ? after : before).array(count: 1...4).and(
+                    Gen.weighted([(9, .constant(true)), (1, .constant(false))])
+                )
+                .map { Step(lines: $0.0, tlsSucceeds: $0.1) }
             },
             update: { sent, step in
-                sent || step.lines.contains { line in
-                    if case .success(.startTLS) = parser.result(line.bytes) { return true }
-                    return false
-                }
+                sent
+                    || step.lines.contains { line in
+                        if case .success(.startTLS) = parser.result(line.bytes) { return true }
+                        return false
+                    }
             }
         ).map { Conversation(steps: $0) }
     }
@@ -122,7 +125,8 @@ final class SessionProperties: XCTestCase {
         var policyConfiguration = PolicyConfiguration()
         policyConfiguration.devices.mode = .listed
         policyConfiguration.devices.accounts = deviceLists
-        let engine = ClientIDPolicyEngine(configuration: policyConfiguration, registry: InMemoryDeviceRegistry(), keys: PlainKeys())
+        let engine = ClientIDPolicyEngine(
+            configuration: policyConfiguration, registry: InMemoryDeviceRegistry(), keys: PlainKeys())
         let connection = ConnectionID(1)
         let address = IPAddress("192.0.2.1")!
         engine.connectionOpened(connection, address: address)
@@ -133,7 +137,9 @@ final class SessionProperties: XCTestCase {
         var authentications = 0
         var resets = 0
         /// Performs actions; answers credential checks at once; reports replies and whether TLS was asked for.
-        func perform(_ actions: [Action], _ replies: inout [Reply], _ startTLS: inout Bool, _ requests: inout [AuthenticationRequest]) {
+        func perform(
+            _ actions: [Action], _ replies: inout [Reply], _ startTLS: inout Bool, _ requests: inout [AuthenticationRequest]
+        ) {
             var queue = actions
             while !queue.isEmpty {
                 let action = queue.removeFirst()
@@ -147,9 +153,10 @@ final class SessionProperties: XCTestCase {
                     requests.append(request)
                     let outcome: AuthenticationOutcome
                     if policy {
-                        let decision = engine.authenticate(AuthenticationAttempt(
-                            connection: connection, account: request.username, credentialsValid: true,
-                            identity: request.clientIdentity, address: address))
+                        let decision = engine.authenticate(
+                            AuthenticationAttempt(
+                                connection: connection, account: request.username, credentialsValid: true,
+                                identity: request.clientIdentity, address: address))
                         outcome = decision.allowed ? .accepted : .rejected
                     } else {
                         outcome = request.username == "carol" ? .rejected : .accepted
@@ -195,8 +202,9 @@ final class SessionProperties: XCTestCase {
             var ended = false
             var saslResponse = false
             func fail(_ message: String) -> Verdict {
-                .fail("\(message)\n             at write \(stepIndex + 1), line \(i + 1); transcript:\n               "
-                      + transcript.suffix(24).joined(separator: "\n               "))
+                .fail(
+                    "\(message)\n             at write \(stepIndex + 1), line \(i + 1); transcript:\n               "
+                        + transcript.suffix(24).joined(separator: "\n               "))
             }
             while i < lines.count && !ended {
                 guard r < replies.count else {
@@ -214,8 +222,9 @@ final class SessionProperties: XCTestCase {
                     if reply.code == 235 { authentications += 1 }
                     guard reply.code == 235, policy, let list = deviceLists[account] else { return nil }
                     guard let identity = observer.accepted, Set(list.map(\.identity)).contains(identity) else {
-                        return fail("\(account) authenticated with \(observer.accepted.map { "\($0.type) \($0.token)" } ?? "no CLIENTID"), "
-                                    + "which is not on its list (draft §6.1 item 5)")
+                        return fail(
+                            "\(account) authenticated with \(observer.accepted.map { "\($0.type) \($0.token)" } ?? "no CLIENTID"), "
+                                + "which is not on its list (draft §6.1 item 5)")
                     }
                     return nil
                 }
@@ -258,10 +267,12 @@ final class SessionProperties: XCTestCase {
                             transcript.append("(TLS established)")
                             if !none.isEmpty { return fail("replies after the TLS handshake: \(none)") }
                             if session.clientIdentity != nil || session.authenticatedUser != nil || session.inTransaction
-                                || session.bufferedInputCount != 0 {
-                                return fail("STARTTLS did not empty the state (D13): identity \(String(describing: session.clientIdentity)), "
-                                            + "user \(String(describing: session.authenticatedUser)), transaction \(session.inTransaction), "
-                                            + "\(session.bufferedInputCount) buffered octets")
+                                || session.bufferedInputCount != 0
+                            {
+                                return fail(
+                                    "STARTTLS did not empty the state (D13): identity \(String(describing: session.clientIdentity)), "
+                                        + "user \(String(describing: session.authenticatedUser)), transaction \(session.inTransaction), "
+                                        + "\(session.bufferedInputCount) buffered octets")
                             }
                             observer = Observer(tls: true)
                             resets += 1
@@ -285,14 +296,17 @@ final class SessionProperties: XCTestCase {
             }
         }
         // Counted so a run shows the properties were exercised (PROPERTY_VERBOSE=1).
-        return .pass(as: "\(resets > 0 ? "with" : "no") STARTTLS, \(acceptedClientIDs > 0 ? "with" : "no") accepted CLIENTID, "
-                     + "\(authentications > 0 ? "with" : "no") 235")
+        return .pass(
+            as: "\(resets > 0 ? "with" : "no") STARTTLS, \(acceptedClientIDs > 0 ? "with" : "no") accepted CLIENTID, "
+                + "\(authentications > 0 ? "with" : "no") 235")
     }
 
     func testClientIDRulesAndReplyCounts() throws {
         for profile in [try Profile.base.get(), try Profile.lenient.get()] {
-            forAll("CLIENTID rules, STARTTLS reset and one reply per line in pipelined conversations (\(profile.name))",
-                   try Self.conversations(profile), iterations: 400) { conversation in
+            forAll(
+                "CLIENTID rules, STARTTLS reset and one reply per line in pipelined conversations (\(profile.name))",
+                try Self.conversations(profile), iterations: 400
+            ) { conversation in
                 Self.run(conversation, profile: profile, policy: false)
             }
         }
@@ -300,7 +314,9 @@ final class SessionProperties: XCTestCase {
 
     func testDeviceNotOnTheListNeverAuthenticates() throws {
         let profile = try Profile.base.get()
-        forAll("a device not on an account's list never authenticates that account", try Self.conversations(profile), iterations: 400) {
+        forAll(
+            "a device not on an account's list never authenticates that account", try Self.conversations(profile), iterations: 400
+        ) {
             Self.run($0, profile: profile, policy: true)
         }
     }

@@ -34,8 +34,10 @@ final class InterpreterAgreementTests: XCTestCase {
         try agree(profile: "lenient-smtputf8", options: .lenientUTF8Mode, seed: testSeed(0xC11E_0004))
     }
 
-    static let commandRules = ["ehlo", "helo", "mail", "rcpt", "data", "rset", "vrfy", "expn", "help", "noop", "quit",
-                               "starttls", "auth", "bdat", "clientid"]
+    static let commandRules = [
+        "ehlo", "helo", "mail", "rcpt", "data", "rset", "vrfy", "expn", "help", "noop", "quit",
+        "starttls", "auth", "bdat", "clientid",
+    ]
 
     func agree(profile: String, options: Options, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) throws {
         let grammar = try profileGrammar(profile)
@@ -69,11 +71,15 @@ final class InterpreterAgreementTests: XCTestCase {
             agreement.check("mail", bytes("MAIL FROM:<a@[ipv6:") + literal + bytes("]>\r\n"), "spliced IPv6")
         }
         // Around the length limits of RFC 5321 §4.5.3.1.
-        for n in [63, 64, 65] { agreement.check("mail", bytes("MAIL FROM:<" + String(repeating: "a", count: n) + "@b>\r\n"), "local part \(n)") }
+        for n in [63, 64, 65] {
+            agreement.check("mail", bytes("MAIL FROM:<" + String(repeating: "a", count: n) + "@b>\r\n"), "local part \(n)")
+        }
         for n in [254, 255, 256] { agreement.check("ehlo", bytes("EHLO " + domain(n) + "\r\n"), "domain \(n)") }
         agreement.check("mail", bytes("MAIL FROM:<a@b> SIZE=18446744073709551616\r\n"), "SIZE overflow")
         agreement.check("bdat", bytes("BDAT 18446744073709551616 LAST\r\n"), "chunk-size overflow")
-        for n in [188, 189, 190] { agreement.check("rcpt", bytes("RCPT TO:<" + String(repeating: "a", count: 64) + "@" + domain(n) + ">\r\n"), "path") }
+        for n in [188, 189, 190] {
+            agreement.check("rcpt", bytes("RCPT TO:<" + String(repeating: "a", count: 64) + "@" + domain(n) + ">\r\n"), "path")
+        }
 
         for failure in agreement.failures { XCTFail(failure, file: file, line: line) }
         XCTAssertGreaterThan(agreement.compared, 1000, file: file, line: line)
@@ -81,8 +87,10 @@ final class InterpreterAgreementTests: XCTestCase {
         for kind in Agreement.proseKinds {
             XCTAssertNotNil(agreement.proseKindsSeen[kind.description], "no line refused with \(kind)", file: file, line: line)
         }
-        print("\(profile): \(agreement.compared) lines, \(agreement.accepted) accepted by the interpreter, "
-              + "\(agreement.proseRefusals) refused by a prose check (\(agreement.proseKindsSeen.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))) (seed \(seed))")
+        print(
+            "\(profile): \(agreement.compared) lines, \(agreement.accepted) accepted by the interpreter, "
+                + "\(agreement.proseRefusals) refused by a prose check (\(agreement.proseKindsSeen.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))) (seed \(seed))"
+        )
     }
 }
 
@@ -106,8 +114,10 @@ struct Agreement {
         "NOTIFY": ("notify-param", true), "ORCPT": ("orcpt-param", true),
     ]
 
-    static let proseKinds: [Kind] = [.pathTooLong, .localPartTooLong, .domainTooLong, .invalidAddressLiteral, .invalidParameter,
-                                     .duplicateParameter, .parameterNotAllowed, .sizeTooLarge]
+    static let proseKinds: [Kind] = [
+        .pathTooLong, .localPartTooLong, .domainTooLong, .invalidAddressLiteral, .invalidParameter,
+        .duplicateParameter, .parameterNotAllowed, .sizeTooLarge,
+    ]
 
     init(grammar: Grammar, options: Options, seed: UInt64) {
         self.grammar = grammar
@@ -132,7 +142,9 @@ struct Agreement {
                 fail("the interpreter rejects it under \(rule), the parser accepts \(owned(command, line).rendered)", line, how)
             } else if case .unknown(let verb) = command {
                 let name = String(decoding: line[verb], as: UTF8.self).lowercased()
-                if InterpreterAgreementTests.commandRules.contains(name) { fail("known verb \(name) reported unknown", line, how) }
+                if InterpreterAgreementTests.commandRules.contains(name) {
+                    fail("known verb \(name) reported unknown", line, how)
+                }
             } else if let otherTree = interpreter.parse(other, line) {
                 compareAccepted(other, command, otherTree, line, how)
             } else {
@@ -154,7 +166,8 @@ struct Agreement {
                 return fail("parser refuses with \(error) but no prose rule is broken", line, how)
             }
             guard first.kind == error.kind else {
-                return fail("parser refuses with \(error), the first prose rule broken is \(first.kind) (\(first.detail))", line, how)
+                return fail(
+                    "parser refuses with \(error), the first prose rule broken is \(first.kind) (\(first.detail))", line, how)
             }
             if let at = first.at, !at.contains(error.offset) {
                 fail("parser refuses with \(error) outside \(at), where \(first.detail)", line, how)
@@ -173,7 +186,11 @@ struct Agreement {
             if let name = grammar[node.rule]?.captureName { captures[name] = node.range }
         }
         func same(_ field: String, _ got: Range<Int>?, _ expected: Range<Int>?) {
-            if got != expected { fail("\(field) is \(got.map { show(line[$0]) } ?? "nil"), the interpreter's is \(expected.map { show(line[$0]) } ?? "nil")", line, how) }
+            if got != expected {
+                fail(
+                    "\(field) is \(got.map { show(line[$0]) } ?? "nil"), the interpreter's is \(expected.map { show(line[$0]) } ?? "nil")",
+                    line, how)
+            }
         }
         switch command {
         case .ehlo(let d), .helo(let d):
@@ -182,7 +199,8 @@ struct Agreement {
             if let path = captures["path"] {
                 same("path", m.path, path)
             } else if !(m.path.isEmpty && m.path.lowerBound > 0 && line[m.path.lowerBound - 1] == UInt8(ascii: "<")
-                        && line[m.path.lowerBound] == UInt8(ascii: ">")) {
+                && line[m.path.lowerBound] == UInt8(ascii: ">"))
+            {
                 fail("null path reported as \(m.path)", line, how)
             }
             same("parameters", m.parameters, trimmed(captures["parameters"], line))
@@ -192,7 +210,9 @@ struct Agreement {
         case .vrfy(let a, let smtputf8), .expn(let a, let smtputf8):
             same("argument", a, captures["argument"])
             let rest = String(decoding: line[a.upperBound...], as: UTF8.self).uppercased()
-            if smtputf8 != (rest == " SMTPUTF8\r\n") { fail("smtputf8 is \(smtputf8) with \(show(bytes(rest))) after the argument", line, how) }
+            if smtputf8 != (rest == " SMTPUTF8\r\n") {
+                fail("smtputf8 is \(smtputf8) with \(show(bytes(rest))) after the argument", line, how)
+            }
         case .help(let a), .noop(let a):
             same("argument", a, captures["argument"])
         case .auth(let mechanism, let initialResponse):
@@ -257,15 +277,22 @@ struct Agreement {
             break
         }
         if let domain {
-            if domain.count > 255 { result.append(Violation(kind: .domainTooLong, detail: "the domain has \(domain.count) octets")) }
+            if domain.count > 255 {
+                result.append(Violation(kind: .domainTooLong, detail: "the domain has \(domain.count) octets"))
+            }
             let text = Array(line[domain])
             if text.count >= 7, text.prefix(6).map(asciiUpper) == bytes("[IPV6:"), text.last == UInt8(ascii: "]"),
-               !interpreter.matches("IPv6-addr", text[6..<(text.count - 1)]) {
-                result.append(Violation(kind: .invalidAddressLiteral, detail: "\(show(text)) is no IPv6-addr",
-                                        at: (domain.lowerBound + 6)...(domain.upperBound - 1)))
+                !interpreter.matches("IPv6-addr", text[6..<(text.count - 1)])
+            {
+                result.append(
+                    Violation(
+                        kind: .invalidAddressLiteral, detail: "\(show(text)) is no IPv6-addr",
+                        at: (domain.lowerBound + 6)...(domain.upperBound - 1)))
             }
         }
-        if rule == "mail" || rule == "rcpt", let parameters = trimmed(nodes.last { grammar[$0.rule]?.captureName == "parameters" }?.range, line) {
+        if rule == "mail" || rule == "rcpt",
+            let parameters = trimmed(nodes.last { grammar[$0.rule]?.captureName == "parameters" }?.range, line)
+        {
             result += parameterViolations(Array(line[parameters]), offset: parameters.lowerBound, rcpt: rule == "rcpt")
         }
         return result

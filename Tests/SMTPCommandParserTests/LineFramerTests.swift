@@ -11,7 +11,9 @@ final class LineFramerTests: XCTestCase {
         let maxLineLength: Int
         let file: StaticString
         let line: UInt
-        init(_ input: String, _ events: [FramerEvent], maxLineLength: Int = 512, file: StaticString = #filePath, line: UInt = #line) {
+        init(
+            _ input: String, _ events: [FramerEvent], maxLineLength: Int = 512, file: StaticString = #filePath, line: UInt = #line
+        ) {
             self.input = bytes(input)
             self.events = events
             self.maxLineLength = maxLineLength
@@ -23,7 +25,9 @@ final class LineFramerTests: XCTestCase {
     func run(_ transcripts: [Transcript]) {
         for t in transcripts {
             for (how, chunks) in chunkings(t.input) {
-                XCTAssertEqual(frame(chunks, maxLineLength: t.maxLineLength), t.events, "\(show(t.input)) \(how)", file: t.file, line: t.line)
+                XCTAssertEqual(
+                    frame(chunks, maxLineLength: t.maxLineLength), t.events, "\(show(t.input)) \(how)", file: t.file, line: t.line
+                )
             }
         }
     }
@@ -32,8 +36,9 @@ final class LineFramerTests: XCTestCase {
 
     func testPipelinedLinesComeOutInOrder() {
         run([
-            Transcript("EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n",
-                       [l("EHLO x\r\n"), l("MAIL FROM:<a@b>\r\n"), l("RCPT TO:<c@d>\r\n"), l("DATA\r\n")]),
+            Transcript(
+                "EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n",
+                [l("EHLO x\r\n"), l("MAIL FROM:<a@b>\r\n"), l("RCPT TO:<c@d>\r\n"), l("DATA\r\n")]),
             Transcript("\r\n\r\nQUIT\r\n", [l("\r\n"), l("\r\n"), l("QUIT\r\n")]),
             Transcript("QUIT\r\nNOOP", [l("QUIT\r\n")]),
         ])
@@ -57,8 +62,10 @@ final class LineFramerTests: XCTestCase {
 
     func testLineSplitBetweenCRAndLFAcrossChunks() {
         XCTAssertEqual(frame([bytes("QUIT\r"), bytes("\n")]), [l("QUIT\r\n")])
-        XCTAssertEqual(frame([bytes("QUIT\r"), bytes("\nNOOP\r"), bytes("\nRSET\r\n")]), [l("QUIT\r\n"), l("NOOP\r\n"), l("RSET\r\n")])
-        XCTAssertEqual(frame([bytes("NOOP a\r"), bytes("b\r\nQUIT\r\n")]), [.error(.bareCarriageReturn, offset: 6), l("QUIT\r\n")])
+        XCTAssertEqual(
+            frame([bytes("QUIT\r"), bytes("\nNOOP\r"), bytes("\nRSET\r\n")]), [l("QUIT\r\n"), l("NOOP\r\n"), l("RSET\r\n")])
+        XCTAssertEqual(
+            frame([bytes("NOOP a\r"), bytes("b\r\nQUIT\r\n")]), [.error(.bareCarriageReturn, offset: 6), l("QUIT\r\n")])
         XCTAssertEqual(frame([bytes("NOOP\r"), bytes("\r"), bytes("\n")]), [.error(.bareCarriageReturn, offset: 4)])
     }
 
@@ -82,12 +89,14 @@ final class LineFramerTests: XCTestCase {
             let over = bytes(String(repeating: "N", count: limit - 1) + "\r\n")
             let next = bytes("QUIT\r\n")
             for (how, chunks) in [("whole", [fits + over + next]), ("trickled", (fits + over + next).map { [$0] })] {
-                XCTAssertEqual(frame(chunks, maxLineLength: limit), [.line(fits), .error(.lineTooLong, offset: limit), .line(next)],
-                               "limit \(limit), \(how)")
+                XCTAssertEqual(
+                    frame(chunks, maxLineLength: limit), [.line(fits), .error(.lineTooLong, offset: limit), .line(next)],
+                    "limit \(limit), \(how)")
             }
             for k in 1..<over.count {
-                XCTAssertEqual(frame([Array(over[..<k]), Array(over[k...]) + next], maxLineLength: limit),
-                               [.error(.lineTooLong, offset: limit), .line(next)], "limit \(limit), split at \(k)")
+                XCTAssertEqual(
+                    frame([Array(over[..<k]), Array(over[k...]) + next], maxLineLength: limit),
+                    [.error(.lineTooLong, offset: limit), .line(next)], "limit \(limit), split at \(k)")
             }
         }
         XCTAssertEqual(LineFramer().maxLineLength, 512)
@@ -99,11 +108,14 @@ final class LineFramerTests: XCTestCase {
     func testOneMebibyteWithoutCRLFIsOneErrorAndBufferedBytesStayWithinTheLimit() throws {
         let mebibyte = [UInt8](repeating: UInt8(ascii: "A"), count: 1 << 20)
         for (limit, chunkSize) in [(512, 4096), (512, 1000), (1000, 333), (512, 1 << 20)] {
-            var chunks: [[UInt8]] = stride(from: 0, to: mebibyte.count, by: chunkSize).map { Array(mebibyte[$0..<min($0 + chunkSize, mebibyte.count)]) }
+            var chunks: [[UInt8]] = stride(from: 0, to: mebibyte.count, by: chunkSize).map {
+                Array(mebibyte[$0..<min($0 + chunkSize, mebibyte.count)])
+            }
             chunks.append(bytes("\r\nQUIT\r\n"))
             var largest = 0
             let events = frame(chunks, maxLineLength: limit) { framer in largest = max(largest, framer.bufferedByteCount) }
-            XCTAssertEqual(events, [.error(.lineTooLong, offset: limit), l("QUIT\r\n")], "limit \(limit), chunks of \(chunkSize)")
+            XCTAssertEqual(
+                events, [.error(.lineTooLong, offset: limit), l("QUIT\r\n")], "limit \(limit), chunks of \(chunkSize)")
             XCTAssertLessThanOrEqual(largest, limit, "limit \(limit), chunks of \(chunkSize)")
         }
         XCTAssertEqual(try SMTPCommandParser().parse(bytes("QUIT\r\n")), .quit)

@@ -37,7 +37,9 @@ extension Fixtures {
         // RFC 1870 §3: SIZE=1*20DIGIT; a value above 2^64-1 is 552 (RFC 1870 §6)
         ok("MAIL FROM:<a@b> SIZE=1000", .mail("a@b", "SIZE=1000"), mail: MailFields(size: 1000)),
         ok("MAIL FROM:<a@b> size=0", .mail("a@b", "size=0"), mail: MailFields(size: 0)),
-        ok("MAIL FROM:<a@b> SIZE=18446744073709551615", .mail("a@b", "SIZE=18446744073709551615"), mail: MailFields(size: UInt64.max)),
+        ok(
+            "MAIL FROM:<a@b> SIZE=18446744073709551615", .mail("a@b", "SIZE=18446744073709551615"),
+            mail: MailFields(size: UInt64.max)),
         ok("MAIL FROM:<a@b> SIZE=00000000000000000042", .mail("a@b", "SIZE=00000000000000000042"), mail: MailFields(size: 42)),
         bad("MAIL FROM:<a@b> SIZE=18446744073709551616", .sizeTooLarge, 552, at: 21),
         bad("MAIL FROM:<a@b> SIZE=99999999999999999999", .sizeTooLarge, 552, at: 21),
@@ -54,11 +56,15 @@ extension Fixtures {
         bad("MAIL FROM:<a@b> BODY=8BIT", .invalidParameter, 501, at: 25),
         // RFC 6531 §3.4: SMTPUTF8 takes no value
         ok("MAIL FROM:<a@b> SMTPUTF8", .mail("a@b", "SMTPUTF8"), mail: MailFields(smtputf8: true)),
-        ok("MAIL FROM:<jörg@example.com> SMTPUTF8", .mail("jörg@example.com", "SMTPUTF8"), .utf8Mode, mail: MailFields(smtputf8: true)),
+        ok(
+            "MAIL FROM:<jörg@example.com> SMTPUTF8", .mail("jörg@example.com", "SMTPUTF8"), .utf8Mode,
+            mail: MailFields(smtputf8: true)),
         bad("MAIL FROM:<a@b> SMTPUTF8=YES", .invalidParameter, 501, at: 24),
         // RFC 4954 §5: AUTH=<> or an xtext mailbox; hexchar is upper-case hex (RFC 3461 §4)
         ok("MAIL FROM:<a@b> AUTH=<>", .mail("a@b", "AUTH=<>"), mail: MailFields(auth: "<>")),
-        ok("MAIL FROM:<a@b> AUTH=e+3Dmc2@example.com", .mail("a@b", "AUTH=e+3Dmc2@example.com"), mail: MailFields(auth: "e+3Dmc2@example.com")),
+        ok(
+            "MAIL FROM:<a@b> AUTH=e+3Dmc2@example.com", .mail("a@b", "AUTH=e+3Dmc2@example.com"),
+            mail: MailFields(auth: "e+3Dmc2@example.com")),
         bad("MAIL FROM:<a@b> AUTH=a+3d", .invalidParameter, 501, at: 24),
         bad("MAIL FROM:<a@b> AUTH=a+", .invalidParameter, 501, at: 23),
         // RFC 3461 §4.3: RET=FULL / HDRS, MAIL only
@@ -73,18 +79,24 @@ extension Fixtures {
         bad("MAIL FROM:<a@b> ENVID=a+zz", .invalidParameter, 501, at: 24),
         // RFC 3461 §4.1: NOTIFY=NEVER or a list of SUCCESS, FAILURE, DELAY; RCPT only
         ok("RCPT TO:<a@b> NOTIFY=NEVER", .rcpt("a@b", "NOTIFY=NEVER"), rcpt: RcptFields(notify: .never)),
-        ok("RCPT TO:<a@b> NOTIFY=SUCCESS,FAILURE,DELAY", .rcpt("a@b", "NOTIFY=SUCCESS,FAILURE,DELAY"),
-           rcpt: RcptFields(notify: [.success, .failure, .delay])),
+        ok(
+            "RCPT TO:<a@b> NOTIFY=SUCCESS,FAILURE,DELAY", .rcpt("a@b", "NOTIFY=SUCCESS,FAILURE,DELAY"),
+            rcpt: RcptFields(notify: [.success, .failure, .delay])),
         ok("RCPT TO:<a@b> NOTIFY=delay", .rcpt("a@b", "NOTIFY=delay"), rcpt: RcptFields(notify: .delay)),
-        ok("RCPT TO:<a@b> NOTIFY=FAILURE,SUCCESS", .rcpt("a@b", "NOTIFY=FAILURE,SUCCESS"), rcpt: RcptFields(notify: [.failure, .success])),
+        ok(
+            "RCPT TO:<a@b> NOTIFY=FAILURE,SUCCESS", .rcpt("a@b", "NOTIFY=FAILURE,SUCCESS"),
+            rcpt: RcptFields(notify: [.failure, .success])),
         bad("RCPT TO:<a@b> NOTIFY=NEVER,SUCCESS", .invalidParameter, 501, at: 26),
         bad("RCPT TO:<a@b> NOTIFY=SUCCESS,,DELAY", .invalidParameter, 501, at: 29),
         bad("RCPT TO:<a@b> NOTIFY=SOMETIMES", .invalidParameter, 501, at: 22),
         bad("MAIL FROM:<a@b> NOTIFY=NEVER", .parameterNotAllowed, 555, at: 16),
         // RFC 3461 §4.2: ORCPT=addr-type;xtext, RCPT only
-        ok("RCPT TO:<a@b> ORCPT=rfc822;bob@example.com", .rcpt("a@b", "ORCPT=rfc822;bob@example.com"),
-           rcpt: RcptFields(orcptType: "rfc822", orcpt: "bob@example.com")),
-        ok("RCPT TO:<a@b> ORCPT=rfc822;a+2Bb@x", .rcpt("a@b", "ORCPT=rfc822;a+2Bb@x"), rcpt: RcptFields(orcptType: "rfc822", orcpt: "a+2Bb@x")),
+        ok(
+            "RCPT TO:<a@b> ORCPT=rfc822;bob@example.com", .rcpt("a@b", "ORCPT=rfc822;bob@example.com"),
+            rcpt: RcptFields(orcptType: "rfc822", orcpt: "bob@example.com")),
+        ok(
+            "RCPT TO:<a@b> ORCPT=rfc822;a+2Bb@x", .rcpt("a@b", "ORCPT=rfc822;a+2Bb@x"),
+            rcpt: RcptFields(orcptType: "rfc822", orcpt: "a+2Bb@x")),
         bad("RCPT TO:<a@b> ORCPT=rfc822", .invalidParameter, 501, at: 26),
         bad("MAIL FROM:<a@b> ORCPT=rfc822;a@b", .parameterNotAllowed, 555, at: 16),
         // RFC 8689 §2: REQUIRETLS takes no value
@@ -109,11 +121,15 @@ extension Fixtures {
         bad("MAIL FROM:<a@b> SIZE=1 size=2", .duplicateParameter, 501, at: 23),
         bad("RCPT TO:<a@b> NOTIFY=NEVER NOTIFY=DELAY", .duplicateParameter, 501, at: 27),
         // All of them together
-        ok("MAIL FROM:<a@b> SIZE=10 BODY=8BITMIME SMTPUTF8 AUTH=<> RET=HDRS ENVID=x REQUIRETLS MT-PRIORITY=3",
-           .mail("a@b", "SIZE=10", "BODY=8BITMIME", "SMTPUTF8", "AUTH=<>", "RET=HDRS", "ENVID=x", "REQUIRETLS", "MT-PRIORITY=3"),
-           mail: MailFields(size: 10, body: .eightBitMIME, smtputf8: true, requireTLS: true, auth: "<>", ret: .headers,
-                            envelopeID: "x", priority: 3)),
-        ok("RCPT TO:<a@b> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;a@b X-Y", .rcpt("a@b", "NOTIFY=SUCCESS,DELAY", "ORCPT=rfc822;a@b", "X-Y"),
-           rcpt: RcptFields(notify: [.success, .delay], orcptType: "rfc822", orcpt: "a@b")),
+        ok(
+            "MAIL FROM:<a@b> SIZE=10 BODY=8BITMIME SMTPUTF8 AUTH=<> RET=HDRS ENVID=x REQUIRETLS MT-PRIORITY=3",
+            .mail("a@b", "SIZE=10", "BODY=8BITMIME", "SMTPUTF8", "AUTH=<>", "RET=HDRS", "ENVID=x", "REQUIRETLS", "MT-PRIORITY=3"),
+            mail: MailFields(
+                size: 10, body: .eightBitMIME, smtputf8: true, requireTLS: true, auth: "<>", ret: .headers,
+                envelopeID: "x", priority: 3)),
+        ok(
+            "RCPT TO:<a@b> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;a@b X-Y",
+            .rcpt("a@b", "NOTIFY=SUCCESS,DELAY", "ORCPT=rfc822;a@b", "X-Y"),
+            rcpt: RcptFields(notify: [.success, .delay], orcptType: "rfc822", orcpt: "a@b")),
     ]
 }

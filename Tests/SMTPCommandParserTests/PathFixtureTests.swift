@@ -35,7 +35,9 @@ func domain(_ n: Int) -> String {
 extension Fixtures {
     static let local64 = String(repeating: "l", count: 64)
     /// A quoted local part of `n` octets with an "@" inside the quotes.
-    static func quoted(_ n: Int) -> String { "\"" + String(repeating: "q", count: n - 34) + "@" + String(repeating: "q", count: 31) + "\"" }
+    static func quoted(_ n: Int) -> String {
+        "\"" + String(repeating: "q", count: n - 34) + "@" + String(repeating: "q", count: 31) + "\""
+    }
 
     // RFC 5321 §4.1.2 (Path, A-d-l source routes "MUST BE accepted ... SHOULD be ignored"), §4.1.1.3 (Postmaster)
     static let paths: [Fixture] = [

@@ -31,9 +31,12 @@ final class ReplayTests: XCTestCase {
                     XCTAssertEqual(error.offset, n, "\(show(prefix)) [\(f.options.name)]", file: f.file, line: f.line)
                     XCTAssertEqual(error.replyCode, 500, file: f.file, line: f.line)
                 case .failure(let error):
-                    XCTFail("prefix \(show(prefix)) [\(f.options.name)]: \(error), expected incomplete", file: f.file, line: f.line)
+                    XCTFail(
+                        "prefix \(show(prefix)) [\(f.options.name)]: \(error), expected incomplete", file: f.file, line: f.line)
                 case .success(let command):
-                    XCTFail("prefix \(show(prefix)) [\(f.options.name)] accepted as \(owned(command, prefix).rendered)", file: f.file, line: f.line)
+                    XCTFail(
+                        "prefix \(show(prefix)) [\(f.options.name)] accepted as \(owned(command, prefix).rendered)", file: f.file,
+                        line: f.line)
                 }
             }
         }
@@ -59,12 +62,17 @@ final class ReplayTests: XCTestCase {
                     case (.success(let command), .success(let expected)):
                         XCTAssertEqual(command, expected, what, file: f.file, line: f.line)
                         for r in allRanges(command) {
-                            XCTAssert(r.lowerBound >= 0 && r.upperBound <= f.input.count, "\(what): \(r) leaves the line", file: f.file, line: f.line)
+                            XCTAssert(
+                                r.lowerBound >= 0 && r.upperBound <= f.input.count, "\(what): \(r) leaves the line", file: f.file,
+                                line: f.line)
                             // Shifted by the canary, the range holds the same bytes as in the bare line.
-                            XCTAssertEqual(Array(raw[(r.lowerBound + before.count)..<(r.upperBound + before.count)]), Array(f.input[r]), what,
-                                           file: f.file, line: f.line)
+                            XCTAssertEqual(
+                                Array(raw[(r.lowerBound + before.count)..<(r.upperBound + before.count)]), Array(f.input[r]),
+                                what,
+                                file: f.file, line: f.line)
                         }
-                        XCTAssert(OwnedSMTPCommand(command, line: slice) == owned(expected, f.input), what, file: f.file, line: f.line)
+                        XCTAssert(
+                            OwnedSMTPCommand(command, line: slice) == owned(expected, f.input), what, file: f.file, line: f.line)
                     case (.failure(let error), .failure(let expected)):
                         XCTAssertEqual(error, expected, what, file: f.file, line: f.line)
                         XCTAssertEqual(error.kind, expected.kind, what, file: f.file, line: f.line)
@@ -84,7 +92,11 @@ final class ReplayTests: XCTestCase {
             var lines: [[UInt8]] = []
             big.withUnsafeBytes { raw in
                 framer.feed(UnsafeRawBufferPointer(rebasing: raw[6..<(6 + f.input.count)])) { event in
-                    if case .line(let line) = event { lines.append(Array(line)) } else { XCTFail("\(event)", file: f.file, line: f.line) }
+                    if case .line(let line) = event {
+                        lines.append(Array(line))
+                    } else {
+                        XCTFail("\(event)", file: f.file, line: f.line)
+                    }
                 }
             }
             XCTAssertEqual(lines, [f.input], file: f.file, line: f.line)

@@ -17,7 +17,8 @@ final class SMTPParseContractTests: XCTestCase {
             let candidate = directory.appendingPathComponent("smtp-parse")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        throw XCTSkip("""
+        throw XCTSkip(
+            """
             smtp-parse executable not found in \(directories.map(\.path)); \
             build it first (`swift build --build-tests`) to check its contract
             """)
@@ -83,14 +84,22 @@ final class SMTPParseContractTests: XCTestCase {
     }
 
     func testLenientSMTPUTF8AndMaxLineOptions() throws {
-        XCTAssertEqual(try run(["--lenient"], "MAIL FROM: a@b\n"), [#"{"verb":"MAIL","code":250,"path":"a@b","parameters":[]}"#, ""])
-        XCTAssertEqual(try run([], "MAIL FROM: a@b\n"), [
-            #"{"verb":"MAIL","code":501,"error":"invalid arguments at offset 10 (rule Reverse-path); syntax: MAIL FROM:<reverse-path> [SP mail-parameters] CRLF"}"#, "",
-        ])
-        XCTAssertEqual(try run(["--smtputf8"], "RCPT TO:<jörg@example.com>\r\n"), [#"{"verb":"RCPT","code":250,"path":"jörg@example.com","parameters":[]}"#, ""])
-        XCTAssertEqual(try run(["--max-line", "20"], "NOOP " + String(repeating: "x", count: 30) + "\n"), [
-            #"{"verb":"NOOP","code":500,"error":"line too long: 37 octets with CRLF, limit 20 (RFC 5321 §4.5.3.1.4)"}"#, "",
-        ])
+        XCTAssertEqual(
+            try run(["--lenient"], "MAIL FROM: a@b\n"), [#"{"verb":"MAIL","code":250,"path":"a@b","parameters":[]}"#, ""])
+        XCTAssertEqual(
+            try run([], "MAIL FROM: a@b\n"),
+            [
+                #"{"verb":"MAIL","code":501,"error":"invalid arguments at offset 10 (rule Reverse-path); syntax: MAIL FROM:<reverse-path> [SP mail-parameters] CRLF"}"#,
+                "",
+            ])
+        XCTAssertEqual(
+            try run(["--smtputf8"], "RCPT TO:<jörg@example.com>\r\n"),
+            [#"{"verb":"RCPT","code":250,"path":"jörg@example.com","parameters":[]}"#, ""])
+        XCTAssertEqual(
+            try run(["--max-line", "20"], "NOOP " + String(repeating: "x", count: 30) + "\n"),
+            [
+                #"{"verb":"NOOP","code":500,"error":"line too long: 37 octets with CRLF, limit 20 (RFC 5321 §4.5.3.1.4)"}"#, "",
+            ])
         XCTAssertEqual(try run([], ""), [""])
     }
 }

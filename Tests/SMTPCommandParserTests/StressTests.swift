@@ -21,7 +21,9 @@ final class StressTests: XCTestCase {
         let elapsed = Date().timeIntervalSince(start)
         XCTAssertLessThan(elapsed, 2, "\(line.count) octets took \(elapsed) s")
 
-        guard case .mail(let mail) = command, let parameters = mail.parameters else { return XCTFail("not a MAIL with parameters") }
+        guard case .mail(let mail) = command, let parameters = mail.parameters else {
+            return XCTFail("not a MAIL with parameters")
+        }
         XCTAssertEqual(mail.size, 12345)
         XCTAssertTrue(mail.smtputf8)
         line.withUnsafeBytes { raw in

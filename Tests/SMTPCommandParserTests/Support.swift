@@ -110,8 +110,10 @@ struct MailFields: Equatable, CustomStringConvertible {
     var envelopeID: String? = nil
     var priority: Int8? = nil
 
-    init(size: UInt64? = nil, body: BodyType? = nil, smtputf8: Bool = false, requireTLS: Bool = false, auth: String? = nil,
-         ret: DSNReturn? = nil, envelopeID: String? = nil, priority: Int8? = nil) {
+    init(
+        size: UInt64? = nil, body: BodyType? = nil, smtputf8: Bool = false, requireTLS: Bool = false, auth: String? = nil,
+        ret: DSNReturn? = nil, envelopeID: String? = nil, priority: Int8? = nil
+    ) {
         self.size = size
         self.body = body
         self.smtputf8 = smtputf8
@@ -123,9 +125,10 @@ struct MailFields: Equatable, CustomStringConvertible {
     }
 
     init(_ m: MailCommand, _ line: UnsafeRawBufferPointer) {
-        self.init(size: m.size, body: m.body, smtputf8: m.smtputf8, requireTLS: m.requireTLS,
-                  auth: m.auth.map { text(line, $0) }, ret: m.ret, envelopeID: m.envelopeID.map { text(line, $0) },
-                  priority: m.priority)
+        self.init(
+            size: m.size, body: m.body, smtputf8: m.smtputf8, requireTLS: m.requireTLS,
+            auth: m.auth.map { text(line, $0) }, ret: m.ret, envelopeID: m.envelopeID.map { text(line, $0) },
+            priority: m.priority)
     }
 
     var description: String {
@@ -147,8 +150,9 @@ struct RcptFields: Equatable, CustomStringConvertible {
     }
 
     init(_ r: RcptCommand, _ line: UnsafeRawBufferPointer) {
-        self.init(notify: r.notify, orcptType: r.originalRecipientType.map { text(line, $0) },
-                  orcpt: r.originalRecipient.map { text(line, $0) })
+        self.init(
+            notify: r.notify, orcptType: r.originalRecipientType.map { text(line, $0) },
+            orcpt: r.originalRecipient.map { text(line, $0) })
     }
 
     var description: String {
@@ -187,7 +191,9 @@ extension OwnedSMTPCommand {
     var rendered: String {
         func s(_ b: [UInt8]) -> String { show(b) }
         func o(_ b: [UInt8]?) -> String { b.map(s) ?? "nil" }
-        func p(_ list: [ESMTPPair]) -> String { "[" + list.map { s($0.keyword) + ($0.value.map { "=" + s($0) } ?? "") }.joined(separator: " ") + "]" }
+        func p(_ list: [ESMTPPair]) -> String {
+            "[" + list.map { s($0.keyword) + ($0.value.map { "=" + s($0) } ?? "") }.joined(separator: " ") + "]"
+        }
         switch self {
         case .ehlo(let d): return "EHLO \(s(d))"
         case .helo(let d): return "HELO \(s(d))"
@@ -234,33 +240,42 @@ struct Fixture {
 
 /// An accepted line; CRLF is appended to `text`. MAIL and RCPT rows check
 /// every decoded parameter field (all empty unless `mail:`/`rcpt:` say otherwise).
-func ok(_ text: String, _ command: OwnedSMTPCommand, _ options: Options = .strictMode,
-        mail: MailFields? = nil, rcpt: RcptFields? = nil, file: StaticString = #filePath, line: UInt = #line) -> Fixture {
+func ok(
+    _ text: String, _ command: OwnedSMTPCommand, _ options: Options = .strictMode,
+    mail: MailFields? = nil, rcpt: RcptFields? = nil, file: StaticString = #filePath, line: UInt = #line
+) -> Fixture {
     var mail = mail
     var rcpt = rcpt
     if case .mail = command, mail == nil { mail = MailFields() }
     if case .rcpt = command, rcpt == nil { rcpt = RcptFields() }
-    return Fixture(input: bytes(text) + [0x0D, 0x0A], options: options, expected: .command(command, mail: mail, rcpt: rcpt),
-                   file: file, line: line)
+    return Fixture(
+        input: bytes(text) + [0x0D, 0x0A], options: options, expected: .command(command, mail: mail, rcpt: rcpt),
+        file: file, line: line)
 }
 
 /// A refused line; CRLF is appended to `text`.
-func bad(_ text: String, _ kind: Kind, _ code: Int, at offset: Int, _ options: Options = .strictMode,
-         file: StaticString = #filePath, line: UInt = #line) -> Fixture {
+func bad(
+    _ text: String, _ kind: Kind, _ code: Int, at offset: Int, _ options: Options = .strictMode,
+    file: StaticString = #filePath, line: UInt = #line
+) -> Fixture {
     bad(whole: bytes(text) + [0x0D, 0x0A], kind, code, at: offset, options, file: file, line: line)
 }
 
 /// A refused input given byte for byte (nothing appended).
-func bad(whole input: [UInt8], _ kind: Kind, _ code: Int, at offset: Int, _ options: Options = .strictMode,
-         file: StaticString = #filePath, line: UInt = #line) -> Fixture {
+func bad(
+    whole input: [UInt8], _ kind: Kind, _ code: Int, at offset: Int, _ options: Options = .strictMode,
+    file: StaticString = #filePath, line: UInt = #line
+) -> Fixture {
     Fixture(input: input, options: options, expected: .error(kind, code: code, offset: offset), file: file, line: line)
 }
 
 /// A lenient-only line: accepted with `options` (lenient), refused in the same
 /// mode without `lenient` (L1–L4 of Grammar/lenient.abnf).
-func lenientOnly(_ text: String, _ command: OwnedSMTPCommand, strict kind: Kind = .invalidArguments, _ code: Int = 501,
-                 at offset: Int, _ options: Options = .lenientMode, mail: MailFields? = nil,
-                 file: StaticString = #filePath, line: UInt = #line) -> [Fixture] {
+func lenientOnly(
+    _ text: String, _ command: OwnedSMTPCommand, strict kind: Kind = .invalidArguments, _ code: Int = 501,
+    at offset: Int, _ options: Options = .lenientMode, mail: MailFields? = nil,
+    file: StaticString = #filePath, line: UInt = #line
+) -> [Fixture] {
     let strict = Options(lenient: false, smtputf8: options.smtputf8)
     return [
         ok(text, command, options, mail: mail, file: file, line: line),
@@ -277,7 +292,9 @@ func check(_ fixtures: [Fixture]) {
             let got = owned(command, f.input)
             XCTAssert(got == expected, "\(what): got \(got.rendered), expected \(expected.rendered)", file: f.file, line: f.line)
             for r in allRanges(command) {
-                XCTAssert(r.lowerBound >= 0 && r.upperBound <= f.input.count, "\(what): range \(r) outside the line", file: f.file, line: f.line)
+                XCTAssert(
+                    r.lowerBound >= 0 && r.upperBound <= f.input.count, "\(what): range \(r) outside the line", file: f.file,
+                    line: f.line)
             }
             f.input.withUnsafeBytes { line in
                 if case .mail(let m) = command, let mail {
@@ -288,7 +305,9 @@ func check(_ fixtures: [Fixture]) {
                 }
             }
         case (.success(let command), .error(let kind, _, let offset)):
-            XCTFail("\(what): accepted as \(owned(command, f.input).rendered), expected \(kind) at \(offset)", file: f.file, line: f.line)
+            XCTFail(
+                "\(what): accepted as \(owned(command, f.input).rendered), expected \(kind) at \(offset)", file: f.file,
+                line: f.line)
         case (.failure(let error), .command(let expected, _, _)):
             XCTFail("\(what): refused (\(error)), expected \(expected.rendered)", file: f.file, line: f.line)
         case (.failure(let error), .error(let kind, let code, let offset)):

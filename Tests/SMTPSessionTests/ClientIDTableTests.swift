@@ -10,62 +10,92 @@ final class ClientIDTableTests: XCTestCase {
         let name: String
         let configure: @Sendable (inout Configuration) -> Void
         let setUp: @Sendable (inout Harness) -> Void
-        init(_ name: String, configure: @escaping @Sendable (inout Configuration) -> Void = { _ in },
-             _ setUp: @escaping @Sendable (inout Harness) -> Void) {
+        init(
+            _ name: String, configure: @escaping @Sendable (inout Configuration) -> Void = { _ in },
+            _ setUp: @escaping @Sendable (inout Harness) -> Void
+        ) {
             self.name = name
             self.configure = configure
             self.setUp = setUp
         }
     }
 
-    static let states: [String: SessionState] = Dictionary(uniqueKeysWithValues: [
-        SessionState("plaintext before EHLO") { _ in },
-        SessionState("plaintext after EHLO") { $0.send("EHLO client.example.net") },
-        SessionState("after STARTTLS before EHLO") {
-            $0.send("EHLO client.example.net"); $0.send("STARTTLS"); $0.tlsEstablished()
-        },
-        SessionState("TLS after HELO") {
-            $0.send("EHLO client.example.net"); $0.send("STARTTLS"); $0.tlsEstablished(); $0.send("HELO client.example.net")
-        },
-        SessionState("TLS after EHLO then HELO") { $0.startTLSAndEHLO(); $0.send("HELO client.example.net") },
-        SessionState("TLS after EHLO") { $0.startTLSAndEHLO() },
-        SessionState("after CLIENTID") { $0.startTLSAndEHLO(); $0.send("CLIENTID UUID first") },
-        SessionState("after CLIENTID and RSET") { $0.startTLSAndEHLO(); $0.send("CLIENTID UUID first"); $0.send("RSET") },
-        SessionState("after CLIENTID and re-EHLO") {
-            $0.startTLSAndEHLO(); $0.send("CLIENTID UUID first"); $0.send("EHLO client.example.net")
-        },
-        SessionState("after malformed CLIENTID") { $0.startTLSAndEHLO(); $0.send("CLIENTID UUID") },
-        SessionState("after AUTH success") { $0.startTLSAndEHLO(); $0.authPlain(outcome: .accepted) },
-        SessionState("after AUTH failure") { $0.startTLSAndEHLO(); $0.authPlain(outcome: .rejected) },
-        SessionState("after AUTH temporary failure") { $0.startTLSAndEHLO(); $0.authPlain(outcome: .temporaryFailure) },
-        SessionState("after AUTH cancelled") { $0.startTLSAndEHLO(); $0.send("AUTH LOGIN"); $0.send("*") },
-        SessionState("after AUTH with unknown mechanism") { $0.startTLSAndEHLO(); $0.send("AUTH CRAM-MD5") },
-        SessionState("after a malformed AUTH line") { $0.startTLSAndEHLO(); $0.send("AUTH") },
-        SessionState("after AUTH with undecodable response") { $0.startTLSAndEHLO(); $0.send("AUTH PLAIN !!!!") },
-        SessionState("after CLIENTID then AUTH success") {
-            $0.startTLSAndEHLO(); $0.send("CLIENTID UUID first"); $0.authPlain(outcome: .accepted)
-        },
-        SessionState("after AUTH with a security layer, re-EHLO") {
-            $0.startTLSAndEHLO(); $0.send("CLIENTID UUID first"); $0.authPlain(outcome: .acceptedWithSecurityLayer)
-            $0.send("EHLO client.example.net")
-        },
-        SessionState("in a mail transaction", configure: { $0.requireAuthentication = false }) {
-            $0.startTLSAndEHLO(); $0.send("MAIL FROM:<a@example.net>"); $0.send("RCPT TO:<b@example.com>")
-        },
-        SessionState("plaintext AUTH attempt, then STARTTLS and EHLO", configure: { $0.allowAuthWithoutTLS = true }) {
-            $0.send("EHLO client.example.net"); $0.authPlain(outcome: .rejected)
-            $0.send("STARTTLS"); $0.tlsEstablished(); $0.send("EHLO client.example.net")
-        },
-        SessionState("implicit TLS before EHLO", configure: { $0.implicitTLS = true }) { _ in },
-        SessionState("implicit TLS after EHLO", configure: { $0.implicitTLS = true }) { $0.send("EHLO client.example.net") },
-        SessionState("CLIENTID disabled, plaintext after EHLO", configure: { $0.clientIDEnabled = false }) {
-            $0.send("EHLO client.example.net")
-        },
-        SessionState("CLIENTID disabled, TLS after EHLO", configure: { $0.clientIDEnabled = false }) { $0.startTLSAndEHLO() },
-        SessionState("CLIENTID disabled, implicit TLS after EHLO", configure: { $0.clientIDEnabled = false; $0.implicitTLS = true }) {
-            $0.send("EHLO client.example.net")
-        },
-    ].map { ($0.name, $0) })
+    static let states: [String: SessionState] = Dictionary(
+        uniqueKeysWithValues: [
+            SessionState("plaintext before EHLO") { _ in },
+            SessionState("plaintext after EHLO") { $0.send("EHLO client.example.net") },
+            SessionState("after STARTTLS before EHLO") {
+                $0.send("EHLO client.example.net"); $0.send("STARTTLS"); $0.tlsEstablished()
+            },
+            SessionState("TLS after HELO") {
+                $0.send("EHLO client.example.net"); $0.send("STARTTLS"); $0.tlsEstablished(); $0.send("HELO client.example.net")
+            },
+            SessionState("TLS after EHLO then HELO") {
+                $0.startTLSAndEHLO(); $0.send("HELO client.example.net")
+            },
+            SessionState("TLS after EHLO") { $0.startTLSAndEHLO() },
+            SessionState("after CLIENTID") {
+                $0.startTLSAndEHLO(); $0.send("CLIENTID UUID first")
+            },
+            SessionState("after CLIENTID and RSET") {
+                $0.startTLSAndEHLO(); $0.send("CLIENTID UUID first"); $0.send("RSET")
+            },
+            SessionState("after CLIENTID and re-EHLO") {
+                $0.startTLSAndEHLO(); $0.send("CLIENTID UUID first"); $0.send("EHLO client.example.net")
+            },
+            SessionState("after malformed CLIENTID") {
+                $0.startTLSAndEHLO(); $0.send("CLIENTID UUID")
+            },
+            SessionState("after AUTH success") {
+                $0.startTLSAndEHLO(); $0.authPlain(outcome: .accepted)
+            },
+            SessionState("after AUTH failure") {
+                $0.startTLSAndEHLO(); $0.authPlain(outcome: .rejected)
+            },
+            SessionState("after AUTH temporary failure") {
+                $0.startTLSAndEHLO(); $0.authPlain(outcome: .temporaryFailure)
+            },
+            SessionState("after AUTH cancelled") {
+                $0.startTLSAndEHLO(); $0.send("AUTH LOGIN"); $0.send("*")
+            },
+            SessionState("after AUTH with unknown mechanism") {
+                $0.startTLSAndEHLO(); $0.send("AUTH CRAM-MD5")
+            },
+            SessionState("after a malformed AUTH line") {
+                $0.startTLSAndEHLO(); $0.send("AUTH")
+            },
+            SessionState("after AUTH with undecodable response") {
+                $0.startTLSAndEHLO(); $0.send("AUTH PLAIN !!!!")
+            },
+            SessionState("after CLIENTID then AUTH success") {
+                $0.startTLSAndEHLO(); $0.send("CLIENTID UUID first"); $0.authPlain(outcome: .accepted)
+            },
+            SessionState("after AUTH with a security layer, re-EHLO") {
+                $0.startTLSAndEHLO(); $0.send("CLIENTID UUID first"); $0.authPlain(outcome: .acceptedWithSecurityLayer)
+                $0.send("EHLO client.example.net")
+            },
+            SessionState("in a mail transaction", configure: { $0.requireAuthentication = false }) {
+                $0.startTLSAndEHLO(); $0.send("MAIL FROM:<a@example.net>"); $0.send("RCPT TO:<b@example.com>")
+            },
+            SessionState("plaintext AUTH attempt, then STARTTLS and EHLO", configure: { $0.allowAuthWithoutTLS = true }) {
+                $0.send("EHLO client.example.net"); $0.authPlain(outcome: .rejected)
+                $0.send("STARTTLS"); $0.tlsEstablished(); $0.send("EHLO client.example.net")
+            },
+            SessionState("implicit TLS before EHLO", configure: { $0.implicitTLS = true }) { _ in },
+            SessionState("implicit TLS after EHLO", configure: { $0.implicitTLS = true }) { $0.send("EHLO client.example.net") },
+            SessionState("CLIENTID disabled, plaintext after EHLO", configure: { $0.clientIDEnabled = false }) {
+                $0.send("EHLO client.example.net")
+            },
+            SessionState("CLIENTID disabled, TLS after EHLO", configure: { $0.clientIDEnabled = false }) { $0.startTLSAndEHLO() },
+            SessionState(
+                "CLIENTID disabled, implicit TLS after EHLO",
+                configure: {
+                    $0.clientIDEnabled = false; $0.implicitTLS = true
+                }
+            ) {
+                $0.send("EHLO client.example.net")
+            },
+        ].map { ($0.name, $0) })
 
     /// One row: the state, then the expected code for a valid and for a malformed CLIENTID.
     struct Row {
@@ -161,7 +191,8 @@ final class ClientIDTableTests: XCTestCase {
                     if expected == 250 {
                         XCTAssertNotNil(harness.session.clientIdentity, line: row.line)
                     } else {
-                        XCTAssertEqual(harness.session.clientIdentity, identityBefore, "a refused CLIENTID changes nothing", line: row.line)
+                        XCTAssertEqual(
+                            harness.session.clientIdentity, identityBefore, "a refused CLIENTID changes nothing", line: row.line)
                     }
                 }
             }

@@ -69,8 +69,10 @@ final class DraftMustTests: XCTestCase {
 
     /// §4: client-id-type MUST be 1 to 16 of alphanumeric and "-"; the server rejects others with 501.
     func test_MUST_4_typeSyntaxIsEnforced() {
-        for (type, code) in [("A", 250), ("a-1", 250), (String(repeating: "Z", count: 16), 250),
-                             (String(repeating: "Z", count: 17), 501), ("DEVICE_ID", 501), ("U.UID", 501), ("", 501)] {
+        for (type, code) in [
+            ("A", 250), ("a-1", 250), (String(repeating: "Z", count: 16), 250),
+            (String(repeating: "Z", count: 17), 501), ("DEVICE_ID", 501), ("U.UID", 501), ("", 501),
+        ] {
             var h = Harness()
             h.startTLSAndEHLO()
             XCTAssertEqual(h.code("CLIENTID \(type) token"), code, "type \(type)")
@@ -79,8 +81,10 @@ final class DraftMustTests: XCTestCase {
 
     /// §4: client-id-token MUST be 1 to 128 printable characters (VCHAR, D2); others get 501.
     func test_MUST_4_tokenSyntaxIsEnforced() {
-        for (token, code) in [("!", 250), ("~", 250), (String(repeating: "x", count: 128), 250),
-                              (String(repeating: "x", count: 129), 501), ("a b", 501), ("", 501), ("caf\u{E9}", 501)] {
+        for (token, code) in [
+            ("!", 250), ("~", 250), (String(repeating: "x", count: 128), 250),
+            (String(repeating: "x", count: 129), 501), ("a b", 501), ("", 501), ("caf\u{E9}", 501),
+        ] {
             var h = Harness()
             h.startTLSAndEHLO()
             XCTAssertEqual(h.code("CLIENTID UUID \(token)"), code, "token \(token)")

@@ -9,9 +9,11 @@ final class PipeliningTests: XCTestCase {
     func testWholeSubmissionInOneWrite() {
         var h = Harness()
         h.startTLSAndEHLO()
-        h.sendRaw(Array(("CLIENTID UUID 23bf83be-aad7-46aa-9e0f-39191ccf402f\r\nAUTH PLAIN \(base64(Array("\0test\01234".utf8)))\r\n"
-            + "MAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n"
-            + "hello\r\n.\r\nQUIT\r\n").utf8))
+        h.sendRaw(
+            Array(
+                ("CLIENTID UUID 23bf83be-aad7-46aa-9e0f-39191ccf402f\r\nAUTH PLAIN \(base64(Array("\0test\01234".utf8)))\r\n"
+                    + "MAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n"
+                    + "hello\r\n.\r\nQUIT\r\n").utf8))
         XCTAssertEqual(h.codes(), [250], "CLIENTID answered, then the AUTH check holds everything else")
         XCTAssertEqual(h.session.awaiting, .credentials)
         XCTAssertEqual(h.checkRequests.last?.clientIdentity?.type, "UUID")
@@ -25,7 +27,8 @@ final class PipeliningTests: XCTestCase {
 
     /// The same conversation byte by byte and in one write gives the same actions.
     func testTrickledInputGivesTheSameActions() {
-        let script = "EHLO a\r\nCLIENTID UUID x\r\nAUTH PLAIN \(base64(Array("\0u\0p".utf8)))\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\n"
+        let script =
+            "EHLO a\r\nCLIENTID UUID x\r\nAUTH PLAIN \(base64(Array("\0u\0p".utf8)))\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\n"
             + "BDAT 5\r\n12345BDAT 3 LAST\r\nxyzRSET\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n..x\r\n\n.\n\r\n.\r\nNOOP\r\nQUIT\r\n"
         func run(chunk: Int) -> [Action] {
             var c = Harness.defaultConfiguration
@@ -56,7 +59,8 @@ final class PipeliningTests: XCTestCase {
             return joined
         }
         let whole = run(chunk: Int.max / 2)
-        XCTAssertEqual(whole.filter { if case .send = $0 { true } else { false } }.count, 1 + 14, "greeting + one reply per command")
+        XCTAssertEqual(
+            whole.filter { if case .send = $0 { true } else { false } }.count, 1 + 14, "greeting + one reply per command")
         for chunk in [1, 2, 3, 7, 64] {
             XCTAssertEqual(run(chunk: chunk), whole, "chunk size \(chunk)")
         }
@@ -66,6 +70,7 @@ final class PipeliningTests: XCTestCase {
         var h = Harness()
         h.startTLSAndEHLO()
         h.sendRaw(Array("AUTH LOGIN\r\nNOOP now\r\nNOOP\r\n".utf8))
-        XCTAssertEqual(h.codes(), [334, 501, 250], "the line after AUTH is its response: not base64, so 501; the exchange is over")
+        XCTAssertEqual(
+            h.codes(), [334, 501, 250], "the line after AUTH is its response: not base64, so 501; the exchange is over")
     }
 }

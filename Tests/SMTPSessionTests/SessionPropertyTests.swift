@@ -33,7 +33,10 @@ final class SessionPropertyTests: XCTestCase {
     enum Unit {
         case line(String, kind: Kind)
         case raw([UInt8], kind: Kind)
-        enum Kind { case clientID(malformed: Bool), ehlo, helo, auth, startTLS, quit, data, other }
+        enum Kind {
+            case clientID(malformed: Bool)
+            case ehlo, helo, auth, startTLS, quit, data, other
+        }
         var kind: Kind {
             switch self {
             case .line(_, let k), .raw(_, let k): k
@@ -138,7 +141,9 @@ final class SessionPropertyTests: XCTestCase {
                 switch unit.kind {
                 case .clientID(let malformed):
                     let predicted = observer.predictClientID(malformed: malformed)
-                    check(reply.code == predicted, "CLIENTID (malformed: \(malformed)) got \(reply.code), D6–D11 predict \(predicted); \(observer)")
+                    check(
+                        reply.code == predicted,
+                        "CLIENTID (malformed: \(malformed)) got \(reply.code), D6–D11 predict \(predicted); \(observer)")
                     if reply.code == 250 {
                         check(observer.tls, "CLIENTID accepted before TLS")
                         check(!observer.authSeen, "CLIENTID accepted after AUTH")
@@ -157,8 +162,9 @@ final class SessionPropertyTests: XCTestCase {
                     if reply.code == 220 {
                         check(h.session.awaiting == .tlsHandshake, "220 to STARTTLS without a handshake")
                         h.tlsEstablished()
-                        check(h.session.clientIdentity == nil && !h.session.inTransaction && h.session.authenticatedUser == nil,
-                              "STARTTLS did not empty the state")
+                        check(
+                            h.session.clientIdentity == nil && !h.session.inTransaction && h.session.authenticatedUser == nil,
+                            "STARTTLS did not empty the state")
                         check(h.session.bufferedInputCount == 0, "plaintext survived STARTTLS")
                         observer = Observer(enabled: observer.enabled, tls: true)
                     }
@@ -202,8 +208,10 @@ final class SessionPropertyTests: XCTestCase {
         case 2: return .line("HELO client.example.net", kind: .helo)
         case 3: return .line("STARTTLS", kind: .startTLS)
         case 4, 5, 6: return .line("CLIENTID UUID \(Int.random(in: 0..<1000, using: &rng))", kind: .clientID(malformed: false))
-        case 7: return .line(["CLIENTID MAC", "CLIENTID DEVICE_ID 1", "CLIENTID UUID a b", "clientid"][Int.random(in: 0..<4, using: &rng)],
-                             kind: .clientID(malformed: true))
+        case 7:
+            return .line(
+                ["CLIENTID MAC", "CLIENTID DEVICE_ID 1", "CLIENTID UUID a b", "clientid"][Int.random(in: 0..<4, using: &rng)],
+                kind: .clientID(malformed: true))
         case 8: return .line("AUTH PLAIN \(plain)", kind: .auth)
         case 9: return .line("AUTH LOGIN", kind: .auth)
         case 10: return .line("MAIL FROM:<a@example.net>", kind: .other)

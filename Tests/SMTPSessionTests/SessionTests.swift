@@ -21,16 +21,20 @@ final class SessionTests: XCTestCase {
         var h = Harness()
         XCTAssertEqual(h.replies(), [Reply(220, nil, "server.example.com ESMTP ready")])
         h.send("EHLO client.example.net")
-        XCTAssertEqual(h.replies().first?.lines, [
-            "server.example.com greets client.example.net", "PIPELINING", "SIZE 26214400", "8BITMIME",
-            "CHUNKING", "ENHANCEDSTATUSCODES", "STARTTLS",
-        ])
+        XCTAssertEqual(
+            h.replies().first?.lines,
+            [
+                "server.example.com greets client.example.net", "PIPELINING", "SIZE 26214400", "8BITMIME",
+                "CHUNKING", "ENHANCEDSTATUSCODES", "STARTTLS",
+            ])
         h.send("STARTTLS")
         h.tlsEstablished()
         h.send("EHLO client.example.net")
-        XCTAssertEqual(h.replies().last?.lines.dropFirst(), [
-            "PIPELINING", "SIZE 26214400", "8BITMIME", "CHUNKING", "ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN", "CLIENTID",
-        ])
+        XCTAssertEqual(
+            h.replies().last?.lines.dropFirst(),
+            [
+                "PIPELINING", "SIZE 26214400", "8BITMIME", "CHUNKING", "ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN", "CLIENTID",
+            ])
         h.authPlain(outcome: .accepted)
         _ = h.takeActions()
         h.send("EHLO client.example.net")
@@ -46,9 +50,11 @@ final class SessionTests: XCTestCase {
         c.authMechanisms = [.plain]
         var h = Harness(c)
         h.send("EHLO client.example.net")
-        XCTAssertEqual(h.replies().last?.lines.dropFirst(), [
-            "PIPELINING", "SIZE 1000", "8BITMIME", "SMTPUTF8", "CHUNKING", "ENHANCEDSTATUSCODES", "AUTH PLAIN",
-        ])
+        XCTAssertEqual(
+            h.replies().last?.lines.dropFirst(),
+            [
+                "PIPELINING", "SIZE 1000", "8BITMIME", "SMTPUTF8", "CHUNKING", "ENHANCEDSTATUSCODES", "AUTH PLAIN",
+            ])
     }
 
     func testHELOIsOneLineWithoutExtensions() {
@@ -68,7 +74,8 @@ final class SessionTests: XCTestCase {
         h.send("QUIT")
         for reply in h.replies() where reply.code / 100 != 3 {
             XCTAssertNotNil(reply.enhancedStatus, "\(reply)")
-            XCTAssertEqual(reply.enhancedStatus?.first.map(String.init), String(reply.code / 100), "RFC 3463 class matches \(reply)")
+            XCTAssertEqual(
+                reply.enhancedStatus?.first.map(String.init), String(reply.code / 100), "RFC 3463 class matches \(reply)")
         }
     }
 
@@ -153,7 +160,8 @@ final class SessionTests: XCTestCase {
         var h = Harness()
         _ = h.takeActions()
         h.sendRaw(Array("QUIT\r\nNOOP\r\n".utf8))
-        XCTAssertEqual(h.takeActions(), [.send(Reply(221, "2.0.0", "server.example.com Service closing transmission channel")), .close])
+        XCTAssertEqual(
+            h.takeActions(), [.send(Reply(221, "2.0.0", "server.example.com Service closing transmission channel")), .close])
         h.send("NOOP")
         XCTAssertEqual(h.takeActions(), [])
     }
@@ -378,7 +386,8 @@ final class SessionTests: XCTestCase {
         // ... one more is 500 5.5.6.
         h.send("AUTH LOGIN \(base64(Array("test".utf8)))")
         h.send(fits + "A")
-        XCTAssertEqual(h.replies().map(\.textLines), [["334 UGFzc3dvcmQ6"], ["500 5.5.6 Authentication exchange line is too long"]])
+        XCTAssertEqual(
+            h.replies().map(\.textLines), [["334 UGFzc3dvcmQ6"], ["500 5.5.6 Authentication exchange line is too long"]])
         XCTAssertEqual(h.checkRequests.count, 1)
         h.send(String(repeating: "A", count: 20_000))
         XCTAssertEqual(h.codes(), [500], "a much longer line is a command line too long")
@@ -417,7 +426,9 @@ final class SessionTests: XCTestCase {
             let actions = h.takeActions().filter { if case .checkCredentials = $0 { false } else { true } }
             var expected: [Action] = [.delay(.milliseconds(1500)), .send(SMTPSession.authenticationFailed)]
             if attempt == 3 {
-                expected += [.send(Reply(421, "4.7.0", "server.example.com Too many authentication failures, closing connection")), .close]
+                expected += [
+                    .send(Reply(421, "4.7.0", "server.example.com Too many authentication failures, closing connection")), .close,
+                ]
             }
             XCTAssertEqual(actions, expected, "attempt \(attempt)")
         }
@@ -440,7 +451,9 @@ final class SessionTests: XCTestCase {
         _ = h.takeActions()
         h.sendRaw(Array("FOO\r\nBAR\r\nBAZ\r\nNOOP\r\n".utf8))
         let actions = h.takeActions()
-        XCTAssertEqual(actions.compactMap { if case .send(let r) = $0 { r.code } else { nil } }, [500, 500, 421], "the last error becomes 421")
+        XCTAssertEqual(
+            actions.compactMap { if case .send(let r) = $0 { r.code } else { nil } }, [500, 500, 421],
+            "the last error becomes 421")
         XCTAssertEqual(actions.last, .close)
     }
 
@@ -461,7 +474,8 @@ final class SessionTests: XCTestCase {
     func testTimeout() {
         var h = Harness()
         _ = h.takeActions()
-        XCTAssertEqual(h.session.timedOut(), [.send(Reply(421, "4.4.2", "server.example.com Timeout, closing connection")), .close])
+        XCTAssertEqual(
+            h.session.timedOut(), [.send(Reply(421, "4.4.2", "server.example.com Timeout, closing connection")), .close])
     }
 
     func testConfigurationLimitsAreValidated() {

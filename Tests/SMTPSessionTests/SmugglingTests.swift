@@ -44,7 +44,9 @@ final class SmugglingTests: XCTestCase {
     func testNoSmugglingSequenceEndsDATA() {
         for (name, sequence) in Self.sequences {
             // The classic attack: a second transaction hidden behind the false end.
-            let hidden = "Subject: one\r\n\r\nbody" + sequence + "MAIL FROM:<evil@example.net>\r\nRCPT TO:<victim@example.com>\r\nDATA\r\n\r\nforged"
+            let hidden =
+                "Subject: one\r\n\r\nbody" + sequence
+                + "MAIL FROM:<evil@example.net>\r\nRCPT TO:<victim@example.com>\r\nDATA\r\n\r\nforged"
             for trickle in [false, true] {
                 let result = run(Array(hidden.utf8), trickle: trickle)
                 XCTAssertEqual(result.replies, [], "\(name): nothing was answered as a command (trickle: \(trickle))")

@@ -17,7 +17,8 @@ func render(_ action: Action) -> String {
     case .startTLS: return "start-tls"
     case .checkCredentials(let r):
         let id = r.clientIdentity.map { "\($0.type):\($0.token)" } ?? "none"
-        return "check-credentials \(r.mechanism.rawValue) user=\(r.username) password=\(String(decoding: r.password, as: UTF8.self)) clientid=\(id)"
+        return
+            "check-credentials \(r.mechanism.rawValue) user=\(r.username) password=\(String(decoding: r.password, as: UTF8.self)) clientid=\(id)"
     case .clientIdentified(let id): return "client-identified \(id.type):\(id.token)"
     case .clientIdentityDiscarded: return "identity-discarded"
     case .beginMessage: return "begin-message"
@@ -142,7 +143,8 @@ func runTranscript(_ name: String, trickle: Bool = false, file: StaticString = #
             switch (words.first, words.dropFirst().first) {
             case ("tls", _): take(session!.tlsEstablished(), number)
             case ("credentials", "accepted"): take(session!.credentialsChecked(.accepted), number)
-            case ("credentials", "accepted-with-security-layer"): take(session!.credentialsChecked(.acceptedWithSecurityLayer), number)
+            case ("credentials", "accepted-with-security-layer"):
+                take(session!.credentialsChecked(.acceptedWithSecurityLayer), number)
             case ("credentials", "rejected"): take(session!.credentialsChecked(.rejected), number)
             case ("credentials", "temporary-failure"): take(session!.credentialsChecked(.temporaryFailure), number)
             case ("delivered", let id): take(session!.deliveryFinished(.stored(queueID: id.map(String.init))), number)

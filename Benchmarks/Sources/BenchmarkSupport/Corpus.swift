@@ -130,7 +130,10 @@ struct LineMaker {
             return (.auth, s("AUTH LOGIN"))
         case 830..<890:
             if rng.next() % 2 == 0 { return (.clientID, s("CLIENTID UUID ") + uuid()) }
-            return (.clientID, s("CLIENTID ") + pick([s("TBIRD-UUID"), s("LICENSE"), s("COOKIE")]) + s(" ") + word(128...128, Self.vchar))
+            return (
+                .clientID,
+                s("CLIENTID ") + pick([s("TBIRD-UUID"), s("LICENSE"), s("COOKIE")]) + s(" ") + word(128...128, Self.vchar)
+            )
         case 890..<920:
             return (.bdat, s("BDAT \(number(1...65536))") + (rng.next() % 3 == 0 ? s(" LAST") : []))
         case 920..<950:

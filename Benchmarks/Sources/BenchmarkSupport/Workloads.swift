@@ -1,13 +1,14 @@
 // What the benchmarks time: the generated parser, the line framer, both
 // together, and the baselines measured beside them in the same run.
 
+import ABNF
+import SMTPCommandParser
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ABNF
-import SMTPCommandParser
 
 public enum Workloads {
     /// Parses every line of the corpus; returns how many were accepted.
@@ -140,7 +141,9 @@ public enum StringBaselineParser {
             guard parts.count == 2 || parts.count == 3 else { return nil }
             command.arguments = [parts[1].uppercased()] + parts.dropFirst(2)
         case "BDAT":
-            guard parts.count == 2 || (parts.count == 3 && parts[2].uppercased() == "LAST"), UInt64(parts[1]) != nil else { return nil }
+            guard parts.count == 2 || (parts.count == 3 && parts[2].uppercased() == "LAST"), UInt64(parts[1]) != nil else {
+                return nil
+            }
             command.arguments = Array(parts.dropFirst())
         case "CLIENTID":
             guard parts.count == 3, (1...16).contains(parts[1].count), (1...128).contains(parts[2].count),

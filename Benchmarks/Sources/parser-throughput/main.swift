@@ -78,16 +78,22 @@ let rows = [
     Row(name: "generated parser alone", megabytes: megabytes, commands: corpus.lineCount, seconds: parser.seconds),
     Row(name: "framer + generated parser", megabytes: megabytes, commands: corpus.lineCount, seconds: both.seconds),
     Row(name: "String-based parser (baseline)", megabytes: megabytes, commands: corpus.lineCount, seconds: string.seconds),
-    Row(name: "reference interpreter (baseline)", megabytes: Double(sample.bytes.count) / 1_000_000, commands: sample.lineCount, seconds: interpreted.seconds),
+    Row(
+        name: "reference interpreter (baseline)", megabytes: Double(sample.bytes.count) / 1_000_000, commands: sample.lineCount,
+        seconds: interpreted.seconds),
 ]
 
-print("Corpus: \(corpus.lineCount) lines, \(String(format: "%.1f", megabytes)) MB; accepted by the parser: \(parser.result) (\(String(format: "%.1f", 100 * Double(parser.result) / Double(corpus.lineCount)))%)")
+print(
+    "Corpus: \(corpus.lineCount) lines, \(String(format: "%.1f", megabytes)) MB; accepted by the parser: \(parser.result) (\(String(format: "%.1f", 100 * Double(parser.result) / Double(corpus.lineCount)))%)"
+)
 print("")
 print("| workload | MB/s | commands/s | vs CRLF scan | vs String baseline |")
 print("| --- | ---: | ---: | ---: | ---: |")
 let stringRow = rows[4]
 for row in rows {
-    print("| \(row.name) | \(String(format: "%.0f", row.mbps)) | \(String(format: "%.2fM", row.commandsPerSecond / 1e6)) | \(String(format: "%.1f%%", 100 * row.mbps / rows[0].mbps)) | \(String(format: "%.1f×", row.mbps / stringRow.mbps)) |")
+    print(
+        "| \(row.name) | \(String(format: "%.0f", row.mbps)) | \(String(format: "%.2fM", row.commandsPerSecond / 1e6)) | \(String(format: "%.1f%%", 100 * row.mbps / rows[0].mbps)) | \(String(format: "%.1f×", row.mbps / stringRow.mbps)) |"
+    )
 }
 print("")
 print("Per command kind (generated parser alone):")
@@ -97,9 +103,13 @@ for kind in Corpus.Kind.allCases {
     let subset = corpus.only(kind)
     guard subset.lineCount > 0 else { continue }
     let t = time("parser, \(kind.rawValue)") { Workloads.parse(subset, with: strict) }
-    print("| \(kind.rawValue) | \(subset.lineCount) | \(String(format: "%.0f", Double(subset.bytes.count) / 1e6 / t.seconds)) | \(String(format: "%.2fM", Double(subset.lineCount) / t.seconds / 1e6)) |")
+    print(
+        "| \(kind.rawValue) | \(subset.lineCount) | \(String(format: "%.0f", Double(subset.bytes.count) / 1e6 / t.seconds)) | \(String(format: "%.2fM", Double(subset.lineCount) / t.seconds / 1e6)) |"
+    )
 }
 print("")
 let ceilingRatio = rows[3].mbps / rows[0].mbps
 let stringRatio = rows[3].mbps / stringRow.mbps
-print("Targets: framer + parser at least 25% of the CRLF scan: \(String(format: "%.1f%%", 100 * ceilingRatio)) \(ceilingRatio >= 0.25 ? "PASS" : "FAIL"); at least 30x the String baseline: \(String(format: "%.1f×", stringRatio)) \(stringRatio >= 30 ? "PASS" : "FAIL")")
+print(
+    "Targets: framer + parser at least 25% of the CRLF scan: \(String(format: "%.1f%%", 100 * ceilingRatio)) \(ceilingRatio >= 0.25 ? "PASS" : "FAIL"); at least 30x the String baseline: \(String(format: "%.1f×", stringRatio)) \(stringRatio >= 30 ? "PASS" : "FAIL")"
+)

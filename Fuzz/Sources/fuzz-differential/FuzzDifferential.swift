@@ -13,7 +13,9 @@ public func fuzzDifferential(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
 /// Loads the four grammar profiles before the first input, so the load is
 /// not counted against the first input's time.
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzDifferentialInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+public func fuzzDifferentialInitialize(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+) -> CInt {
     _ = DifferentialProperties.entries.count
     return 0
 }

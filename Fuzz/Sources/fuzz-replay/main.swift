@@ -5,8 +5,8 @@
 //
 // Exits 1 if any input breaks a property (a trap still traps, as in the harness).
 
-import FuzzProperties
 import Foundation
+import FuzzProperties
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let name = arguments.first, let target = FuzzTarget(rawValue: name), arguments.count >= 2 else {

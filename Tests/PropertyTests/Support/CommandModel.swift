@@ -96,7 +96,10 @@ struct CommandModel {
             for node in text.allNodes where node.rule == "esmtp-param" {
                 guard let child = node.children.first, child.range == node.range, child.rule.hasSuffix("-param") else { continue }
                 if !interpreter.matches("esmtp-param", text.bytes[node.range]) {
-                    return .rejected(why: "\(child.rule) \"\(escaped(text.bytes[node.range]))\" from Grammar/known-parameters.abnf is no esmtp-param")
+                    return .rejected(
+                        why:
+                            "\(child.rule) \"\(escaped(text.bytes[node.range]))\" from Grammar/known-parameters.abnf is no esmtp-param"
+                    )
                 }
             }
         }
@@ -117,7 +120,8 @@ struct CommandModel {
         case "bdat":
             let size = field("size")!
             guard let value = decimal(line[size]) else {
-                return .error(.sizeTooLarge, why: "RFC 3030 §2 chunk-size above 2^64 - 1", offset: size.lowerBound, rule: "chunk-size")
+                return .error(
+                    .sizeTooLarge, why: "RFC 3030 §2 chunk-size above 2^64 - 1", offset: size.lowerBound, rule: "chunk-size")
             }
             return .command(.bdat(size: value, last: field("last") != nil))
         case "vrfy", "expn":
@@ -125,7 +129,8 @@ struct CommandModel {
             // RFC 6531 §3.7.4.2: the flag is the keyword after the String, not any byte there.
             let rest = line[argument.upperBound...].map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
             let smtputf8 = rest == Array(" SMTPUTF8\r\n".utf8)
-            return .command(rule == "vrfy" ? .vrfy(argument: argument, smtputf8: smtputf8) : .expn(argument: argument, smtputf8: smtputf8))
+            return .command(
+                rule == "vrfy" ? .vrfy(argument: argument, smtputf8: smtputf8) : .expn(argument: argument, smtputf8: smtputf8))
         case "help": return .command(.help(argument: field("argument")))
         case "noop": return .command(.noop(argument: field("argument")))
         case "auth": return .command(.auth(mechanism: field("mechanism")!, initialResponse: field("initialResponse")))
@@ -153,17 +158,21 @@ struct CommandModel {
         let mailbox = text.first("Mailbox")
         let bracketed = text.first("Path")?.range ?? postmaster.map { ($0.range.lowerBound - 1)..<($0.range.upperBound + 1) }
         if let span = bracketed, span.count > 256 {
-            return .error(.pathTooLong, why: "RFC 5321 §4.5.3.1.3: path of \(span.count) octets", offset: span.lowerBound + 256, rule: "Path")
+            return .error(
+                .pathTooLong, why: "RFC 5321 §4.5.3.1.3: path of \(span.count) octets", offset: span.lowerBound + 256,
+                rule: "Path")
         }
         if bracketed == nil, let span = mailbox?.range, span.count + 2 > 256 {
-            return .error(.pathTooLong, why: "RFC 5321 §4.5.3.1.3: L2 path of \(span.count) octets without its brackets",
-                          offset: span.lowerBound + 254, rule: "Path")
+            return .error(
+                .pathTooLong, why: "RFC 5321 §4.5.3.1.3: L2 path of \(span.count) octets without its brackets",
+                offset: span.lowerBound + 254, rule: "Path")
         }
         if let mailbox {
             let local = mailbox.children.first { $0.rule == "Local-part" }!
             if local.range.count > 64 {
-                return .error(.localPartTooLong, why: "RFC 5321 §4.5.3.1.1: local part of \(local.range.count) octets",
-                              offset: local.range.lowerBound + 64, rule: "Local-part")
+                return .error(
+                    .localPartTooLong, why: "RFC 5321 §4.5.3.1.1: local part of \(local.range.count) octets",
+                    offset: local.range.lowerBound + 64, rule: "Local-part")
             }
             let domain = (local.range.upperBound + 1)..<mailbox.range.upperBound
             if let problem = domainProblem(domain, line) { return problem }
@@ -186,21 +195,25 @@ struct CommandModel {
                 guard let known = Self.knownParameters[name] else { continue }
                 let whole = keyword.lowerBound..<(value?.upperBound ?? keyword.upperBound)
                 if known.rcpt != rcpt {
-                    return .error(.parameterNotAllowed, why: "RFC 5321 §4.1.1.11: \(name) is not a \(rcpt ? "RCPT" : "MAIL") parameter",
-                                  offset: whole.lowerBound, rule: known.rule)
+                    return .error(
+                        .parameterNotAllowed, why: "RFC 5321 §4.1.1.11: \(name) is not a \(rcpt ? "RCPT" : "MAIL") parameter",
+                        offset: whole.lowerBound, rule: known.rule)
                 }
                 if !seen.insert(name).inserted {
                     return .error(.duplicateParameter, why: "\(name) given twice", offset: whole.lowerBound, rule: known.rule)
                 }
                 if !interpreter.matches(known.rule, line[whole]) {
-                    return .error(.invalidParameter, why: "\(line[whole].count) octets do not match \(known.rule)", offset: whole.lowerBound, rule: known.rule)
+                    return .error(
+                        .invalidParameter, why: "\(line[whole].count) octets do not match \(known.rule)",
+                        offset: whole.lowerBound, rule: known.rule)
                 }
                 let v = value ?? keyword.upperBound..<keyword.upperBound
                 let upper = String(decoding: line[v].map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
                 switch name {
                 case "SIZE":
                     guard let size = decimal(line[v]) else {
-                        return .error(.sizeTooLarge, why: "RFC 1870 §6: SIZE above 2^64 - 1", offset: v.lowerBound, rule: "size-value")
+                        return .error(
+                            .sizeTooLarge, why: "RFC 1870 §6: SIZE above 2^64 - 1", offset: v.lowerBound, rule: "size-value")
                     }
                     mail.size = size
                 case "BODY": mail.body = upper == "7BIT" ? .sevenBit : upper == "8BITMIME" ? .eightBitMIME : .binaryMIME
@@ -259,15 +272,18 @@ struct CommandModel {
     /// RFC 5321 §4.5.3.1.2 length and the §4.1.3 IPv6 literal syntax.
     func domainProblem(_ domain: Range<Int>, _ line: [UInt8]) -> Expected? {
         if domain.count > 255 {
-            return .error(.domainTooLong, why: "RFC 5321 §4.5.3.1.2: domain of \(domain.count) octets", offset: domain.lowerBound + 255, rule: "Domain")
+            return .error(
+                .domainTooLong, why: "RFC 5321 §4.5.3.1.2: domain of \(domain.count) octets", offset: domain.lowerBound + 255,
+                rule: "Domain")
         }
         let tag = Array("[IPV6:".utf8)
         let text = line[domain].map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
         if text.count > tag.count, Array(text.prefix(tag.count)) == tag, text.last == UInt8(ascii: "]") {
             let inner = line[(domain.lowerBound + tag.count)..<(domain.upperBound - 1)]
             if !interpreter.matches("IPv6-addr", inner) {
-                return .error(.invalidAddressLiteral, why: "RFC 5321 §4.1.3: \"IPv6:\" literal without an IPv6-addr",
-                              offset: domain.lowerBound + tag.count, rule: "IPv6-addr")
+                return .error(
+                    .invalidAddressLiteral, why: "RFC 5321 §4.1.3: \"IPv6:\" literal without an IPv6-addr",
+                    offset: domain.lowerBound + tag.count, rule: "IPv6-addr")
             }
         }
         return nil
@@ -293,17 +309,20 @@ struct CommandModel {
         switch (expected, result) {
         case (.command(let want), .success(let got)):
             if want == got { return .pass(as: "accepted") }
-            return .fail("fields differ: expected \(show(want, line)), parser gave \(show(got, line))", at: firstDifference(want, got))
+            return .fail(
+                "fields differ: expected \(show(want, line)), parser gave \(show(got, line))", at: firstDifference(want, got))
         case (.command(let want), .failure(let error)):
             return .fail("expected \(show(want, line)), parser threw \(show(error))", at: error.offset, rule: error.rule)
         case (.error(let kind, let why, let offset, let rule), .failure(let error)):
             if error.kind == kind { return .pass(as: "\(kind.replyCode) \(kind)") }
             return .fail("expected \(kind.replyCode) \(kind) (\(why)), parser threw \(show(error))", at: offset, rule: rule)
         case (.error(let kind, let why, let offset, let rule), .success(let got)):
-            return .fail("expected \(kind.replyCode) \(kind) (\(why)), parser accepted \(show(got, line))", at: offset, rule: rule)
+            return .fail(
+                "expected \(kind.replyCode) \(kind) (\(why)), parser accepted \(show(got, line))", at: offset, rule: rule)
         case (.rejected(let why), .failure(let error)):
             if endsInCRLF && error.kind == .incomplete {
-                return .fail("a line ending in CRLF is reported incomplete: \(show(error)) (\(why))", at: error.offset, rule: error.rule)
+                return .fail(
+                    "a line ending in CRLF is reported incomplete: \(show(error)) (\(why))", at: error.offset, rule: error.rule)
             }
             return .pass(as: "rejected: \(error.kind)")
         case (.rejected(let why), .success(let got)):

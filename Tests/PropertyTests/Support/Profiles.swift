@@ -48,11 +48,14 @@ struct Profile: Sendable {
             return GrammarSource(name: path, text: try String(contentsOfFile: "\(packageRoot)/\(path)", encoding: .utf8))
         }
         let overlayPath = "Tests/PropertyTests/Grammar/known-parameters.abnf"
-        let overlay = GrammarSource(name: overlayPath, text: try String(contentsOfFile: "\(packageRoot)/\(overlayPath)", encoding: .utf8))
+        let overlay = GrammarSource(
+            name: overlayPath, text: try String(contentsOfFile: "\(packageRoot)/\(overlayPath)", encoding: .utf8))
         do {
             grammar = try Grammar.loadChecked(sources).0
             let generation = try Grammar.loadChecked(sources + [overlay]).0
-            generators = Self.sizes.map { ($0.weight, GrammarGenerator(generation, unboundedExtra: $0.unboundedExtra, choiceBudget: $0.choiceBudget)) }
+            generators = Self.sizes.map {
+                ($0.weight, GrammarGenerator(generation, unboundedExtra: $0.unboundedExtra, choiceBudget: $0.choiceBudget))
+            }
         } catch {
             throw GenerationError("profile \(name): \(error.description)")
         }

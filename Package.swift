@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ClientIDPolicy", targets: ["ClientIDPolicy"]),
         .library(name: "ClientIDPolicyYAML", targets: ["ClientIDPolicyYAML"]),
         .library(name: "DeviceRegistrySQLite", targets: ["DeviceRegistrySQLite"]),
+        .library(name: "DeviceRegistryPostgres", targets: ["DeviceRegistryPostgres"]),
         .executable(name: "abnfc", targets: ["abnfc"]),
         .executable(name: "smtp-parse", targets: ["smtp-parse"]),
         .library(name: "FuzzProperties", targets: ["FuzzProperties"]),
@@ -35,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // The device registry shared by several servers (DeviceRegistryPostgres, `--registry postgres://`).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // RFC 5234/7405 grammar model, parser, checker, reference interpreter and
@@ -110,6 +113,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The device registry shared by several servers: PostgreSQL (postgres-nio), same contract,
+        // plus per-device connection holds counted across servers (docs/server.md).
+        .target(
+            name: "DeviceRegistryPostgres",
+            dependencies: [
+                "ClientIDPolicy",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Sans-IO SMTP submission session: bytes and events in, actions out. No I/O.
         .target(name: "SMTPSession", dependencies: ["SMTPCommandParser", "ClientIDPolicy"]),
         .testTarget(
@@ -119,7 +135,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ClientIDPolicyTests",
-            dependencies: ["ClientIDPolicy", "ClientIDPolicyYAML", "DeviceRegistrySQLite", "SMTPSession"]
+            dependencies: [
+                "ClientIDPolicy", "ClientIDPolicyYAML", "DeviceRegistrySQLite", "SMTPSession",
+                "DeviceRegistryPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Property-based testing for XCTest suites: seeded choices, generators read from the
         // grammar files, shrinking through the derivation (docs/properties.md).
@@ -135,6 +155,7 @@ let package = Package(
             name: "ClientIDServer",
             dependencies: [
                 "SMTPSession", "ClientIDPolicy", "ClientIDPolicyYAML", "DeviceRegistrySQLite",
+                "DeviceRegistryPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -154,6 +175,12 @@ let package = Package(
             ]
         ),
         // Starts the server in-process and drives it with real clients (smtplib, swaks, openssl).
-        .testTarget(name: "ClientIDServerTests", dependencies: ["ClientIDServer", "SMTPSession"]),
+        .testTarget(
+            name: "ClientIDServerTests",
+            dependencies: [
+                "ClientIDServer", "SMTPSession",
+                "DeviceRegistryPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
     ]
 )

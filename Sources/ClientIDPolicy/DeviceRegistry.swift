@@ -166,3 +166,27 @@ public final class InMemoryDeviceRegistry: DeviceRegistry {
 
     public func count() -> Int { store.withLock { $0.count } }
 }
+
+/// A registry that several servers share (DeviceRegistryPostgres). It also keeps the
+/// per-device state behind the limits of D21, so that they hold across every server
+/// sharing it, not per process: who holds an authenticated session of a device, and
+/// recent refused attempts of a device. The engine uses it instead of its own counters
+/// when its registry conforms.
+///
+/// Contract (the shared test suite checks it):
+/// - `holdSession` is atomic across servers: with `limit` L, at most L connections
+///   hold a device at once, however many servers ask at the same moment.
+/// - A server that stops without releasing (a crash) loses its holds after a lease.
+public protocol SharedDeviceState: DeviceRegistry {
+    /// If fewer than `limit` other connections hold `device`, records that `connection`
+    /// (of this server) holds it and returns true; otherwise changes nothing and returns false.
+    func holdSession(device: DeviceKey, connection: ConnectionID, limit: Int) throws(DeviceRegistryError) -> Bool
+    /// Ends the hold of `connection`, if any. Does not wait for the store (called on event loops).
+    func releaseSession(connection: ConnectionID)
+    /// How many connections hold `device`, on every server.
+    func sessionCount(device: DeviceKey) throws(DeviceRegistryError) -> Int
+    /// Records a refused attempt of `device`, and forgets every failure before `cutoff`.
+    func recordFailure(device: DeviceKey, at time: Timestamp, forgettingBefore cutoff: Timestamp) throws(DeviceRegistryError)
+    /// Refused attempts of `device` at or after `since`.
+    func failureCount(device: DeviceKey, since: Timestamp) throws(DeviceRegistryError) -> Int
+}

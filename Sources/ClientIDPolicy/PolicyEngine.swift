@@ -67,6 +67,8 @@ public final class ClientIDPolicyEngine: Sendable {
     struct Connection: Sendable {
         var address: IPAddress
         var device: DeviceKey?
+        /// It holds a session of its device in a shared registry (SharedDeviceState).
+        var holdsSession = false
     }
 
     struct State: Sendable {
@@ -80,6 +82,8 @@ public final class ClientIDPolicyEngine: Sendable {
 
     private let state: Mutex<State>
     private let registry: any DeviceRegistry
+    /// The same registry when several servers share it: per-device limits are then counted there.
+    private let shared: (any SharedDeviceState)?
     private let keys: any DeviceKeyDerivation
     private let clock: any PolicyClock
 
@@ -89,11 +93,15 @@ public final class ClientIDPolicyEngine: Sendable {
     ) {
         state = Mutex(State(configuration: configuration))
         self.registry = registry
+        self.shared = registry as? any SharedDeviceState
         self.keys = keys
         self.clock = clock
     }
 
     public var configuration: PolicyConfiguration { state.withLock { $0.configuration } }
+
+    /// The registry it was made with (the server closes a shared one when it stops).
+    public var deviceRegistry: any DeviceRegistry { registry }
 
     /// Replaces the policy (a reloaded file); counters and connections stay.
     public func update(configuration: PolicyConfiguration) {
@@ -148,25 +156,32 @@ public final class ClientIDPolicyEngine: Sendable {
 
     /// The identity no longer applies to the connection (the session's `clientIdentityDiscarded`, D14).
     public func clientIdentityDiscarded(_ connection: ConnectionID) {
-        state.withLock { state in
-            guard var c = state.connections[connection], let device = c.device else { return }
+        let held = state.withLock { state -> Bool in
+            guard var c = state.connections[connection], let device = c.device else { return false }
             state.deviceConnections[device, default: 1] -= 1
             if state.deviceConnections[device] == 0 { state.deviceConnections[device] = nil }
-            c.device = nil
-            state.connections[connection] = c
+            defer {
+                c.device = nil
+                c.holdsSession = false
+                state.connections[connection] = c
+            }
+            return c.holdsSession
         }
+        if held { shared?.releaseSession(connection: connection) }
     }
 
     public func connectionClosed(_ connection: ConnectionID) {
-        state.withLock { state in
-            guard let c = state.connections.removeValue(forKey: connection) else { return }
+        let held = state.withLock { state -> Bool in
+            guard let c = state.connections.removeValue(forKey: connection) else { return false }
             state.ipConnections[c.address, default: 1] -= 1
             if state.ipConnections[c.address] == 0 { state.ipConnections[c.address] = nil }
             if let device = c.device {
                 state.deviceConnections[device, default: 1] -= 1
                 if state.deviceConnections[device] == 0 { state.deviceConnections[device] = nil }
             }
+            return c.holdsSession
         }
+        if held { shared?.releaseSession(connection: connection) }
     }
 
     // MARK: AUTH
@@ -235,16 +250,26 @@ public final class ClientIDPolicyEngine: Sendable {
                 refuse(.revoked)
             }
             // Use case 6, D21: per-device limits, in addition to the per-IP ones above.
+            // A shared registry counts them across servers: connections there are
+            // authenticated sessions, held below (after every other rule passed).
             let deviceLimits = configuration.limits.perDevice
-            if deviceLimits.maxConnections > 0,
+            if shared == nil, deviceLimits.maxConnections > 0,
                 state.deviceConnections[device, default: 0] + (registered?.device == device ? 0 : 1) > deviceLimits.maxConnections
             {
                 refuse(.deviceConnectionLimit)
             }
-            if deviceLimits.maxAuthFailures > 0,
-                state.deviceFailures.count(device, since: now - deviceLimits.window) >= deviceLimits.maxAuthFailures
-            {
-                refuse(.deviceFailureLimit)
+            if deviceLimits.maxAuthFailures > 0 {
+                let failures: Int
+                if let shared {
+                    do throws(DeviceRegistryError) {
+                        failures = try shared.failureCount(device: device, since: now - deviceLimits.window)
+                    } catch {
+                        return unavailable(attempt, presented: presented, flags: flags, now: now)
+                    }
+                } else {
+                    failures = state.deviceFailures.count(device, since: now - deviceLimits.window)
+                }
+                if failures >= deviceLimits.maxAuthFailures { refuse(.deviceFailureLimit) }
             }
         }
 
@@ -301,13 +326,40 @@ public final class ClientIDPolicyEngine: Sendable {
             }
         }
 
+        // A shared registry: take one of the device's sessions, atomically across servers,
+        // only when everything else allows the attempt (a refused one holds nothing).
+        let deviceLimits = configuration.limits.perDevice
+        if rule == nil, let shared, let device, deviceLimits.maxConnections > 0, registered?.holdsSession != true {
+            do throws(DeviceRegistryError) {
+                if registered == nil {
+                    // Not registered with connectionOpened: nothing would release a hold; only count.
+                    if try shared.sessionCount(device: device) >= deviceLimits.maxConnections { refuse(.deviceConnectionLimit) }
+                } else if try shared.holdSession(
+                    device: device, connection: attempt.connection, limit: deviceLimits.maxConnections)
+                {
+                    state.connections[attempt.connection]?.holdsSession = true
+                } else {
+                    refuse(.deviceConnectionLimit)
+                }
+            } catch {
+                return unavailable(attempt, presented: presented, flags: flags, now: now)
+            }
+        }
+
         let allowed = rule == nil
 
         // Effects: failure windows, then the registry.
         if !allowed {
             state.ipFailures.add(attempt.address, at: now, keeping: max(ipLimits.maxAuthFailures, 1))
             if let device {
-                state.deviceFailures.add(device, at: now, keeping: max(configuration.limits.perDevice.maxAuthFailures, 1))
+                state.deviceFailures.add(device, at: now, keeping: max(deviceLimits.maxAuthFailures, 1))
+                if let shared {
+                    do throws(DeviceRegistryError) {
+                        try shared.recordFailure(device: device, at: now, forgettingBefore: now - deviceLimits.window)
+                    } catch {
+                        return unavailable(attempt, presented: presented, flags: flags, now: now)
+                    }
+                }
             }
         }
         var learned = false

@@ -2,6 +2,7 @@
 
 import ClientIDPolicy
 import ClientIDPolicyYAML
+import DeviceRegistryPostgres
 import DeviceRegistrySQLite
 import Foundation
 import Logging
@@ -191,14 +192,23 @@ public final class ClientIDServer: Sendable {
         }
         try makeDirectory(configuration.dataDirectory)
         let secret = try loadOrCreateSecret(configuration.dataDirectory + "/device-key.secret")
-        let registry: SQLiteDeviceRegistry
+        let keys = HMACDeviceKeys(secret: secret)
+        let registry: any DeviceRegistry
         do throws(DeviceRegistryError) {
-            registry = try SQLiteDeviceRegistry(
-                path: configuration.dataDirectory + "/devices.sqlite", capacity: policy.registry.maxEntries)
+            switch configuration.registry {
+            case .sqlite(let path):
+                registry = try SQLiteDeviceRegistry(
+                    path: path ?? configuration.dataDirectory + "/devices.sqlite", capacity: policy.registry.maxEntries)
+            case .postgres(let location):
+                registry = try PostgresDeviceRegistry(
+                    location: location, capacity: policy.registry.maxEntries,
+                    keyCheck: keys.key(for: PostgresDeviceRegistry.keyCheckIdentity), logger: logger)
+                logger.notice("device registry: PostgreSQL, shared", metadata: ["at": "\(location.displayName)"])
+            }
         } catch {
             throw ServerError("\(error)")
         }
-        let engine = ClientIDPolicyEngine(configuration: policy, registry: registry, keys: HMACDeviceKeys(secret: secret))
+        let engine = ClientIDPolicyEngine(configuration: policy, registry: registry, keys: keys)
 
         let maildir: Maildir?
         switch configuration.delivery {
@@ -305,6 +315,8 @@ public final class ClientIDServer: Sendable {
         for channel in services.tracker.openChannels { try? await channel.close() }
         try? await services.threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
+        // A shared registry: this server's device sessions end with it, at once (not at lease end).
+        (services.policy.deviceRegistry as? PostgresDeviceRegistry)?.close()
         logger.notice("stopped")
     }
 

@@ -3,6 +3,7 @@
 // the RFCs or from Postfix's documented defaults, and its own reply.
 
 import ClientIDPolicy
+import DeviceRegistryPostgres
 import SMTPSession
 
 public struct ServerConfiguration: Sendable {
@@ -53,6 +54,38 @@ public struct ServerConfiguration: Sendable {
     public var delivery: Delivery = .maildir(path: "maildir")
     /// The device registry and its HMAC key live here (D20: apart from credentials).
     public var dataDirectory: String = "clientid-data"
+
+    /// Where the device registry lives (`--registry`).
+    public enum Registry: Sendable, Equatable {
+        /// A SQLite file; nil: `devices.sqlite` in the data directory.
+        case sqlite(path: String?)
+        /// A PostgreSQL database that several servers share (DeviceRegistryPostgres, docs/server.md).
+        case postgres(PostgresLocation)
+
+        /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME]` (or `postgresql://`), or
+        /// `sqlite:PATH`. The error says what is wrong; it never repeats a password.
+        public init(argument text: String) throws(ServerError) {
+            let lower = text.lowercased()
+            if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
+                do throws(DeviceRegistryError) {
+                    self = .postgres(try PostgresLocation(url: text))
+                } catch {
+                    throw ServerError("--registry: \(error)")
+                }
+            } else if lower.hasPrefix("sqlite:") {
+                let path = String(text.dropFirst("sqlite:".count))
+                guard !path.isEmpty else { throw ServerError("--registry sqlite:PATH needs a path") }
+                self = .sqlite(path: path)
+            } else {
+                throw ServerError(
+                    "--registry: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE or sqlite:PATH, not \(PostgresLocation.redacted(text))"
+                )
+            }
+        }
+    }
+    /// The HMAC key stays in `dataDirectory` whichever store: servers sharing a registry
+    /// need the same `device-key.secret` (a PostgreSQL registry refuses a different one).
+    public var registry: Registry = .sqlite(path: nil)
     /// A policy file (docs/policy.md); nil for the default policy.
     public var policyFile: String?
     public var users: UserStore = UserStore()

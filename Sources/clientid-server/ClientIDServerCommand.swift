@@ -58,6 +58,13 @@ struct ClientIDServerCommand: AsyncParsableCommand {
     var noClientid = false
     @Option(help: ArgumentHelp("Device registry and its HMAC key (D20).", valueName: "dir"))
     var dataDir = "./clientid-data"
+    @Option(
+        help: ArgumentHelp(
+            "Device registry: postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME] shares one between servers "
+                + "(devices learned, per-device limits; each server keeps the HMAC key in --data-dir: copy the same "
+                + "device-key.secret to all), or sqlite:PATH. Default: devices.sqlite in --data-dir.",
+            valueName: "url"))
+    var registry: String?
 
     @Option(help: ArgumentHelp("Deliver accepted mail here, Maildir style.", valueName: "dir"))
     var maildir = "./maildir"
@@ -102,6 +109,13 @@ struct ClientIDServerCommand: AsyncParsableCommand {
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if noListen && tlsListen == nil { throw ValidationError("--no-listen needs --tls-listen") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
+        if let registry {
+            do throws(ServerError) {
+                _ = try ServerConfiguration.Registry(argument: registry)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
     }
 
     func run() async throws {
@@ -134,6 +148,7 @@ struct ClientIDServerCommand: AsyncParsableCommand {
         configuration.shutdownGracePeriod = .seconds(shutdownGrace)
         configuration.policyFile = policy
         configuration.dataDirectory = dataDir
+        if let registry { configuration.registry = try ServerConfiguration.Registry(argument: registry) }
         configuration.delivery = sink ? .sink : .maildir(path: maildir)
 
         do {

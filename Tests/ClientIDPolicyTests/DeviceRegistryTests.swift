@@ -1,6 +1,8 @@
-// One contract, two stores: every test runs against the in-memory registry and
-// the SQLite one. Then what only the persistent store can do: survive a restart,
-// and never hold a raw token (D20).
+// One contract, three stores: every clause of DeviceRegistry's contract is a
+// function of RegistryContract, run here against the in-memory registry and the
+// SQLite one, and by PostgresRegistryTests against a real PostgreSQL server. Then
+// what only the persistent store can do: survive a restart, and never hold a raw
+// token (D20).
 
 import ClientIDPolicy
 import DeviceRegistrySQLite
@@ -31,87 +33,34 @@ final class DeviceRegistryContractTests: XCTestCase {
         ]
     }
 
-    private func key(_ n: Int) -> DeviceKey { testKeys.key(for: uuid(n)) }
-    private func t(_ s: Int64) -> Timestamp { Timestamp(secondsSinceEpoch: 1_800_000_000 + s) }
+    private func key(_ n: Int) -> DeviceKey { RegistryContract.key(n) }
+    private func t(_ s: Int64) -> Timestamp { RegistryContract.t(s) }
     private func record(
         _ device: Int, _ account: String, seen: Int64, trusted: Bool = false,
         network: String? = "192.0.2.0/24"
     ) -> DeviceRecord {
-        DeviceRecord(
-            device: key(device), account: account, firstSeen: t(0), lastSeen: t(seen),
-            lastNetwork: network.flatMap(NetworkPrefix.init), trusted: trusted)
+        RegistryContract.record(device, account, seen: seen, trusted: trusted, network: network)
     }
 
     func testSaveAndReadBack() throws {
-        for (name, r) in try stores() {
-            XCTAssertNil(try r.record(device: key(1), account: "a"), name)
-            let saved = record(1, "a", seen: 5, trusted: true, network: "2001:db8::/64")
-            try r.save(saved)
-            XCTAssertEqual(try r.record(device: key(1), account: "a"), saved, name)
-            XCTAssertEqual(try r.count(), 1, name)
-            var changed = saved
-            changed.lastSeen = t(9)
-            changed.lastNetwork = nil
-            try r.save(changed)
-            XCTAssertEqual(try r.record(device: key(1), account: "a"), changed, "\(name): replaced, not added")
-            XCTAssertEqual(try r.count(), 1, name)
-            try r.remove(device: key(1), account: "a")
-            XCTAssertEqual(try r.count(), 0, name)
-        }
+        for (name, r) in try stores() { try RegistryContract.saveAndReadBack(r, name) }
     }
 
     func testQueriesByAccountAndDeviceInLastSeenOrder() throws {
-        for (name, r) in try stores() {
-            try r.save(record(1, "a", seen: 30))
-            try r.save(record(2, "a", seen: 10))
-            try r.save(record(1, "b", seen: 20))
-            try r.save(record(3, "c", seen: 5))
-            XCTAssertEqual(try r.records(forAccount: "a").map(\.device), [key(2), key(1)], name)
-            XCTAssertEqual(try r.records(forDevice: key(1)).map(\.account), ["b", "a"], name)
-            XCTAssertEqual(try r.records(forAccount: "nobody"), [], name)
-        }
+        for (name, r) in try stores() { try RegistryContract.queriesInLastSeenOrder(r, name) }
     }
 
     func testBoundEvictsUntrustedFirstThenOldest() throws {
-        for (name, r) in try stores(capacity: 3) {
-            try r.save(record(1, "a", seen: 1, trusted: true))
-            try r.save(record(2, "a", seen: 2))
-            try r.save(record(3, "a", seen: 3))
-            try r.save(record(4, "a", seen: 4))  // over the bound: the oldest untrusted (2) goes
-            XCTAssertEqual(try r.records(forAccount: "a").map(\.device), [key(1), key(3), key(4)], name)
-            // A flood of one-off attempts never pushes the trusted device out.
-            for n in 10..<50 { try r.save(record(n, "attacker", seen: Int64(n))) }
-            XCTAssertEqual(try r.count(), 3, name)
-            XCTAssertNotNil(try r.record(device: key(1), account: "a"), "\(name): trusted survives")
-            // Only trusted left: the oldest trusted goes.
-            try r.save(record(60, "b", seen: 60, trusted: true))
-            try r.save(record(61, "b", seen: 61, trusted: true))
-            try r.save(record(62, "b", seen: 62, trusted: true))
-            XCTAssertEqual(try r.records(forAccount: "b").count, 3, name)
-            XCTAssertNil(try r.record(device: key(1), account: "a"), "\(name): oldest trusted evicted last")
-        }
+        for (name, r) in try stores(capacity: 3) { try RegistryContract.boundEvictsUntrustedFirstThenOldest(r, name) }
     }
 
     func testExpiryByAge() throws {
-        for (name, r) in try stores() {
-            for n in 0..<10 { try r.save(record(n, "a", seen: Int64(n * 100))) }
-            XCTAssertEqual(try r.removeRecords(lastSeenBefore: t(450)), 5, name)
-            XCTAssertEqual(try r.records(forAccount: "a").map(\.lastSeen), (5..<10).map { t(Int64($0 * 100)) }, name)
-        }
+        for (name, r) in try stores() { try RegistryContract.expiryByAge(r, name) }
     }
 
     /// The engine's own upkeep uses the configured age.
     func testEngineRemovesExpiredRecords() throws {
-        for (name, r) in try stores() {
-            var c = PolicyConfiguration()
-            c.registry.maxAge = .days(30)
-            var f = PolicyFixture(c, registry: r)
-            _ = f.attempt("test", uuid(1))
-            f.clock.advance(by: .days(31))
-            _ = f.attempt("test", uuid(2))
-            XCTAssertEqual(try f.engine.removeExpired(), 1, name)
-            XCTAssertEqual(try r.records(forAccount: "test").map(\.device), [key(2)], name)
-        }
+        for (name, r) in try stores() { try RegistryContract.engineRemovesExpiredRecords(r, name) }
     }
 
     func testSQLiteSurvivesRestart() throws {
@@ -172,5 +121,81 @@ final class DeviceRegistryContractTests: XCTestCase {
         XCTAssertEqual(DeviceKey(hex: a.hex), a)
         XCTAssertEqual(a.fingerprint.count, 16)
         XCTAssertFalse(a.description.contains("abc"))
+    }
+}
+
+/// DeviceRegistry's contract, one function per clause, for any store: `r` is empty
+/// (bounded at 3 for the eviction clause, at least 1000 otherwise), `name` labels failures.
+enum RegistryContract {
+    static func key(_ n: Int) -> DeviceKey { testKeys.key(for: uuid(n)) }
+    static func t(_ s: Int64) -> Timestamp { Timestamp(secondsSinceEpoch: 1_800_000_000 + s) }
+    static func record(
+        _ device: Int, _ account: String, seen: Int64, trusted: Bool = false,
+        network: String? = "192.0.2.0/24"
+    ) -> DeviceRecord {
+        DeviceRecord(
+            device: key(device), account: account, firstSeen: t(0), lastSeen: t(seen),
+            lastNetwork: network.flatMap(NetworkPrefix.init), trusted: trusted)
+    }
+
+    static func saveAndReadBack(_ r: any DeviceRegistry, _ name: String) throws {
+        XCTAssertNil(try r.record(device: key(1), account: "a"), name)
+        let saved = record(1, "a", seen: 5, trusted: true, network: "2001:db8::/64")
+        try r.save(saved)
+        XCTAssertEqual(try r.record(device: key(1), account: "a"), saved, name)
+        XCTAssertEqual(try r.count(), 1, name)
+        var changed = saved
+        changed.lastSeen = t(9)
+        changed.lastNetwork = nil
+        try r.save(changed)
+        XCTAssertEqual(try r.record(device: key(1), account: "a"), changed, "\(name): replaced, not added")
+        XCTAssertEqual(try r.count(), 1, name)
+        try r.remove(device: key(1), account: "a")
+        XCTAssertEqual(try r.count(), 0, name)
+    }
+
+    static func queriesInLastSeenOrder(_ r: any DeviceRegistry, _ name: String) throws {
+        try r.save(record(1, "a", seen: 30))
+        try r.save(record(2, "a", seen: 10))
+        try r.save(record(1, "b", seen: 20))
+        try r.save(record(3, "c", seen: 5))
+        XCTAssertEqual(try r.records(forAccount: "a").map(\.device), [key(2), key(1)], name)
+        XCTAssertEqual(try r.records(forDevice: key(1)).map(\.account), ["b", "a"], name)
+        XCTAssertEqual(try r.records(forAccount: "nobody"), [], name)
+    }
+
+    static func boundEvictsUntrustedFirstThenOldest(_ r: any DeviceRegistry, _ name: String) throws {
+        try r.save(record(1, "a", seen: 1, trusted: true))
+        try r.save(record(2, "a", seen: 2))
+        try r.save(record(3, "a", seen: 3))
+        try r.save(record(4, "a", seen: 4))  // over the bound: the oldest untrusted (2) goes
+        XCTAssertEqual(try r.records(forAccount: "a").map(\.device), [key(1), key(3), key(4)], name)
+        // A flood of one-off attempts never pushes the trusted device out.
+        for n in 10..<50 { try r.save(record(n, "attacker", seen: Int64(n))) }
+        XCTAssertEqual(try r.count(), 3, name)
+        XCTAssertNotNil(try r.record(device: key(1), account: "a"), "\(name): trusted survives")
+        // Only trusted left: the oldest trusted goes.
+        try r.save(record(60, "b", seen: 60, trusted: true))
+        try r.save(record(61, "b", seen: 61, trusted: true))
+        try r.save(record(62, "b", seen: 62, trusted: true))
+        XCTAssertEqual(try r.records(forAccount: "b").count, 3, name)
+        XCTAssertNil(try r.record(device: key(1), account: "a"), "\(name): oldest trusted evicted last")
+    }
+
+    static func expiryByAge(_ r: any DeviceRegistry, _ name: String) throws {
+        for n in 0..<10 { try r.save(record(n, "a", seen: Int64(n * 100))) }
+        XCTAssertEqual(try r.removeRecords(lastSeenBefore: t(450)), 5, name)
+        XCTAssertEqual(try r.records(forAccount: "a").map(\.lastSeen), (5..<10).map { t(Int64($0 * 100)) }, name)
+    }
+
+    static func engineRemovesExpiredRecords(_ r: any DeviceRegistry, _ name: String) throws {
+        var c = PolicyConfiguration()
+        c.registry.maxAge = .days(30)
+        var f = PolicyFixture(c, registry: r)
+        _ = f.attempt("test", uuid(1))
+        f.clock.advance(by: .days(31))
+        _ = f.attempt("test", uuid(2))
+        XCTAssertEqual(try f.engine.removeExpired(), 1, name)
+        XCTAssertEqual(try r.records(forAccount: "test").map(\.device), [key(2)], name)
     }
 }

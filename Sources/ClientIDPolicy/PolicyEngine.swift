@@ -353,7 +353,7 @@ public final class ClientIDPolicyEngine: Sendable {
             state.ipFailures.add(attempt.address, at: now, keeping: max(ipLimits.maxAuthFailures, 1))
             if let device {
                 state.deviceFailures.add(device, at: now, keeping: max(deviceLimits.maxAuthFailures, 1))
-                if let shared {
+                if let shared, deviceLimits.maxAuthFailures > 0 {
                     do throws(DeviceRegistryError) {
                         try shared.recordFailure(device: device, at: now, forgettingBefore: now - deviceLimits.window)
                     } catch {

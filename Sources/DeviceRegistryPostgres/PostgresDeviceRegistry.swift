@@ -374,19 +374,24 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
         try onQueue { () throws(DeviceRegistryError) in
             try run("write") { c in
                 let records = table("device_records")
-                _ = try c.query(
-                    """
-                    INSERT INTO \(unescaped: records) (\(unescaped: Self.columns))
-                    VALUES (\(record.device.hex), \(record.account), \(record.firstSeen.secondsSinceEpoch),
-                            \(record.lastSeen.secondsSinceEpoch), \(record.lastNetwork?.description), \(record.trusted))
-                    ON CONFLICT (device, account) DO UPDATE SET
-                        first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen,
-                        last_network = EXCLUDED.last_network, trusted = EXCLUDED.trusted
-                    """, logger: logger
-                ).wait()
+                // `xmax = 0`: the row is new (an update of a known pair cannot grow the table).
+                let inserted =
+                    try c.query(
+                        """
+                        INSERT INTO \(unescaped: records) (\(unescaped: Self.columns))
+                        VALUES (\(record.device.hex), \(record.account), \(record.firstSeen.secondsSinceEpoch),
+                                \(record.lastSeen.secondsSinceEpoch), \(record.lastNetwork?.description), \(record.trusted))
+                        ON CONFLICT (device, account) DO UPDATE SET
+                            first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen,
+                            last_network = EXCLUDED.last_network, trusted = EXCLUDED.trusted
+                        RETURNING (xmax = 0)
+                        """, logger: logger
+                    ).wait().first?.decode(Bool.self) ?? true
+                guard inserted else { return }
                 // The bound, in one statement: untrusted first, then the oldest (DeviceRegistry's
                 // contract). Concurrent writers each trim what they see; the table never grows past
-                // the bound by more than the writers in flight.
+                // the bound by more than the writers in flight. Counting costs a scan of the
+                // table, so only a new row pays for it.
                 _ = try c.query(
                     """
                     DELETE FROM \(unescaped: records) WHERE (device, account) IN (
@@ -439,6 +444,14 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                     // Orders concurrent holds of one device across servers: the INSERT below
                     // starts after the lock, so it sees every hold committed before it.
                     _ = try c.query("SELECT pg_advisory_xact_lock(hashtextextended(\(device.hex), 0))", logger: logger).wait()
+                    // This server's row, in case a long outage let the others drop it (the lease):
+                    // the hold below references it.
+                    _ = try c.query(
+                        """
+                        INSERT INTO \(unescaped: table("registry_servers")) (id) VALUES (\(serverID))
+                        ON CONFLICT (id) DO UPDATE SET heartbeat = now()
+                        """, logger: logger
+                    ).wait()
                     let sessions = table("device_sessions")
                     let connectionNumber = Int64(bitPattern: connection.rawValue)
                     let inserted = try c.query(

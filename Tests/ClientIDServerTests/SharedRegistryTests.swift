@@ -7,6 +7,7 @@
 // in .ci/run); unreachable: the servers fail to start and the test fails with their
 // message. Each test uses a schema of its own, dropped after.
 
+import ClientIDServer
 import DeviceRegistryPostgres
 import Foundation
 import Logging
@@ -55,7 +56,7 @@ final class SharedRegistryTests: XCTestCase {
         do {
             try await Self.execute("SELECT 1", at: location)
         } catch {
-            throw unavailable("PostgreSQL at \(location.displayName) is unreachable: \(error)")
+            throw unavailable("PostgreSQL at \(location.displayName) is unreachable: \(String(reflecting: error))")
         }
         addTeardownBlock { try? await Self.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE", at: location) }
         return url + (url.contains("?") ? "&" : "?") + "schema=" + schema
@@ -188,6 +189,24 @@ final class SharedRegistryTests: XCTestCase {
             XCTAssertFalse(result.stderr.contains("hunter2"), "\(url): the password is not repeated")
             XCTAssertFalse(result.stderr.contains("Fatal error"), "\(url): no trap")
         }
+    }
+
+    /// `--registry sqlite:PATH`: the file is made there, not in the data folder.
+    func testSQLiteRegistryPath() async throws {
+        let root = try dataDirectory(secret: 2)
+        let path = root.appendingPathComponent("elsewhere/devices.sqlite").path
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("elsewhere"), withIntermediateDirectories: true)
+        let registry = try ServerConfiguration.Registry(argument: "sqlite:" + path)
+        XCTAssertEqual(registry, .sqlite(path: path))
+        let server = try await TestServer.start(self, tls: false) { $0.registry = registry }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: server.root.appendingPathComponent("data/devices.sqlite").path))
+        let postgres = try ServerConfiguration.Registry(argument: "postgresql://u:p@db.example.net/mail?schema=a")
+        guard case .postgres(let location) = postgres else { return XCTFail("\(postgres)") }
+        XCTAssertEqual(location.schema, "a")
+        XCTAssertEqual(location.port, 5432)
     }
 
     /// smtplib sessions against two servers. argv: port of A, port of B. Prints `STEP CODE`.

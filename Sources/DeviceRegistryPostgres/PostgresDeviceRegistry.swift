@@ -444,10 +444,14 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                     // Orders concurrent holds of one device across servers: the INSERT below
                     // starts after the lock, so it sees every hold committed before it.
                     _ = try c.query("SELECT pg_advisory_xact_lock(hashtextextended(\(device.hex), 0))", logger: logger).wait()
-                    // This server's row, in case a long outage let the others drop it (the lease):
-                    // the hold below references it.
+                    // Servers past their lease (crashed) lose their holds now, not at the next
+                    // heartbeat; and this server's row comes back if a long outage let the others
+                    // drop it: the hold below references it.
                     _ = try c.query(
                         """
+                        WITH expired AS (
+                            DELETE FROM \(unescaped: table("registry_servers"))
+                            WHERE heartbeat < now() - make_interval(secs => \(Self.lease)) AND id <> \(serverID))
                         INSERT INTO \(unescaped: table("registry_servers")) (id) VALUES (\(serverID))
                         ON CONFLICT (id) DO UPDATE SET heartbeat = now()
                         """, logger: logger

@@ -252,6 +252,26 @@ final class PostgresRegistryTests: XCTestCase {
         XCTAssertTrue(try b.holdSession(device: key(1), connection: ConnectionID(1), limit: 1))
     }
 
+    /// A server that crashed (no heartbeat for longer than the lease) loses its holds.
+    func testHoldsOfACrashedServerExpire() throws {
+        let r = try store()
+        let crashed = UUID()
+        let schema = location.schema
+        try sql(
+            """
+            INSERT INTO "\(schema)".registry_servers (id, heartbeat)
+            VALUES ('\(crashed)', now() - make_interval(secs => \(PostgresDeviceRegistry.lease + 5)))
+            """)
+        try sql(
+            "INSERT INTO \"\(schema)\".device_sessions (server, connection, device) VALUES ('\(crashed)', 1, '\(key(1).hex)')")
+        XCTAssertEqual(try r.sessionCount(device: key(1)), 1)
+        XCTAssertTrue(try r.holdSession(device: key(1), connection: ConnectionID(1), limit: 1), "the dead server's hold is gone")
+        XCTAssertEqual(try r.sessionCount(device: key(1)), 1)
+        // A live server's hold is not touched.
+        let other = try store()
+        XCTAssertFalse(try other.holdSession(device: key(1), connection: ConnectionID(2), limit: 1))
+    }
+
     func testFailuresAreForgottenAfterTheWindow() throws {
         let r = try store()
         let t = RegistryContract.t

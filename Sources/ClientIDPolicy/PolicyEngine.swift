@@ -329,6 +329,7 @@ public final class ClientIDPolicyEngine: Sendable {
         // A shared registry: take one of the device's sessions, atomically across servers,
         // only when everything else allows the attempt (a refused one holds nothing).
         let deviceLimits = configuration.limits.perDevice
+        var tookHold = false
         if rule == nil, let shared, let device, deviceLimits.maxConnections > 0, registered?.holdsSession != true {
             do throws(DeviceRegistryError) {
                 if registered == nil {
@@ -338,6 +339,7 @@ public final class ClientIDPolicyEngine: Sendable {
                     device: device, connection: attempt.connection, limit: deviceLimits.maxConnections)
                 {
                     state.connections[attempt.connection]?.holdsSession = true
+                    tookHold = true
                 } else {
                     refuse(.deviceConnectionLimit)
                 }
@@ -377,6 +379,11 @@ public final class ClientIDPolicyEngine: Sendable {
             do throws(DeviceRegistryError) {
                 try registry.save(record)
             } catch {
+                // Not authenticated after all (454): the place it took is given back.
+                if tookHold {
+                    state.connections[attempt.connection]?.holdsSession = false
+                    shared?.releaseSession(connection: attempt.connection)
+                }
                 return unavailable(attempt, presented: presented, flags: flags, now: now)
             }
         }

@@ -121,8 +121,8 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
 
     func table(_ name: String) -> String { "\"\(location.schema)\".\(name)" }
 
-    /// Runs `body` with an open connection (opening one if needed); a failure that
-    /// closed the connection makes the next call reconnect.
+    /// Runs `body` with an open connection (opening one if needed); after a failure the
+    /// next call reconnects.
     private func run<T>(_ what: String, _ body: (PostgresConnection) throws -> T) throws(DeviceRegistryError) -> T {
         let current: PostgresConnection
         if let c = connection.withLock({ $0 }), !c.isClosed {
@@ -140,6 +140,9 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
         do {
             return try body(current)
         } catch {
+            // The connection may be dead without knowing it yet (a terminated backend answers
+            // one more error first): start afresh next time. Errors are rare; a reconnect is cheap.
+            closeConnection()
             throw DeviceRegistryError("device registry \(what) (PostgreSQL at \(location.displayName)): \(Self.describe(error))")
         }
     }

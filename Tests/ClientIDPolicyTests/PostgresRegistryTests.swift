@@ -272,6 +272,31 @@ final class PostgresRegistryTests: XCTestCase {
         XCTAssertFalse(try other.holdSession(device: key(1), connection: ConnectionID(2), limit: 1))
     }
 
+    /// The server drops the registry's connection (a restart, a failover): at most the call
+    /// in flight fails (the engine's 454); the next one reconnects.
+    func testReconnectsAfterTheConnectionIsLost() throws {
+        let r = try store()
+        let saved = RegistryContract.record(1, "a", seen: 5)
+        try r.save(saved)
+        let killed = try sql(
+            """
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid()
+            """)
+        XCTAssertTrue(try killed.contains { try $0.decode(Bool.self) }, "the registry's connection was terminated")
+        var answers: [DeviceRecord?] = []
+        var errors: [String] = []
+        for _ in 0..<2 {
+            do throws(DeviceRegistryError) {
+                answers.append(try r.record(device: key(1), account: "a"))
+            } catch {
+                errors.append(error.description)
+            }
+        }
+        XCTAssertLessThanOrEqual(errors.count, 1, "\(errors)")
+        XCTAssertEqual(answers.last, saved, "read back after reconnecting: \(errors)")
+    }
+
     func testFailuresAreForgottenAfterTheWindow() throws {
         let r = try store()
         let t = RegistryContract.t

@@ -31,6 +31,9 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
     public let serverID: UUID
 
     private let group: MultiThreadedEventLoopGroup
+    /// The longest any exchange with PostgreSQL may take (connecting included): a server
+    /// that accepts and never answers must not stall AUTH, nor the start, forever.
+    private let timeout: TimeAmount
     private let logger: Logger
     private let connection = Mutex<PostgresConnection?>(nil)
     /// Serialises every use of the connection; releases and heartbeats run on it too.
@@ -48,13 +51,14 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
     ///   stores it; a server whose secret differs is refused, because its device keys
     ///   would never match the others' (docs/server.md).
     public init(
-        location: PostgresLocation, capacity: Int = 100_000, keyCheck: DeviceKey? = nil,
+        location: PostgresLocation, capacity: Int = 100_000, keyCheck: DeviceKey? = nil, timeout: TimeAmount = .seconds(10),
         logger: Logger = Logger(label: "clientid.registry.postgres")
     ) throws(DeviceRegistryError) {
         precondition(capacity >= 1)
         self.capacity = capacity
         self.location = location
         self.logger = logger
+        self.timeout = timeout
         serverID = UUID()
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         queue.setSpecific(key: Self.onQueueKey, value: true)
@@ -65,7 +69,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                     try c.query(
                         "INSERT INTO \(unescaped: self.table("registry_servers")) (id) VALUES (\(self.serverID))",
                         logger: self.logger
-                    ).wait()
+                    ).wait(within: timeout)
                 }
             }
         } catch {
@@ -97,7 +101,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
             if let c = self.connection.withLock({ $0 }), !c.isClosed {
                 _ = try? c.query(
                     "DELETE FROM \(unescaped: self.table("registry_servers")) WHERE id = \(self.serverID)", logger: self.logger
-                ).wait()
+                ).wait(within: self.timeout)
             }
             self.closeConnection()
         }
@@ -110,7 +114,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
             defer { c = nil }
             return c
         }
-        if let open, !open.isClosed { try? open.close().wait() }
+        if let open, !open.isClosed { try? open.close().wait(within: timeout) }
     }
 
     deinit { close() }
@@ -129,9 +133,15 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
             current = c
         } else {
             do {
-                current = try PostgresConnection.connect(
-                    on: group.next(), configuration: try location.configuration, id: 1, logger: logger
-                ).wait()
+                let connecting = PostgresConnection.connect(
+                    on: group.next(), configuration: try location.configuration, id: 1, logger: logger)
+                do {
+                    current = try connecting.wait(within: timeout)
+                } catch {
+                    // Timed out: a connection that still comes is not wanted.
+                    connecting.whenSuccess { late in late.close().whenComplete { _ in } }
+                    throw error
+                }
             } catch {
                 throw DeviceRegistryError("cannot connect to PostgreSQL at \(location.displayName): \(Self.describe(error))")
             }
@@ -162,13 +172,13 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
 
     /// Runs `body` between BEGIN and COMMIT (ROLLBACK on error).
     private func transaction<T>(_ c: PostgresConnection, _ body: () throws -> T) throws -> T {
-        _ = try c.query("BEGIN", logger: logger).wait()
+        _ = try c.query("BEGIN", logger: logger).wait(within: timeout)
         do {
             let value = try body()
-            _ = try c.query("COMMIT", logger: logger).wait()
+            _ = try c.query("COMMIT", logger: logger).wait(within: timeout)
             return value
         } catch {
-            _ = try? c.query("ROLLBACK", logger: logger).wait()
+            _ = try? c.query("ROLLBACK", logger: logger).wait(within: timeout)
             throw error
         }
     }
@@ -248,26 +258,28 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                 _ = try c.query(
                     "SELECT pg_advisory_xact_lock(hashtext('clientid device registry'), hashtext(\(schema)))",
                     logger: logger
-                ).wait()
-                let exists = try c.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger).wait()
+                ).wait(within: timeout)
+                let exists = try c.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger).wait(
+                    within: timeout)
                 if exists.isEmpty {
-                    _ = try c.query("CREATE SCHEMA \(unescaped: "\"\(schema)\"")", logger: logger).wait()
+                    _ = try c.query("CREATE SCHEMA \(unescaped: "\"\(schema)\"")", logger: logger).wait(within: timeout)
                 }
                 _ = try c.query(
                     "CREATE TABLE IF NOT EXISTS \(unescaped: table("schema_version")) (version integer NOT NULL)",
                     logger: logger
-                ).wait()
-                let rows = try c.query("SELECT max(version) FROM \(unescaped: table("schema_version"))", logger: logger).wait()
+                ).wait(within: timeout)
+                let rows = try c.query("SELECT max(version) FROM \(unescaped: table("schema_version"))", logger: logger).wait(
+                    within: timeout)
                 let current = try rows.first.flatMap { row in try row.decode(Int?.self) } ?? 0
                 if current > migrations.count {
                     throw DeviceRegistryError(
                         "schema version \(current) is newer than this server knows (\(migrations.count)): upgrade the server")
                 }
                 for (index, statements) in migrations.enumerated() where index + 1 > current {
-                    for sql in statements { _ = try c.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait() }
+                    for sql in statements { _ = try c.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait(within: timeout) }
                     _ = try c.query(
                         "INSERT INTO \(unescaped: table("schema_version")) (version) VALUES (\(index + 1))", logger: logger
-                    ).wait()
+                    ).wait(within: timeout)
                 }
                 if let keyCheck {
                     _ = try c.query(
@@ -275,10 +287,10 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                         INSERT INTO \(unescaped: table("registry_settings")) (name, value) VALUES ('key_check', \(keyCheck.hex))
                         ON CONFLICT (name) DO NOTHING
                         """, logger: logger
-                    ).wait()
+                    ).wait(within: timeout)
                     let stored = try c.query(
                         "SELECT value FROM \(unescaped: table("registry_settings")) WHERE name = 'key_check'", logger: logger
-                    ).wait()
+                    ).wait(within: timeout)
                     if try stored.first?.decode(String.self) != keyCheck.hex {
                         throw DeviceRegistryError(
                             "this server's device-key secret differs from the one the registry's keys were made with: "
@@ -302,11 +314,11 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                     INSERT INTO \(unescaped: servers) (id) VALUES (\(serverID))
                     ON CONFLICT (id) DO UPDATE SET heartbeat = now()
                     """, logger: logger
-                ).wait()
+                ).wait(within: timeout)
                 _ = try c.query(
                     "DELETE FROM \(unescaped: servers) WHERE heartbeat < now() - make_interval(secs => \(Self.lease))",
                     logger: logger
-                ).wait()
+                ).wait(within: timeout)
             }
         } catch {
             logger.warning("device registry heartbeat failed", metadata: ["error": "\(error)"])
@@ -339,7 +351,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                         SELECT \(unescaped: Self.columns) FROM \(unescaped: table("device_records"))
                         WHERE device = \(device.hex) AND account = \(account)
                         """, logger: logger
-                    ).wait()
+                    ).wait(within: timeout)
                 ).first
             }
         }
@@ -354,7 +366,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                         SELECT \(unescaped: Self.columns) FROM \(unescaped: table("device_records"))
                         WHERE account = \(account) \(unescaped: Self.order)
                         """, logger: logger
-                    ).wait())
+                    ).wait(within: timeout))
             }
         }
     }
@@ -368,7 +380,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                         SELECT \(unescaped: Self.columns) FROM \(unescaped: table("device_records"))
                         WHERE device = \(device.hex) \(unescaped: Self.order)
                         """, logger: logger
-                    ).wait())
+                    ).wait(within: timeout))
             }
         }
     }
@@ -389,7 +401,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                             last_network = EXCLUDED.last_network, trusted = EXCLUDED.trusted
                         RETURNING (xmax = 0)
                         """, logger: logger
-                    ).wait().first?.decode(Bool.self) ?? true
+                    ).wait(within: timeout).first?.decode(Bool.self) ?? true
                 guard inserted else { return }
                 // The bound, in one statement: untrusted first, then the oldest (DeviceRegistry's
                 // contract). Concurrent writers each trim what they see; the table never grows past
@@ -402,7 +414,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                         ORDER BY trusted, last_seen, account, device
                         LIMIT GREATEST((SELECT count(*) FROM \(unescaped: records)) - \(capacity), 0))
                     """, logger: logger
-                ).wait()
+                ).wait(within: timeout)
             }
         }
     }
@@ -413,7 +425,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                 _ = try c.query(
                     "DELETE FROM \(unescaped: table("device_records")) WHERE device = \(device.hex) AND account = \(account)",
                     logger: logger
-                ).wait()
+                ).wait(within: timeout)
             }
         }
     }
@@ -424,7 +436,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                 try c.query(
                     "DELETE FROM \(unescaped: table("device_records")) WHERE last_seen < \(cutoff.secondsSinceEpoch)",
                     logger: logger
-                ).wait().metadata.rows ?? 0
+                ).wait(within: timeout).metadata.rows ?? 0
             }
         }
     }
@@ -432,7 +444,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
     public func count() throws(DeviceRegistryError) -> Int {
         try onQueue { () throws(DeviceRegistryError) in
             try run("read") { c in
-                try c.query("SELECT count(*) FROM \(unescaped: table("device_records"))", logger: logger).wait()
+                try c.query("SELECT count(*) FROM \(unescaped: table("device_records"))", logger: logger).wait(within: timeout)
                     .first?.decode(Int.self) ?? 0
             }
         }
@@ -446,7 +458,8 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                 try transaction(c) {
                     // Orders concurrent holds of one device across servers: the INSERT below
                     // starts after the lock, so it sees every hold committed before it.
-                    _ = try c.query("SELECT pg_advisory_xact_lock(hashtextextended(\(device.hex), 0))", logger: logger).wait()
+                    _ = try c.query("SELECT pg_advisory_xact_lock(hashtextextended(\(device.hex), 0))", logger: logger).wait(
+                        within: timeout)
                     // Servers past their lease (crashed) lose their holds now, not at the next
                     // heartbeat; and this server's row comes back if a long outage let the others
                     // drop it: the hold below references it.
@@ -458,7 +471,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                         INSERT INTO \(unescaped: table("registry_servers")) (id) VALUES (\(serverID))
                         ON CONFLICT (id) DO UPDATE SET heartbeat = now()
                         """, logger: logger
-                    ).wait()
+                    ).wait(within: timeout)
                     let sessions = table("device_sessions")
                     let connectionNumber = Int64(bitPattern: connection.rawValue)
                     let inserted = try c.query(
@@ -470,7 +483,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                                  AND NOT (server = \(serverID) AND connection = \(connectionNumber))) < \(limit)
                         ON CONFLICT (server, connection) DO UPDATE SET device = EXCLUDED.device, since = now()
                         """, logger: logger
-                    ).wait()
+                    ).wait(within: timeout)
                     return (inserted.metadata.rows ?? 0) == 1
                 }
             }
@@ -487,7 +500,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                         DELETE FROM \(unescaped: self.table("device_sessions"))
                         WHERE server = \(self.serverID) AND connection = \(Int64(bitPattern: connection.rawValue))
                         """, logger: self.logger
-                    ).wait()
+                    ).wait(within: self.timeout)
                 }
             } catch {
                 // The hold stays until this server stops or its lease runs out.
@@ -502,7 +515,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                 try c.query(
                     "SELECT count(*) FROM \(unescaped: table("device_sessions")) WHERE device = \(device.hex)",
                     logger: logger
-                ).wait().first?.decode(Int.self) ?? 0
+                ).wait(within: timeout).first?.decode(Int.self) ?? 0
             }
         }
     }
@@ -515,11 +528,11 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                 let failures = table("device_failures")
                 // Bounded: only the failure window is kept, whichever device.
                 _ = try c.query("DELETE FROM \(unescaped: failures) WHERE at < \(cutoff.secondsSinceEpoch)", logger: logger)
-                    .wait()
+                    .wait(within: timeout)
                 _ = try c.query(
                     "INSERT INTO \(unescaped: failures) (device, at) VALUES (\(device.hex), \(time.secondsSinceEpoch))",
                     logger: logger
-                ).wait()
+                ).wait(within: timeout)
             }
         }
     }
@@ -532,8 +545,27 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                     SELECT count(*) FROM \(unescaped: table("device_failures"))
                     WHERE device = \(device.hex) AND at >= \(since.secondsSinceEpoch)
                     """, logger: logger
-                ).wait().first?.decode(Int.self) ?? 0
+                ).wait(within: timeout).first?.decode(Int.self) ?? 0
             }
         }
+    }
+}
+
+struct PostgresTimeout: Error, CustomStringConvertible {
+    let after: TimeAmount
+    var description: String { "no answer within \(after.nanoseconds / 1_000_000) ms" }
+}
+
+extension EventLoopFuture where Value: Sendable {
+    /// `wait()`, but failing with PostgresTimeout after `timeout`. The caller then drops the
+    /// connection (PostgresDeviceRegistry.run), which fails whatever was still pending on it.
+    func wait(within timeout: TimeAmount) throws -> Value {
+        let bounded = eventLoop.makePromise(of: Value.self)
+        let timer = eventLoop.scheduleTask(in: timeout) { bounded.fail(PostgresTimeout(after: timeout)) }
+        whenComplete { result in
+            timer.cancel()
+            bounded.completeWith(result)
+        }
+        return try bounded.futureResult.wait()
     }
 }

@@ -354,6 +354,30 @@ final class PostgresLocationTests: XCTestCase {
         }
     }
 
+    /// Something accepts connections and never answers: a bounded wait, then a clear error.
+    func testSilentServerIsATimeoutNotAHang() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(listener, 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(listener, generic, length) == 0 && listen(listener, 8) == 0
+                    && getsockname(listener, generic, &length) == 0
+            }
+        }
+        XCTAssertTrue(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        // The kernel completes the TCP handshake (backlog); nobody ever reads or answers.
+        let location = try PostgresLocation(url: "postgres://u:p@127.0.0.1:\(port)/db")
+        XCTAssertThrowsError(try PostgresDeviceRegistry(location: location, timeout: .milliseconds(500))) { error in
+            XCTAssertTrue("\(error)".contains("no answer within"), "\(error)")
+        }
+    }
+
     /// Nothing listens there: a clear error, no trap.
     func testUnreachableServerIsAClearError() throws {
         let location = try PostgresLocation(url: "postgres://u:p@127.0.0.1:1/db")

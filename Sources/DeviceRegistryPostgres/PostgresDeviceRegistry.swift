@@ -61,7 +61,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
         self.timeout = timeout
         serverID = UUID()
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        queue.setSpecific(key: Self.onQueueKey, value: true)
+        queue.setSpecific(key: onQueueKey, value: true)
         do throws(DeviceRegistryError) {
             try onQueue { () throws(DeviceRegistryError) in
                 try migrate(keyCheck: keyCheck)
@@ -80,9 +80,10 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
             throw error
         }
         let interval = TimeAmount.seconds(Int64(Self.heartbeatInterval))
-        let task = group.next().scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
-            // On the queue: the connection is used by one call at a time.
-            self?.queue.async { [weak self] in self?.beat() }
+        // On the queue: the connection is used by one call at a time. The event loop never
+        // holds the registry itself, so its deinit (which waits on that loop) never runs there.
+        let task = group.next().scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self, queue] _ in
+            queue.async { [weak self] in self?.beat() }
         }
         heartbeat.withLock { $0 = task }
     }
@@ -95,7 +96,7 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
         guard !closed.exchange(true, ordering: .relaxed) else { return }
         heartbeat.withLock { $0?.cancel() }
         // deinit may run on the queue itself (the last reference held by a release).
-        let onQueue = DispatchQueue.getSpecific(key: Self.onQueueKey) == true
+        let onQueue = DispatchQueue.getSpecific(key: onQueueKey) == true
         let body = {
             // Only on a connection still open: a server that lost its database is forgotten at lease end.
             if let c = self.connection.withLock({ $0 }), !c.isClosed {
@@ -119,7 +120,8 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
 
     deinit { close() }
 
-    private static let onQueueKey = DispatchSpecificKey<Bool>()
+    /// Set on this registry's queue only: tells close() it already runs there.
+    private let onQueueKey = DispatchSpecificKey<Bool>()
 
     // MARK: Plumbing
 

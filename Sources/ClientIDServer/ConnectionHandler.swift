@@ -40,8 +40,13 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var draining = false
     private var closing = false
 
-    /// Content of the message being received (nil: none, or `--sink`).
-    private var message: [UInt8]?
+    /// The message being written to Maildir's tmp/ (nil: none, or `--sink`).
+    private var incoming: IncomingMessage?
+    /// Reads are off while message writes fall behind (bounded memory per connection).
+    private var readPaused = false
+    /// Content is written a chunk at a time; reading stops while two chunks are
+    /// waiting for the disk.
+    static let messageChunkSize = 64 * 1024
     /// From `.startTLS` to the end of the handshake: plaintext is never read (D13).
     private var awaitingHandshake = false
 
@@ -96,7 +101,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         idleTimer?.cancel()
         handshakeTimer?.cancel()
         perform(session.connectionClosed())
-        message = nil
+        abortMessage()
         if registered {
             registered = false
             services.tracker.close(context.channel, address: peer)
@@ -189,13 +194,13 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .clientIdentityDiscarded:
                 services.policy.clientIdentityDiscarded(connectionID)
             case .beginMessage:
-                message = services.sink ? nil : []
+                beginMessage(context)
             case .messageData(let bytes):
-                message?.append(contentsOf: bytes)
+                messageData(bytes, context)
             case .deliver(let envelope):
                 deliver(envelope, context)
             case .abortMessage:
-                message = nil
+                abortMessage()
             case .close:
                 pending.removeAll()
                 closeAfterWrites(context)
@@ -266,20 +271,109 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    // MARK: Delivery
+
+    /// The message's file is created in tmp/ with its `Received:` header; content
+    /// follows as it arrives.
+    private func beginMessage(_ context: ChannelHandlerContext) {
+        abortMessage()
+        guard let maildir = services.maildir else { return }
+        let queueID = services.nextQueueID()
+        // The envelope is complete at DATA or the first BDAT; only its size is not.
+        let header =
+            session.transactionEnvelope.map {
+                receivedHeader(
+                    envelope: $0, remoteAddress: context.channel.remoteAddress?.ipAddress,
+                    hostname: session.configuration.hostname, queueID: queueID)
+            } ?? []
+        let file = services.threadPool.runIfActive(eventLoop: context.eventLoop) {
+            let file = try maildir.create(queueID: queueID)
+            try maildir.append(file, header)
+            return file
+        }
+        let message = IncomingMessage(queueID: queueID, file: file)
+        incoming = message
+        file.assumeIsolated().whenFailure { _ in message.failed = true }
+    }
+
+    private func messageData(_ bytes: [UInt8], _ context: ChannelHandlerContext) {
+        guard let message = incoming, !message.failed, let maildir = services.maildir else { return }
+        message.chunk.append(contentsOf: bytes)
+        message.notePeak()
+        guard message.chunk.count >= Self.messageChunkSize else { return }
+
+        let chunk = message.chunk
+        message.chunk = []
+        message.chunk.reserveCapacity(Self.messageChunkSize + bytes.count)
+        message.writing += chunk.count
+        let pool = services.threadPool
+        let loop = context.eventLoop
+        // Chained: each write starts after the one before, and a failure skips the rest.
+        message.file = message.file.flatMap { file in
+            pool.runIfActive(eventLoop: loop) {
+                try maildir.append(file, chunk)
+                return file
+            }
+        }
+        message.file.assumeIsolated().whenComplete { result in
+            message.writing -= chunk.count
+            if case .failure = result {
+                message.failed = true
+                message.chunk = []  // nothing more is kept for a message that cannot be stored
+            }
+            self.resumeReadingIfCaughtUp()
+        }
+        // Two chunks waiting for the disk: stop reading until one is written.
+        if message.writing >= 2 * Self.messageChunkSize && !readPaused {
+            readPaused = true
+            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        }
+    }
+
+    private func resumeReadingIfCaughtUp() {
+        guard readPaused, let context, (incoming?.writing ?? 0) <= Self.messageChunkSize else { return }
+        readPaused = false
+        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+    }
+
+    /// Size limit, RSET, lost connection: the file in tmp/ is removed once the
+    /// writes before it are done.
+    private func abortMessage() {
+        guard let message = incoming else { return }
+        incoming = nil
+        services.noteMessageBufferPeak(message.peak)
+        if let maildir = services.maildir {
+            let pool = services.threadPool
+            message.file.whenSuccess { file in pool.submit { _ in maildir.discard(file) } }
+        }
+        resumeReadingIfCaughtUp()
+    }
+
     private func deliver(_ envelope: Envelope, _ context: ChannelHandlerContext) {
         guard let maildir = services.maildir else {
             logger.debug("message discarded (--sink)", metadata: ["size": "\(envelope.size)"])
             pending.append(contentsOf: session.deliveryFinished(.stored(queueID: nil)))
             return
         }
-        let queueID = services.nextQueueID()
-        let header = receivedHeader(
-            envelope: envelope, remoteAddress: context.channel.remoteAddress?.ipAddress,
-            hostname: session.configuration.hostname, queueID: queueID)
-        let content = message ?? []
-        message = nil
-        services.threadPool.runIfActive(eventLoop: context.eventLoop) {
-            try maildir.deliver(header: header, content: content, queueID: queueID)
+        guard let message = incoming else {
+            // The session always begins a message before delivering it.
+            logger.error("delivery without a message")
+            pending.append(contentsOf: session.deliveryFinished(.temporaryFailure))
+            return
+        }
+        incoming = nil
+        services.noteMessageBufferPeak(message.peak)
+        let rest = message.chunk
+        let queueID = message.queueID
+        let pool = services.threadPool
+        let loop = context.eventLoop
+        // fsync, rename into new/, fsync new/; only then 250. A failed write or sync
+        // leaves nothing in new/ (the file is removed from tmp/) and answers 451.
+        message.file.flatMap { file in
+            pool.runIfActive(eventLoop: loop) {
+                if !rest.isEmpty { try maildir.append(file, rest) }
+                return try maildir.publish(file)
+            }
         }.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let file):
@@ -295,6 +389,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 self.perform(self.session.deliveryFinished(.temporaryFailure))
             }
         }
+        resumeReadingIfCaughtUp()
     }
 
     private func log(_ event: AuditEvent) {
@@ -313,7 +408,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         let timeout = TimeAmount(services.configuration.idleTimeout)
         idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastActivity + timeout) {
             guard !self.closing, self.context != nil else { return }
-            if self.session.awaiting != nil || self.awaitingHandshake {
+            if self.session.awaiting != nil || self.awaitingHandshake || self.readPaused {
                 self.lastActivity = .now()  // the server is the one busy; the handshake has its own deadline
                 self.startIdleTimer(context)
             } else if NIODeadline.now() >= self.lastActivity + timeout {
@@ -370,7 +465,29 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         delayed = false
         let bye = Reply(421, "4.3.2", "\(session.configuration.hostname) Service shutting down, closing connection")
         context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bye.bytes)), promise: nil)
-        for action in session.connectionClosed() where action == .abortMessage { message = nil }
+        for action in session.connectionClosed() where action == .abortMessage { abortMessage() }
         closeAfterWrites(context)
     }
+}
+
+/// A message on its way into Maildir's tmp/: content gathers in `chunk` and is
+/// written a chunk at a time on the thread pool, in order. Event loop only.
+private final class IncomingMessage {
+    let queueID: String
+    /// The file once created, after every write handed out so far; failed when any failed.
+    var file: EventLoopFuture<Maildir.TemporaryFile>
+    var chunk: [UInt8] = []
+    /// Octets handed to the thread pool and not written yet.
+    var writing = 0
+    var failed = false
+    /// The most octets of content held at once (`chunk` and `writing`).
+    var peak = 0
+
+    init(queueID: String, file: EventLoopFuture<Maildir.TemporaryFile>) {
+        self.queueID = queueID
+        self.file = file
+        chunk.reserveCapacity(ConnectionHandler.messageChunkSize)
+    }
+
+    func notePeak() { peak = max(peak, chunk.count + writing) }
 }

@@ -136,6 +136,12 @@ public struct SMTPSession: Sendable {
     public var authenticatedUser: String? { facts.authenticatedUser }
     /// Whether a mail transaction (MAIL accepted, not yet finished) is open.
     public var inTransaction: Bool { facts.transaction != nil }
+    /// The open transaction as it stands: what `deliver` will carry, with `size` so far.
+    /// A driver that writes the message as it arrives reads it at `beginMessage`, for
+    /// the trace header that goes before the content.
+    public var transactionEnvelope: Envelope? {
+        facts.transaction.map { envelope($0, chunked: $0.chunked) }
+    }
     /// Input octets held until the session can process them.
     public var bufferedInputCount: Int { input.count - inputStart + framer.bufferedByteCount }
 
@@ -599,12 +605,14 @@ public struct SMTPSession: Sendable {
 
     private mutating func deliver(_ transaction: Transaction, chunked: Bool, _ out: inout [Action]) {
         state = .awaitingDelivery
-        out.append(
-            .deliver(
-                Envelope(
-                    sender: transaction.sender, recipients: transaction.recipients, body: transaction.body,
-                    smtputf8: transaction.smtputf8, size: transaction.size, authenticatedUser: facts.authenticatedUser,
-                    clientIdentity: facts.clientIdentity, clientDomain: facts.clientDomain, tls: facts.tls, chunked: chunked)))
+        out.append(.deliver(envelope(transaction, chunked: chunked)))
+    }
+
+    private func envelope(_ transaction: Transaction, chunked: Bool) -> Envelope {
+        Envelope(
+            sender: transaction.sender, recipients: transaction.recipients, body: transaction.body,
+            smtputf8: transaction.smtputf8, size: transaction.size, authenticatedUser: facts.authenticatedUser,
+            clientIdentity: facts.clientIdentity, clientDomain: facts.clientDomain, tls: facts.tls, chunked: chunked)
     }
 
     /// RFC 3207 §4: after the 220 the session starts over (D13).

@@ -463,9 +463,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         logger.info("closing for shutdown", metadata: ["inTransaction": "\(session.inTransaction)"])
         pending.removeAll()
         delayed = false
-        let bye = Reply(421, "4.3.2", "\(session.configuration.hostname) Service shutting down, closing connection")
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bye.bytes)), promise: nil)
-        for action in session.connectionClosed() where action == .abortMessage { abortMessage() }
+        // The session says 421 and aborts an open message: no partial message is stored.
+        perform(session.shutdown())
         closeAfterWrites(context)
     }
 }

@@ -261,6 +261,32 @@ public struct SMTPSession: Sendable {
         return out
     }
 
+    /// The server is going away (RFC 5321 §3.8): `421`, then close; a message being
+    /// received is aborted. The driver calls it at a point where no transaction is open,
+    /// or when it will not wait any longer.
+    public mutating func shutdown() -> [Action] {
+        guard state != .closed else { return [] }
+        var out: [Action] = [
+            .send(Reply(421, "4.3.2", "\(configuration.hostname) Service shutting down, closing connection"))
+        ]
+        close(&out)
+        return out
+    }
+
+    /// Instead of `start()`: the connection is refused before any greeting (RFC 5321
+    /// §3.1): `554` when the client should not retry, else `421`, then close.
+    public mutating func refuse(permanently: Bool, _ text: String) -> [Action] {
+        guard state == .notStarted else { return [] }
+        var out: [Action] = [
+            .send(
+                permanently
+                    ? Reply(554, "5.3.2", "\(configuration.hostname) \(text)")
+                    : Reply(421, "4.3.2", "\(configuration.hostname) \(text)"))
+        ]
+        close(&out)
+        return out
+    }
+
     /// The client closed the connection (or it broke).
     public mutating func connectionClosed() -> [Action] {
         guard state != .closed else { return [] }

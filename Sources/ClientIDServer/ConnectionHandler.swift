@@ -168,12 +168,21 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         draining = true
         defer { draining = false }
         var wrote = false
+        // The replies of one batch go out in one buffer, written in place, and one flush.
+        var batch: ByteBuffer?
+        func writeBatch() {
+            guard let replies = batch else { return }
+            context.write(wrapOutboundOut(replies), promise: nil)
+            batch = nil
+            wrote = true
+        }
         while let action = pending.popFirst() {
             switch action {
             case .send(let reply):
-                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: reply.bytes)), promise: nil)
-                wrote = true
+                if batch == nil { batch = context.channel.allocator.buffer(capacity: 256) }
+                batch!.writeReply(reply)
             case .delay(let duration):
+                writeBatch()
                 if wrote { context.flush() }
                 delayed = true
                 context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(duration)) {
@@ -183,6 +192,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
                 return
             case .startTLS:
+                writeBatch()
                 context.flush()
                 wrote = false
                 startTLS(context)
@@ -202,11 +212,13 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .abortMessage:
                 abortMessage()
             case .close:
+                writeBatch()
                 pending.removeAll()
                 closeAfterWrites(context)
                 return
             }
         }
+        writeBatch()
         if wrote { context.flush() }
     }
 
@@ -273,11 +285,12 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Delivery
 
-    /// The message's file is created in tmp/ with its `Received:` header; content
-    /// follows as it arrives.
+    /// The message's `Received:` header is made now; its file in tmp/ is created with
+    /// the first chunk of content, or at the end for a message smaller than a chunk (one
+    /// trip to the thread pool).
     private func beginMessage(_ context: ChannelHandlerContext) {
         abortMessage()
-        guard let maildir = services.maildir else { return }
+        guard services.maildir != nil else { return }  // --sink
         let queueID = services.nextQueueID()
         // The envelope is complete at DATA or the first BDAT; only its size is not.
         let header =
@@ -286,14 +299,25 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                     envelope: $0, remoteAddress: context.channel.remoteAddress?.ipAddress,
                     hostname: session.configuration.hostname, queueID: queueID)
             } ?? []
-        let file = services.threadPool.runIfActive(eventLoop: context.eventLoop) {
+        incoming = IncomingMessage(queueID: queueID, header: header)
+    }
+
+    /// Runs `body` on the thread pool after the message's earlier writes, with its file
+    /// (created with the header by the first of them). A failure skips what follows.
+    private func afterWrites<Result: Sendable>(
+        _ message: IncomingMessage, _ maildir: Maildir, _ loop: any EventLoop,
+        _ body: @escaping @Sendable (Maildir.TemporaryFile) throws -> Result
+    ) -> EventLoopFuture<Result> {
+        let pool = services.threadPool
+        if let file = message.file {
+            return file.flatMap { file in pool.runIfActive(eventLoop: loop) { try body(file) } }
+        }
+        let queueID = message.queueID, header = message.header
+        return pool.runIfActive(eventLoop: loop) {
             let file = try maildir.create(queueID: queueID)
             try maildir.append(file, header)
-            return file
+            return try body(file)
         }
-        let message = IncomingMessage(queueID: queueID, file: file)
-        incoming = message
-        file.assumeIsolated().whenFailure { _ in message.failed = true }
     }
 
     private func messageData(_ bytes: [UInt8], _ context: ChannelHandlerContext) {
@@ -306,16 +330,13 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         message.chunk = []
         message.chunk.reserveCapacity(Self.messageChunkSize + bytes.count)
         message.writing += chunk.count
-        let pool = services.threadPool
-        let loop = context.eventLoop
         // Chained: each write starts after the one before, and a failure skips the rest.
-        message.file = message.file.flatMap { file in
-            pool.runIfActive(eventLoop: loop) {
-                try maildir.append(file, chunk)
-                return file
-            }
+        let written = afterWrites(message, maildir, context.eventLoop) { file in
+            try maildir.append(file, chunk)
+            return file
         }
-        message.file.assumeIsolated().whenComplete { result in
+        message.file = written
+        written.assumeIsolated().whenComplete { result in
             message.writing -= chunk.count
             if case .failure = result {
                 message.failed = true
@@ -344,7 +365,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         services.noteMessageBufferPeak(message.peak)
         if let maildir = services.maildir {
             let pool = services.threadPool
-            message.file.whenSuccess { file in pool.submit { _ in maildir.discard(file) } }
+            message.file?.whenSuccess { file in pool.submit { _ in maildir.discard(file) } }
         }
         resumeReadingIfCaughtUp()
     }
@@ -365,15 +386,11 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         services.noteMessageBufferPeak(message.peak)
         let rest = message.chunk
         let queueID = message.queueID
-        let pool = services.threadPool
-        let loop = context.eventLoop
         // fsync, rename into new/, fsync new/; only then 250. A failed write or sync
         // leaves nothing in new/ (the file is removed from tmp/) and answers 451.
-        message.file.flatMap { file in
-            pool.runIfActive(eventLoop: loop) {
-                if !rest.isEmpty { try maildir.append(file, rest) }
-                return try maildir.publish(file)
-            }
+        afterWrites(message, maildir, context.eventLoop) { file in
+            if !rest.isEmpty { try maildir.append(file, rest) }
+            return try maildir.publish(file)
         }.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let file):
@@ -473,8 +490,10 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 /// written a chunk at a time on the thread pool, in order. Event loop only.
 private final class IncomingMessage {
     let queueID: String
-    /// The file once created, after every write handed out so far; failed when any failed.
-    var file: EventLoopFuture<Maildir.TemporaryFile>
+    /// The `Received:` header, written when the file is created.
+    let header: [UInt8]
+    /// The file after every write handed out so far (nil before the first); failed when any failed.
+    var file: EventLoopFuture<Maildir.TemporaryFile>?
     var chunk: [UInt8] = []
     /// Octets handed to the thread pool and not written yet.
     var writing = 0
@@ -482,11 +501,31 @@ private final class IncomingMessage {
     /// The most octets of content held at once (`chunk` and `writing`).
     var peak = 0
 
-    init(queueID: String, file: EventLoopFuture<Maildir.TemporaryFile>) {
+    init(queueID: String, header: [UInt8]) {
         self.queueID = queueID
-        self.file = file
+        self.header = header
         chunk.reserveCapacity(ConnectionHandler.messageChunkSize)
     }
 
     func notePeak() { peak = max(peak, chunk.count + writing) }
+}
+
+extension ByteBuffer {
+    /// `reply.bytes`, written in place: no intermediate strings or arrays per reply.
+    mutating func writeReply(_ reply: Reply) {
+        let code = reply.code  // 200...599 (Reply's precondition)
+        let last = reply.lines.count - 1
+        for (index, line) in reply.lines.enumerated() {
+            writeInteger(UInt8(truncatingIfNeeded: 0x30 + code / 100))
+            writeInteger(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
+            writeInteger(UInt8(truncatingIfNeeded: 0x30 + code % 10))
+            writeInteger(index == last ? UInt8(ascii: " ") : UInt8(ascii: "-"))
+            if let status = reply.enhancedStatus {
+                writeString(status)
+                writeInteger(UInt8(ascii: " "))
+            }
+            writeString(line)
+            writeInteger(UInt16(0x0D0A))  // CRLF (big-endian by default)
+        }
+    }
 }

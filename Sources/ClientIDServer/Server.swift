@@ -221,40 +221,21 @@ public final class ClientIDServer: Sendable {
             configuration: configuration, users: users, policy: engine, maildir: maildir, tlsContext: tlsContext,
             threadPool: threadPool, logger: logger)
 
-        // One listening socket per event loop on the same address (SO_REUSEPORT): the
-        // kernel spreads new connections over them, and a connection stays on the loop
-        // that accepted it, with no hand-over to another thread at accept. With one
-        // listener, every connection cost a cross-thread registration (and its wake-up)
-        // on the way in (Benchmarks/server-load.sh, per-connection scenario).
-        func bind(_ endpoint: ServerConfiguration.Endpoint, implicitTLS: Bool) async throws -> [any Channel] {
-            var channels: [any Channel] = []
-            var port = endpoint.port
-            do {
-                for loop in group.makeIterator() {
-                    let channel = try await ServerBootstrap(group: loop)
-                        .serverChannelOption(.backlog, value: 256)
-                        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                        .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
-                        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                        .childChannelInitializer { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                if implicitTLS {
-                                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
-                                }
-                                try channel.pipeline.syncOperations.addHandler(
-                                    ConnectionHandler(services: services, implicitTLS: implicitTLS))
-                            }
+        func bind(_ endpoint: ServerConfiguration.Endpoint, implicitTLS: Bool) async throws -> any Channel {
+            try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if implicitTLS {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
                         }
-                        .bind(host: endpoint.host, port: port).get()
-                    channels.append(channel)
-                    // Port 0: the others join the port the first one got.
-                    if port == 0 { port = channel.localAddress?.port ?? 0 }
+                        try channel.pipeline.syncOperations.addHandler(
+                            ConnectionHandler(services: services, implicitTLS: implicitTLS))
+                    }
                 }
-            } catch {
-                for channel in channels { try? await channel.close() }
-                throw error
-            }
-            return channels
+                .bind(host: endpoint.host, port: endpoint.port).get()
         }
 
         var listeners: [any Channel] = []
@@ -262,16 +243,16 @@ public final class ClientIDServer: Sendable {
             var plainAddress: SocketAddress?
             var tlsAddress: SocketAddress?
             if let endpoint = configuration.listen {
-                let channels = try await bind(endpoint, implicitTLS: false)
-                listeners += channels
-                plainAddress = channels.first?.localAddress
-                logger.notice("listening (STARTTLS)", metadata: ["address": "\(plainAddress.map(describe) ?? "?")"])
+                let channel = try await bind(endpoint, implicitTLS: false)
+                listeners.append(channel)
+                plainAddress = channel.localAddress
+                logger.notice("listening (STARTTLS)", metadata: ["address": "\(channel.localAddress.map(describe) ?? "?")"])
             }
             if let endpoint = configuration.tlsListen {
-                let channels = try await bind(endpoint, implicitTLS: true)
-                listeners += channels
-                tlsAddress = channels.first?.localAddress
-                logger.notice("listening (implicit TLS)", metadata: ["address": "\(tlsAddress.map(describe) ?? "?")"])
+                let channel = try await bind(endpoint, implicitTLS: true)
+                listeners.append(channel)
+                tlsAddress = channel.localAddress
+                logger.notice("listening (implicit TLS)", metadata: ["address": "\(channel.localAddress.map(describe) ?? "?")"])
             }
             // Upkeep (registry records past their age, old failure counts): hourly, off the loops.
             let upkeep = group.next().scheduleRepeatedTask(initialDelay: .hours(1), delay: .hours(1)) { _ in

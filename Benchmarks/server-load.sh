@@ -10,6 +10,8 @@
 #
 # Usage: Benchmarks/server-load.sh [--quick]
 #   MESSAGES (default 4000; --quick 1000), SESSIONS (20), SIZE (message octets, 1024),
+#   ROUNDS (default 3): interleaved runs per pair; the medians and their ratio are printed,
+#   because one run on a shared 2-core machine moves by tens of percent;
 #   SCRATCH (build folder, default .build-server-release), SERVER (a prebuilt binary).
 # Needs smtp-source and smtp-sink (Debian package `postfix`): installed here
 # non-interactively when missing and running as root; the postfix daemon is never started.
@@ -18,6 +20,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 messages=${MESSAGES:-4000}
 sessions=${SESSIONS:-20}
 size=${SIZE:-1024}
+rounds=${ROUNDS:-3}
 if [ "${1:-}" = "--quick" ]; then messages=${MESSAGES:-1000}; fi
 limit=300   # seconds per smtp-source run
 
@@ -98,8 +101,10 @@ rate() {   # port, extra smtp-source options...
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-echo "== machine: $(nproc) cores; $messages messages of $size octets, $sessions parallel sessions, 127.0.0.1"
+echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $messages messages of $size octets, $sessions parallel sessions, 127.0.0.1"
+echo "== medians of $rounds interleaved rounds (each round's figures in brackets)"
 printf "%-16s %-10s %14s %18s %7s\n" scenario delivery "smtp-sink msg/s" "clientid-server" "ours/sink"
 for scenario in per-connection reuse; do
     options=(); [ "$scenario" = reuse ] && options=(-d)
@@ -108,15 +113,20 @@ for scenario in per-connection reuse; do
         port=$server_sink_port; [ "$delivery" = maildir ] && port=$server_maildir_port
         rate "$port" "${options[@]}" >/dev/null     # warm-up
         # Interleaved, so that both see the same machine load.
-        peer=$(rate "$sink_port" "${options[@]}")
-        ours=$(rate "$port" "${options[@]}")
-        printf '%-16s %-10s %14s %18s %7s\n' "$scenario" "$delivery" "$peer" "$ours" "$(ratio "$ours" "$peer")"
+        peers=(); ourss=()
+        for _ in $(seq 1 "$rounds"); do
+            peers+=("$(rate "$sink_port" "${options[@]}")")
+            ourss+=("$(rate "$port" "${options[@]}")")
+        done
+        peer=$(median "${peers[@]}"); ours=$(median "${ourss[@]}")
+        printf '%-16s %-10s %14s %18s %7s   [%s] [%s]\n' "$scenario" "$delivery" "$peer" "$ours" "$(ratio "$ours" "$peer")" \
+            "${peers[*]}" "${ourss[*]}"
     done
 done
 
 delivered=$(find "$work/maildir/new" -type f | wc -l)
 partial=$(find "$work/maildir/tmp" -type f | wc -l)
-echo "== Maildir: $delivered messages in new/, $partial in tmp/ (expected $((messages * 4)) and 0)"
+echo "== Maildir: $delivered messages in new/, $partial in tmp/ (expected $((messages * 2 * (rounds + 1))) and 0)"
 if grep -qi "error\|critical" "$work"/sink.log "$work"/maildir.log; then
     echo "== server errors:"; grep -hi "error\|critical" "$work"/sink.log "$work"/maildir.log | head -5
 fi

@@ -40,8 +40,13 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var draining = false
     private var closing = false
 
-    /// Content of the message being received (nil: none, or `--sink`).
-    private var message: [UInt8]?
+    /// The message being written to Maildir's tmp/ (nil: none, or `--sink`).
+    private var incoming: IncomingMessage?
+    /// Reads are off while message writes fall behind (bounded memory per connection).
+    private var readPaused = false
+    /// Content is written a chunk at a time; reading stops while two chunks are
+    /// waiting for the disk.
+    static let messageChunkSize = 64 * 1024
     /// From `.startTLS` to the end of the handshake: plaintext is never read (D13).
     private var awaitingHandshake = false
 
@@ -96,7 +101,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         idleTimer?.cancel()
         handshakeTimer?.cancel()
         perform(session.connectionClosed())
-        message = nil
+        abortMessage()
         if registered {
             registered = false
             services.tracker.close(context.channel, address: peer)
@@ -163,12 +168,21 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         draining = true
         defer { draining = false }
         var wrote = false
+        // The replies of one batch go out in one buffer, written in place, and one flush.
+        var batch: ByteBuffer?
+        func writeBatch() {
+            guard let replies = batch else { return }
+            context.write(wrapOutboundOut(replies), promise: nil)
+            batch = nil
+            wrote = true
+        }
         while let action = pending.popFirst() {
             switch action {
             case .send(let reply):
-                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: reply.bytes)), promise: nil)
-                wrote = true
+                if batch == nil { batch = context.channel.allocator.buffer(capacity: 256) }
+                batch!.writeReply(reply)
             case .delay(let duration):
+                writeBatch()
                 if wrote { context.flush() }
                 delayed = true
                 context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(duration)) {
@@ -178,6 +192,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
                 return
             case .startTLS:
+                writeBatch()
                 context.flush()
                 wrote = false
                 startTLS(context)
@@ -189,19 +204,21 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .clientIdentityDiscarded:
                 services.policy.clientIdentityDiscarded(connectionID)
             case .beginMessage:
-                message = services.sink ? nil : []
+                beginMessage(context)
             case .messageData(let bytes):
-                message?.append(contentsOf: bytes)
+                messageData(bytes, context)
             case .deliver(let envelope):
                 deliver(envelope, context)
             case .abortMessage:
-                message = nil
+                abortMessage()
             case .close:
+                writeBatch()
                 pending.removeAll()
                 closeAfterWrites(context)
                 return
             }
         }
+        writeBatch()
         if wrote { context.flush() }
     }
 
@@ -266,20 +283,114 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    // MARK: Delivery
+
+    /// The message's `Received:` header is made now; its file in tmp/ is created with
+    /// the first chunk of content, or at the end for a message smaller than a chunk (one
+    /// trip to the thread pool).
+    private func beginMessage(_ context: ChannelHandlerContext) {
+        abortMessage()
+        guard services.maildir != nil else { return }  // --sink
+        let queueID = services.nextQueueID()
+        // The envelope is complete at DATA or the first BDAT; only its size is not.
+        let header =
+            session.transactionEnvelope.map {
+                receivedHeader(
+                    envelope: $0, remoteAddress: context.channel.remoteAddress?.ipAddress,
+                    hostname: session.configuration.hostname, queueID: queueID)
+            } ?? []
+        incoming = IncomingMessage(queueID: queueID, header: header)
+    }
+
+    /// Runs `body` on the thread pool after the message's earlier writes, with its file
+    /// (created with the header by the first of them). A failure skips what follows.
+    private func afterWrites<Result: Sendable>(
+        _ message: IncomingMessage, _ maildir: Maildir, _ loop: any EventLoop,
+        _ body: @escaping @Sendable (Maildir.TemporaryFile) throws -> Result
+    ) -> EventLoopFuture<Result> {
+        let pool = services.threadPool
+        if let file = message.file {
+            return file.flatMap { file in pool.runIfActive(eventLoop: loop) { try body(file) } }
+        }
+        let queueID = message.queueID, header = message.header
+        return pool.runIfActive(eventLoop: loop) {
+            let file = try maildir.create(queueID: queueID)
+            try maildir.append(file, header)
+            return try body(file)
+        }
+    }
+
+    private func messageData(_ bytes: [UInt8], _ context: ChannelHandlerContext) {
+        guard let message = incoming, !message.failed, let maildir = services.maildir else { return }
+        message.chunk.append(contentsOf: bytes)
+        message.notePeak()
+        guard message.chunk.count >= Self.messageChunkSize else { return }
+
+        let chunk = message.chunk
+        message.chunk = []
+        message.chunk.reserveCapacity(Self.messageChunkSize + bytes.count)
+        message.writing += chunk.count
+        // Chained: each write starts after the one before, and a failure skips the rest.
+        let written = afterWrites(message, maildir, context.eventLoop) { file in
+            try maildir.append(file, chunk)
+            return file
+        }
+        message.file = written
+        written.assumeIsolated().whenComplete { result in
+            message.writing -= chunk.count
+            if case .failure = result {
+                message.failed = true
+                message.chunk = []  // nothing more is kept for a message that cannot be stored
+            }
+            self.resumeReadingIfCaughtUp()
+        }
+        // Two chunks waiting for the disk: stop reading until one is written.
+        if message.writing >= 2 * Self.messageChunkSize && !readPaused {
+            readPaused = true
+            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        }
+    }
+
+    private func resumeReadingIfCaughtUp() {
+        guard readPaused, let context, (incoming?.writing ?? 0) <= Self.messageChunkSize else { return }
+        readPaused = false
+        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+    }
+
+    /// Size limit, RSET, lost connection: the file in tmp/ is removed once the
+    /// writes before it are done.
+    private func abortMessage() {
+        guard let message = incoming else { return }
+        incoming = nil
+        services.noteMessageBufferPeak(message.peak)
+        if let maildir = services.maildir {
+            let pool = services.threadPool
+            message.file?.whenSuccess { file in pool.submit { _ in maildir.discard(file) } }
+        }
+        resumeReadingIfCaughtUp()
+    }
+
     private func deliver(_ envelope: Envelope, _ context: ChannelHandlerContext) {
         guard let maildir = services.maildir else {
             logger.debug("message discarded (--sink)", metadata: ["size": "\(envelope.size)"])
             pending.append(contentsOf: session.deliveryFinished(.stored(queueID: nil)))
             return
         }
-        let queueID = services.nextQueueID()
-        let header = receivedHeader(
-            envelope: envelope, remoteAddress: context.channel.remoteAddress?.ipAddress,
-            hostname: session.configuration.hostname, queueID: queueID)
-        let content = message ?? []
-        message = nil
-        services.threadPool.runIfActive(eventLoop: context.eventLoop) {
-            try maildir.deliver(header: header, content: content, queueID: queueID)
+        guard let message = incoming else {
+            // The session always begins a message before delivering it.
+            logger.error("delivery without a message")
+            pending.append(contentsOf: session.deliveryFinished(.temporaryFailure))
+            return
+        }
+        incoming = nil
+        services.noteMessageBufferPeak(message.peak)
+        let rest = message.chunk
+        let queueID = message.queueID
+        // fsync, rename into new/, fsync new/; only then 250. A failed write or sync
+        // leaves nothing in new/ (the file is removed from tmp/) and answers 451.
+        afterWrites(message, maildir, context.eventLoop) { file in
+            if !rest.isEmpty { try maildir.append(file, rest) }
+            return try maildir.publish(file)
         }.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let file):
@@ -295,6 +406,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 self.perform(self.session.deliveryFinished(.temporaryFailure))
             }
         }
+        resumeReadingIfCaughtUp()
     }
 
     private func log(_ event: AuditEvent) {
@@ -313,7 +425,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         let timeout = TimeAmount(services.configuration.idleTimeout)
         idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastActivity + timeout) {
             guard !self.closing, self.context != nil else { return }
-            if self.session.awaiting != nil || self.awaitingHandshake {
+            if self.session.awaiting != nil || self.awaitingHandshake || self.readPaused {
                 self.lastActivity = .now()  // the server is the one busy; the handshake has its own deadline
                 self.startIdleTimer(context)
             } else if NIODeadline.now() >= self.lastActivity + timeout {
@@ -368,9 +480,52 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         logger.info("closing for shutdown", metadata: ["inTransaction": "\(session.inTransaction)"])
         pending.removeAll()
         delayed = false
-        let bye = Reply(421, "4.3.2", "\(session.configuration.hostname) Service shutting down, closing connection")
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bye.bytes)), promise: nil)
-        for action in session.connectionClosed() where action == .abortMessage { message = nil }
+        // The session says 421 and aborts an open message: no partial message is stored.
+        perform(session.shutdown())
         closeAfterWrites(context)
+    }
+}
+
+/// A message on its way into Maildir's tmp/: content gathers in `chunk` and is
+/// written a chunk at a time on the thread pool, in order. Event loop only.
+private final class IncomingMessage {
+    let queueID: String
+    /// The `Received:` header, written when the file is created.
+    let header: [UInt8]
+    /// The file after every write handed out so far (nil before the first); failed when any failed.
+    var file: EventLoopFuture<Maildir.TemporaryFile>?
+    var chunk: [UInt8] = []
+    /// Octets handed to the thread pool and not written yet.
+    var writing = 0
+    var failed = false
+    /// The most octets of content held at once (`chunk` and `writing`).
+    var peak = 0
+
+    init(queueID: String, header: [UInt8]) {
+        self.queueID = queueID
+        self.header = header
+        chunk.reserveCapacity(ConnectionHandler.messageChunkSize)
+    }
+
+    func notePeak() { peak = max(peak, chunk.count + writing) }
+}
+
+extension ByteBuffer {
+    /// `reply.bytes`, written in place: no intermediate strings or arrays per reply.
+    mutating func writeReply(_ reply: Reply) {
+        let code = reply.code  // 200...599 (Reply's precondition)
+        let last = reply.lines.count - 1
+        for (index, line) in reply.lines.enumerated() {
+            writeInteger(UInt8(truncatingIfNeeded: 0x30 + code / 100))
+            writeInteger(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
+            writeInteger(UInt8(truncatingIfNeeded: 0x30 + code % 10))
+            writeInteger(index == last ? UInt8(ascii: " ") : UInt8(ascii: "-"))
+            if let status = reply.enhancedStatus {
+                writeString(status)
+                writeInteger(UInt8(ascii: " "))
+            }
+            writeString(line)
+            writeInteger(UInt16(0x0D0A))  // CRLF (big-endian by default)
+        }
     }
 }

@@ -1,6 +1,6 @@
 // Maildir delivery (https://cr.yp.to/proto/maildir.html): the message is written
-// to tmp/, fsynced, renamed into new/, and new/ is fsynced; only then does the
-// session send `250`. A crash at any point leaves at most a file in tmp/, never a
+// to tmp/ as it arrives, fsynced, renamed into new/, and new/ is fsynced; only then
+// does the session send `250`. A crash at any point leaves at most a file in tmp/, never a
 // partial one in new/. Blocking: run it on the thread pool.
 //
 // The file holds the message as received (CRLF line ends, dot-stuffing removed),
@@ -30,30 +30,53 @@ struct Maildir: Sendable {
         }
     }
 
-    /// Writes, syncs and publishes one message; returns its file name in new/.
-    func deliver(header: [UInt8], content: [UInt8], queueID: String) throws -> String {
+    /// A message being written in tmp/: the file is open from the first byte of
+    /// content to `publish` or `discard`, so a connection never holds more than a
+    /// chunk of its message in memory.
+    struct TemporaryFile: Sendable {
+        let fd: Int32
+        let name: String
+        let path: String
+    }
+
+    /// Creates the message's file in tmp/ (blocking: thread pool).
+    func create(queueID: String) throws -> TemporaryFile {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let name = "\(now.tv_sec).M\(now.tv_nsec / 1000)P\(getpid())Q\(queueID).\(host)"
         let temporary = "\(path)/tmp/\(name)"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.failure("open", temporary) }
+        return TemporaryFile(fd: fd, name: name, path: temporary)
+    }
+
+    /// Appends to the file; on failure the file is closed and removed, so nothing
+    /// of it is left in tmp/ (blocking: thread pool).
+    func append(_ file: TemporaryFile, _ bytes: [UInt8]) throws {
         do {
-            try Self.writeAll(fd, header, temporary)
-            try Self.writeAll(fd, content, temporary)
-            guard fsync(fd) == 0 else { throw Self.failure("fsync", temporary) }
+            try Self.writeAll(file.fd, bytes, file.path)
         } catch {
-            close(fd)
-            unlink(temporary)
+            discard(file)
             throw error
         }
-        guard close(fd) == 0 else {
-            unlink(temporary)
-            throw Self.failure("close", temporary)
+    }
+
+    /// fsync, rename into new/, fsync new/; returns the name in new/. On failure
+    /// the file is removed from tmp/ (blocking: thread pool).
+    func publish(_ file: TemporaryFile) throws -> String {
+        guard fsync(file.fd) == 0 else {
+            let error = Self.failure("fsync", file.path)
+            discard(file)
+            throw error
         }
-        guard rename(temporary, "\(path)/new/\(name)") == 0 else {
-            let error = Self.failure("rename", temporary)
-            unlink(temporary)
+        guard close(file.fd) == 0 else {
+            let error = Self.failure("close", file.path)
+            unlink(file.path)
+            throw error
+        }
+        guard rename(file.path, "\(path)/new/\(file.name)") == 0 else {
+            let error = Self.failure("rename", file.path)
+            unlink(file.path)
             throw error
         }
         // The rename is durable only once the directory is.
@@ -61,7 +84,21 @@ struct Maildir: Sendable {
         guard directory >= 0 else { throw Self.failure("open", "\(path)/new") }
         defer { close(directory) }
         guard fsync(directory) == 0 else { throw Self.failure("fsync", "\(path)/new") }
-        return name
+        return file.name
+    }
+
+    /// Closes and removes an unfinished message (size limit, RSET, lost connection).
+    func discard(_ file: TemporaryFile) {
+        close(file.fd)
+        unlink(file.path)
+    }
+
+    /// Writes, syncs and publishes one message held in memory; returns its file name in new/.
+    func deliver(header: [UInt8], content: [UInt8], queueID: String) throws -> String {
+        let file = try create(queueID: queueID)
+        try append(file, header)
+        try append(file, content)
+        return try publish(file)
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ file: String) throws {

@@ -119,13 +119,18 @@ public struct UserStore: Sendable, Equatable {
         // Character-wise, "\r\n" is one newline.
         for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.hasPrefix("#") { continue }
-            guard let colon = line.firstIndex(of: ":"), let hash = PasswordHash(encoded: line[line.index(after: colon)...]) else {
-                throw Problem(description: "\(file):\(number + 1): expected NAME:$pbkdf2-sha256$i=N$SALT$HASH")
+            // file:line:column, the column (1-based, in characters) where the entry goes wrong.
+            guard let colon = line.firstIndex(of: ":") else {
+                throw Problem(description: "\(file):\(number + 1):1: expected NAME:$pbkdf2-sha256$i=N$SALT$HASH")
+            }
+            let hashColumn = line.distance(from: line.startIndex, to: colon) + 2
+            guard let hash = PasswordHash(encoded: line[line.index(after: colon)...]) else {
+                throw Problem(description: "\(file):\(number + 1):\(hashColumn): expected NAME:$pbkdf2-sha256$i=N$SALT$HASH")
             }
             do {
                 try add(name: String(line[..<colon]), hash: hash)
             } catch {
-                throw Problem(description: "\(file):\(number + 1): \(error.description)")
+                throw Problem(description: "\(file):\(number + 1):1: \(error.description)")
             }
         }
     }

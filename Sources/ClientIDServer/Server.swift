@@ -12,12 +12,15 @@ import NIOSSL
 import SMTPSession
 import Synchronization
 
-/// What all connections share. Immutable after start but for the counters.
+/// What all connections share. Immutable after start but for the counters and
+/// what SIGHUP reloads (accounts, policy).
 final class ServerServices: Sendable {
     let configuration: ServerConfiguration
     let plainSession: SMTPSession.Configuration
     let implicitTLSSession: SMTPSession.Configuration
-    let users: UserStore
+    private let accounts: Mutex<UserStore>
+    /// The accounts now: a connection takes them when it checks credentials.
+    var users: UserStore { accounts.withLock { $0 } }
     let policy: ClientIDPolicyEngine
     /// nil with `--sink`.
     let maildir: Maildir?
@@ -26,13 +29,15 @@ final class ServerServices: Sendable {
     let logger: Logger
     let tracker: ConnectionTracker
     private let connectionCounter = Atomic<UInt64>(0)
+    /// The most octets of message content one connection held in memory at once.
+    private let messageBufferHighWater = Atomic<Int>(0)
     private let queuePrefix: String
 
     var sink: Bool { maildir == nil }
 
     init(
-        configuration: ServerConfiguration, policy: ClientIDPolicyEngine, maildir: Maildir?, tlsContext: NIOSSLContext?,
-        threadPool: NIOThreadPool, logger: Logger
+        configuration: ServerConfiguration, users: UserStore, policy: ClientIDPolicyEngine, maildir: Maildir?,
+        tlsContext: NIOSSLContext?, threadPool: NIOThreadPool, logger: Logger
     ) {
         self.configuration = configuration
         var plain = configuration.session
@@ -42,7 +47,7 @@ final class ServerServices: Sendable {
         var implicit = configuration.session
         implicit.implicitTLS = true
         implicitTLSSession = implicit
-        users = configuration.users
+        accounts = Mutex(users)
         self.policy = policy
         self.maildir = maildir
         self.tlsContext = tlsContext
@@ -58,6 +63,16 @@ final class ServerServices: Sendable {
     func nextConnectionID() -> ConnectionID {
         ConnectionID(connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue)
     }
+
+    func replaceUsers(_ users: UserStore) {
+        accounts.withLock { $0 = users }
+    }
+
+    func noteMessageBufferPeak(_ octets: Int) {
+        messageBufferHighWater.max(octets, ordering: .relaxed)
+    }
+
+    var messageBufferPeak: Int { messageBufferHighWater.load(ordering: .relaxed) }
 
     func nextQueueID() -> String {
         "\(queuePrefix)\(String(connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16, uppercase: true))"
@@ -137,6 +152,11 @@ public final class ClientIDServer: Sendable {
     /// SHA-256 of the server certificate's DER (`AB:CD:…`).
     public let certificateFingerprint: String
 
+    /// The most octets of message content any connection has held in memory at once
+    /// since start: messages are written to tmp/ a chunk at a time, so this stays near
+    /// a fixed bound whatever their size (the memory test reads it).
+    public var messageBufferPeak: Int { services.messageBufferPeak }
+
     let services: ServerServices
     private let group: MultiThreadedEventLoopGroup
     private let listeners: [any Channel]
@@ -173,23 +193,9 @@ public final class ClientIDServer: Sendable {
         }
         let tlsContext = try identity.makeTLSContext()
 
+        let users = try loadUsers(configuration)
         // Policy engine and device registry (D20: a keyed hash, the key apart from the registry rows).
-        var policy = PolicyConfiguration()
-        if let file = configuration.policyFile {
-            do throws(PolicyFileError) {
-                policy = try PolicyConfiguration.load(yamlFile: file)
-            } catch {
-                throw ServerError("policy: \(error)")
-            }
-        }
-        if policy.limits.perDevice.maxConnections == 0 {
-            policy.limits.perDevice.maxConnections = configuration.maxConnectionsPerDevice
-        }
-        do throws(PolicyConfigurationError) {
-            try policy.validate()
-        } catch {
-            throw ServerError("policy: \(error)")
-        }
+        let policy = try loadPolicy(configuration)
         try makeDirectory(configuration.dataDirectory)
         let secret = try loadOrCreateSecret(configuration.dataDirectory + "/device-key.secret")
         let keys = HMACDeviceKeys(secret: secret)
@@ -222,7 +228,7 @@ public final class ClientIDServer: Sendable {
         threadPool.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let services = ServerServices(
-            configuration: configuration, policy: engine, maildir: maildir, tlsContext: tlsContext,
+            configuration: configuration, users: users, policy: engine, maildir: maildir, tlsContext: tlsContext,
             threadPool: threadPool, logger: logger)
 
         func bind(_ endpoint: ServerConfiguration.Endpoint, implicitTLS: Bool) async throws -> any Channel {
@@ -320,41 +326,113 @@ public final class ClientIDServer: Sendable {
         logger.notice("stopped")
     }
 
-    /// Waits for SIGTERM or SIGINT, then shuts down gracefully.
+    /// SIGHUP: reads the users file and the policy file again. Open connections stay;
+    /// each uses the new accounts and policy from its next AUTH. A file that does not
+    /// load leaves the configuration as it was, and the error (file:line:column) is
+    /// logged and thrown. Returns once both are read.
+    public func reload() throws {
+        let logger = services.logger
+        let configuration = services.configuration
+        let users: UserStore
+        let policy: PolicyConfiguration
+        do {
+            users = try loadUsers(configuration)
+            policy = try loadPolicy(configuration)
+        } catch {
+            logger.error("reload failed, configuration unchanged: \(error)")
+            throw error
+        }
+        services.replaceUsers(users)
+        services.policy.update(configuration: policy)
+        logger.notice(
+            "reloaded",
+            metadata: [
+                "users": "\(configuration.usersFile ?? "-")", "policy": "\(configuration.policyFile ?? "-")",
+                "accounts": "\(users.accounts.count)",
+            ])
+    }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully; SIGHUP reloads.
     public func runUntilSignalled() async {
-        let number = await SignalWaiter().wait(for: [SIGTERM, SIGINT])
-        services.logger.notice("signal \(number == SIGTERM ? "SIGTERM" : "SIGINT") received")
+        let signals = SignalStream([SIGTERM, SIGINT, SIGHUP])
+        for await number in signals.numbers {
+            if number == SIGHUP {
+                services.logger.notice("signal SIGHUP received")
+                try? reload()
+                continue
+            }
+            services.logger.notice("signal \(number == SIGTERM ? "SIGTERM" : "SIGINT") received")
+            break
+        }
+        signals.cancel()
         await shutdown()
     }
 }
 
-/// Turns the first of some signals into the end of an `await`.
-private final class SignalWaiter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sources: [any DispatchSourceSignal] = []
-    private var continuation: CheckedContinuation<Int32, Never>?
+/// The accounts given directly, and those of the users file when there is one.
+private func loadUsers(_ configuration: ServerConfiguration) throws -> UserStore {
+    var users = configuration.users
+    guard let file = configuration.usersFile else { return users }
+    let text: String
+    do {
+        text = try String(contentsOfFile: file, encoding: .utf8)
+    } catch {
+        throw ServerError("\(file): cannot read: \(error.localizedDescription)")
+    }
+    do throws(UserStore.Problem) {
+        try users.add(fileText: text, file: file)
+    } catch {
+        throw ServerError(error.description)
+    }
+    return users
+}
 
-    func wait(for numbers: [Int32]) async -> Int32 {
-        await withCheckedContinuation { continuation in
-            lock.withLock {
-                self.continuation = continuation
-                for number in numbers {
-                    signal(number, SIG_IGN)  // handled by the source below, not by the default action
-                    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                    source.setEventHandler { self.fire(number) }
-                    source.resume()
-                    sources.append(source)
-                }
-            }
+/// The policy file (or the default policy), with the server's per-device limit
+/// when the file sets none, validated.
+private func loadPolicy(_ configuration: ServerConfiguration) throws -> PolicyConfiguration {
+    var policy = PolicyConfiguration()
+    if let file = configuration.policyFile {
+        do throws(PolicyFileError) {
+            policy = try PolicyConfiguration.load(yamlFile: file)
+        } catch {
+            throw ServerError("policy: \(error)")
         }
     }
+    if policy.limits.perDevice.maxConnections == 0 {
+        policy.limits.perDevice.maxConnections = configuration.maxConnectionsPerDevice
+    }
+    do throws(PolicyConfigurationError) {
+        try policy.validate()
+    } catch {
+        throw ServerError("policy: \(configuration.policyFile.map { "\($0): " } ?? "")\(error)")
+    }
+    return policy
+}
 
-    private func fire(_ number: Int32) {
-        let continuation = lock.withLock {
-            defer { self.continuation = nil }
-            return self.continuation
+/// Signals as an async sequence (Dispatch sources; the default actions are off).
+private final class SignalStream: Sendable {
+    let numbers: AsyncStream<Int32>
+    private let sources: Mutex<[any DispatchSourceSignal]>
+
+    init(_ numbers: [Int32]) {
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        self.numbers = stream
+        var sources: [any DispatchSourceSignal] = []
+        for number in numbers {
+            signal(number, SIG_IGN)  // handled by the source below, not by the default action
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            sources.append(source)
         }
-        continuation?.resume(returning: number)
+        self.sources = Mutex(sources)
+    }
+
+    func cancel() {
+        sources.withLock { sources in
+            for source in sources { source.cancel() }
+            sources = []
+        }
     }
 }
 

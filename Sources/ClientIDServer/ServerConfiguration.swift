@@ -88,7 +88,11 @@ public struct ServerConfiguration: Sendable {
     public var registry: Registry = .sqlite(path: nil)
     /// A policy file (docs/policy.md); nil for the default policy.
     public var policyFile: String?
+    /// Accounts given directly (`--user`, tests).
     public var users: UserStore = UserStore()
+    /// A users file (Passwords.swift), read at start and again on SIGHUP; its accounts
+    /// join `users`.
+    public var usersFile: String?
 
     /// The session's settings: hostname, command line, message size, recipients,
     /// errors, AUTH failures and their delay, CLIENTID on or off (D6).

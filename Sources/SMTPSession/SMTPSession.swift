@@ -136,6 +136,12 @@ public struct SMTPSession: Sendable {
     public var authenticatedUser: String? { facts.authenticatedUser }
     /// Whether a mail transaction (MAIL accepted, not yet finished) is open.
     public var inTransaction: Bool { facts.transaction != nil }
+    /// The open transaction as it stands: what `deliver` will carry, with `size` so far.
+    /// A driver that writes the message as it arrives reads it at `beginMessage`, for
+    /// the trace header that goes before the content.
+    public var transactionEnvelope: Envelope? {
+        facts.transaction.map { envelope($0, chunked: $0.chunked) }
+    }
     /// Input octets held until the session can process them.
     public var bufferedInputCount: Int { input.count - inputStart + framer.bufferedByteCount }
 
@@ -251,6 +257,32 @@ public struct SMTPSession: Sendable {
     public mutating func timedOut() -> [Action] {
         guard state != .closed else { return [] }
         var out: [Action] = [.send(Reply(421, "4.4.2", "\(configuration.hostname) Timeout, closing connection"))]
+        close(&out)
+        return out
+    }
+
+    /// The server is going away (RFC 5321 §3.8): `421`, then close; a message being
+    /// received is aborted. The driver calls it at a point where no transaction is open,
+    /// or when it will not wait any longer.
+    public mutating func shutdown() -> [Action] {
+        guard state != .closed else { return [] }
+        var out: [Action] = [
+            .send(Reply(421, "4.3.2", "\(configuration.hostname) Service shutting down, closing connection"))
+        ]
+        close(&out)
+        return out
+    }
+
+    /// Instead of `start()`: the connection is refused before any greeting (RFC 5321
+    /// §3.1): `554` when the client should not retry, else `421`, then close.
+    public mutating func refuse(permanently: Bool, _ text: String) -> [Action] {
+        guard state == .notStarted else { return [] }
+        var out: [Action] = [
+            .send(
+                permanently
+                    ? Reply(554, "5.3.2", "\(configuration.hostname) \(text)")
+                    : Reply(421, "4.3.2", "\(configuration.hostname) \(text)"))
+        ]
         close(&out)
         return out
     }
@@ -599,12 +631,14 @@ public struct SMTPSession: Sendable {
 
     private mutating func deliver(_ transaction: Transaction, chunked: Bool, _ out: inout [Action]) {
         state = .awaitingDelivery
-        out.append(
-            .deliver(
-                Envelope(
-                    sender: transaction.sender, recipients: transaction.recipients, body: transaction.body,
-                    smtputf8: transaction.smtputf8, size: transaction.size, authenticatedUser: facts.authenticatedUser,
-                    clientIdentity: facts.clientIdentity, clientDomain: facts.clientDomain, tls: facts.tls, chunked: chunked)))
+        out.append(.deliver(envelope(transaction, chunked: chunked)))
+    }
+
+    private func envelope(_ transaction: Transaction, chunked: Bool) -> Envelope {
+        Envelope(
+            sender: transaction.sender, recipients: transaction.recipients, body: transaction.body,
+            smtputf8: transaction.smtputf8, size: transaction.size, authenticatedUser: facts.authenticatedUser,
+            clientIdentity: facts.clientIdentity, clientDomain: facts.clientDomain, tls: facts.tls, chunked: chunked)
     }
 
     /// RFC 3207 §4: after the 220 the session starts over (D13).

@@ -20,7 +20,8 @@ struct ClientIDServerCommand: AsyncParsableCommand {
             Limits default to RFC minimums or to Postfix's defaults, as each option says. \
             Accepted mail lands in a Maildir (tmp/ → fsync → new/ → fsync) before `250` is sent. \
             SIGTERM or SIGINT stops accepting, lets open transactions finish for --shutdown-grace \
-            seconds, then answers 421 and exits.
+            seconds, then answers 421 and exits. SIGHUP reads --users and --policy again without \
+            dropping connections; a file with an error leaves the running configuration as it was.
             """,
         subcommands: [HashPassword.self])
 
@@ -151,18 +152,19 @@ struct ClientIDServerCommand: AsyncParsableCommand {
         if let registry { configuration.registry = try ServerConfiguration.Registry(argument: registry) }
         configuration.delivery = sink ? .sink : .maildir(path: maildir)
 
-        do {
-            if let users {
-                try configuration.users.add(fileText: try String(contentsOfFile: users, encoding: .utf8), file: users)
-            }
+        configuration.usersFile = users  // read by the server at start and on SIGHUP
+        do throws(UserStore.Problem) {
             for spec in developmentUsers { try configuration.users.add(development: spec) }
-        } catch let error as UserStore.Problem {
+        } catch {
             throw ValidationError(error.description)
         }
-        if configuration.users.isEmpty && !allowUnauthenticated {
+        if users == nil && configuration.users.isEmpty && !allowUnauthenticated {
             logger.warning("no accounts (--users, --user): every AUTH fails and MAIL needs AUTH")
         }
 
+        // Past a file size limit (ulimit -f) a write fails with EFBIG and the message gets
+        // 451, instead of SIGXFSZ ending the server.
+        signal(SIGXFSZ, SIG_IGN)
         let server = try await ClientIDServer.start(configuration, logger: logger)
         await server.runUntilSignalled()
     }

@@ -62,12 +62,14 @@ final class PolicyFileTests: XCTestCase {
             ("revocations:\n  - type: UUID\n    until: next tuesday\n", "RFC 3339", #line),
             ("version: 2\n", "only version 1", #line),
             ("limits: [1, 2]\n", "limits", #line),
+            ("requireClientID:\n  enabled: [true\n", "not valid YAML", #line),
         ]
         for (yaml, expected, line) in cases {
             XCTAssertThrowsError(try PolicyConfiguration.fromYAML(yaml, file: "policy.yaml"), line: line) { error in
                 let text = "\(error)"
                 XCTAssertTrue(text.contains(expected), "\(text) should mention \(expected)", line: line)
-                XCTAssertTrue(text.hasPrefix("policy.yaml: "), text, line: line)
+                // file:line:column: the position of the offending node.
+                XCTAssertNotNil(text.firstMatch(of: #/^policy\.yaml:[0-9]+:[0-9]+: /#), text, line: line)
             }
         }
     }

@@ -39,7 +39,7 @@ final class PasswordTests: XCTestCase {
         XCTAssertThrowsError(try store.add(fileText: alice, file: "users"), "twice")
         var other = UserStore()
         XCTAssertThrowsError(try other.add(fileText: "bob:plaintext\n", file: "users")) { error in
-            XCTAssertEqual("\(error)", "users:1: expected NAME:$pbkdf2-sha256$i=N$SALT$HASH")
+            XCTAssertEqual("\(error)", "users:1:5: expected NAME:$pbkdf2-sha256$i=N$SALT$HASH")
         }
         XCTAssertThrowsError(try other.add(development: "no-colon"))
         XCTAssertThrowsError(try usersFileLine(name: "a b", password: [0x41]))

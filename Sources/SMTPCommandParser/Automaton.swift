@@ -168,7 +168,7 @@ public struct CaptureTags: Sendable, Equatable {
     public init() { tags = InlineArray(repeating: -1) }
 
     /// The range of field `i`, or nil when the field did not occur.
-    @inlinable
+    @inlinable @inline(__always)
     public subscript(field i: Int) -> Range<Int>? {
         let start = Int(tags[2 * i])
         let end = Int(tags[2 * i + 1])
@@ -282,6 +282,13 @@ extension Automaton {
         let upper = walk { ($0 >= 0x61 && $0 <= 0x7A) ? $0 & ~0x20 : $0 }
         let lower = walk { ($0 >= 0x41 && $0 <= 0x5A) ? $0 | 0x20 : $0 }
         return upper != nil && upper == lower ? upper : nil
+    }
+
+    /// Whether `byte` leads to the dead state from every state: then a run
+    /// over a longer input stops exactly at the first such byte.
+    func rejectsEverywhere(_ byte: UInt8) -> Bool {
+        let c = Int(byteClass[Int(byte)])
+        return (0..<stateCount).allSatisfy { next[$0 * classCount + c] & ~Automaton.actionFlag == 0 }
     }
 
     /// Whether all of `bytes` is in the language.

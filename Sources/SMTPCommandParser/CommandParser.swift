@@ -114,65 +114,65 @@ struct LineParse {
         let a = automata
         switch verb {
         case Verb.ehlo:
-            let tags = try run(a.ehlo, Hint.ehlo)
+            let tags = try run(a.ehlo, Hint.ehlo, verb: length)
             let domain = tags[field: a.ehloDomain]!
             try checkDomain(domain, literalAllowed: true, hint: Hint.ehlo)
             return .ehlo(domain: domain)
         case Verb.helo:
-            let tags = try run(a.helo, Hint.helo)
+            let tags = try run(a.helo, Hint.helo, verb: length)
             let domain = tags[field: a.heloDomain]!
             try checkDomain(domain, literalAllowed: true, hint: Hint.helo)
             return .helo(domain: domain)
         case Verb.mail:
-            let tags = try run(a.mail, Hint.mail)
+            let tags = try run(a.mail, Hint.mail, verb: length)
             var command = MailCommand(
                 path: try path(tags[field: a.mailPath], after: 10, hint: Hint.mail),
                 parameters: trimmed(tags[field: a.mailParameters]))
             if let parameters = command.parameters { try decodeMailParameters(parameters, into: &command) }
             return .mail(command)
         case Verb.rcpt:
-            let tags = try run(a.rcpt, Hint.rcpt)
+            let tags = try run(a.rcpt, Hint.rcpt, verb: length)
             var command = RcptCommand(
                 path: try path(tags[field: a.rcptPath], after: 8, hint: Hint.rcpt),
                 parameters: trimmed(tags[field: a.rcptParameters]))
             if let parameters = command.parameters { try decodeRcptParameters(parameters, into: &command) }
             return .rcpt(command)
         case Verb.data:
-            _ = try run(a.data, Hint.data)
+            _ = try run(a.data, Hint.data, verb: length)
             return .data
         case Verb.bdat:
-            let tags = try run(a.bdat, Hint.bdat)
+            let tags = try run(a.bdat, Hint.bdat, verb: length)
             let sizeRange = tags[field: a.bdatSize]!
             guard let size = decimal(sizeRange) else {
                 throw fail(.sizeTooLarge, at: sizeRange.lowerBound, rule: "chunk-size", hint: Hint.bdat)
             }
             return .bdat(size: size, last: tags[field: a.bdatLast] != nil)
         case Verb.rset:
-            _ = try run(a.rset, Hint.rset)
+            _ = try run(a.rset, Hint.rset, verb: length)
             return .rset
         case Verb.vrfy:
-            let tags = try run(a.vrfy, Hint.vrfy)
+            let tags = try run(a.vrfy, Hint.vrfy, verb: length)
             let argument = tags[field: a.vrfyArgument]!
             return .vrfy(argument: argument, smtputf8: hasSMTPUTF8Suffix(after: argument))
         case Verb.expn:
-            let tags = try run(a.expn, Hint.expn)
+            let tags = try run(a.expn, Hint.expn, verb: length)
             let argument = tags[field: a.expnArgument]!
             return .expn(argument: argument, smtputf8: hasSMTPUTF8Suffix(after: argument))
         case Verb.help:
-            return .help(argument: try run(a.help, Hint.help)[field: a.helpArgument])
+            return .help(argument: try run(a.help, Hint.help, verb: length)[field: a.helpArgument])
         case Verb.noop:
-            return .noop(argument: try run(a.noop, Hint.noop)[field: a.noopArgument])
+            return .noop(argument: try run(a.noop, Hint.noop, verb: length)[field: a.noopArgument])
         case Verb.quit:
-            _ = try run(a.quit, Hint.quit)
+            _ = try run(a.quit, Hint.quit, verb: length)
             return .quit
         case Verb.startTLS:
-            _ = try run(a.startTLS, Hint.startTLS)
+            _ = try run(a.startTLS, Hint.startTLS, verb: length)
             return .startTLS
         case Verb.auth:
-            let tags = try run(a.auth, Hint.auth)
+            let tags = try run(a.auth, Hint.auth, verb: length)
             return .auth(mechanism: tags[field: a.authMechanism]!, initialResponse: tags[field: a.authInitialResponse])
         case Verb.clientID:
-            let tags = try run(a.clientID, Hint.clientID)
+            let tags = try run(a.clientID, Hint.clientID, verb: length)
             return .clientID(type: tags[field: a.clientIDType]!, token: tags[field: a.clientIDToken]!)
         default:
             return try unknown(length)
@@ -190,12 +190,14 @@ struct LineParse {
 
     /// Runs the command's automaton over the whole line (from after its
     /// literal prefix when the line starts with it).
-    func run(_ matcher: CommandMatcher, _ hint: StaticString) throws(SMTPSyntaxError) -> CaptureTags {
+    /// `verb` letters at the start of the line are known to spell its verb.
+    @inline(__always)
+    func run(_ matcher: CommandMatcher, _ hint: StaticString, verb: Int) throws(SMTPSyntaxError) -> CaptureTags {
         var tags = CaptureTags()
         let automaton = matcher.automaton
         let outcome: MatchOutcome
-        if let row = matcher.row, matcher.matchesPrefix(line) {
-            outcome = automaton.run(line, from: matcher.prefixLength, row: row, captures: &tags, recording: true)
+        if matcher.row >= 0, matcher.matchesPrefix(line, verified: verb) {
+            outcome = automaton.run(line, from: matcher.prefixLength, row: matcher.row, captures: &tags, recording: true)
         } else {
             outcome = automaton.match(line, captures: &tags)
         }

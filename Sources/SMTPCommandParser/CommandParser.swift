@@ -34,7 +34,7 @@ public struct SMTPCommandParser: Sendable {
     /// Parses one line, which should end in CRLF. Ranges in the result are
     /// offsets into `line`.
     public func parse(_ line: UnsafeRawBufferPointer) throws(SMTPSyntaxError) -> SMTPCommand {
-        var parse = LineParse(line: line, automata: automata, options: options)
+        let parse = LineParse(line: line, automata: automata, options: options)
         return try parse.run()
     }
 
@@ -94,7 +94,9 @@ struct LineParse {
 
     @inline(__always) func byte(_ i: Int) -> UInt8 { line[i] }
 
-    mutating func run() throws(SMTPSyntaxError) -> SMTPCommand {
+    /// Not `mutating`: reading the matchers through an inout self made the
+    /// compiler retain and release one per line.
+    func run() throws(SMTPSyntaxError) -> SMTPCommand {
         // The verb: letters up to SP, HTAB (L3 "DATA\t"), CR or the end, at most 8 of them.
         var verb: UInt64 = 0
         var length = 0

@@ -100,14 +100,31 @@ struct LineParse {
         // The verb: letters up to SP, HTAB (L3 "DATA\t"), CR or the end, at most 8 of them.
         var verb: UInt64 = 0
         var length = 0
-        while length < line.count {
-            let b = line[length]
-            if b == 0x20 || b == 0x0D || b == 0x0A || b == 0x09 { break }
-            guard (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A else {
-                throw fail(.unknownCommand, at: length, rule: "command", hint: Hint.command, scanned: true)
+        // Most verbs are four letters and a delimiter: test the four at once.
+        // With no byte above 0x7F, x = w | 0x20 per byte is a letter iff
+        // 0x61 <= x <= 0x7A: adding 5 sets bit 7 of bytes above 0x7A, and
+        // (x | 0x80) - 0x61 clears it in bytes below 0x61 (no carries either way).
+        if line.count >= 5, let base = line.baseAddress {
+            let w = base.loadUnaligned(as: UInt32.self)
+            let x = w | 0x2020_2020
+            let above = x &+ 0x0505_0505
+            let below = ~((x | 0x8080_8080) &- 0x6161_6161)
+            let next = base.load(fromByteOffset: 4, as: UInt8.self)
+            if (w | above | below) & 0x8080_8080 == 0 && (next == 0x20 || next == 0x0D || next == 0x0A || next == 0x09) {
+                verb = UInt64((w & 0xDFDF_DFDF).bigEndian)
+                length = 4
             }
-            verb = verb << 8 | UInt64(b & ~0x20)
-            length += 1
+        }
+        if length == 0 {
+            while length < line.count {
+                let b = line[length]
+                if b == 0x20 || b == 0x0D || b == 0x0A || b == 0x09 { break }
+                guard (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A else {
+                    throw fail(.unknownCommand, at: length, rule: "command", hint: Hint.command, scanned: true)
+                }
+                verb = verb << 8 | UInt64(b & ~0x20)
+                length += 1
+            }
         }
         guard length > 0 else {
             throw fail(line.isEmpty ? .incomplete : .unknownCommand, at: 0, rule: "command", hint: Hint.command, scanned: true)

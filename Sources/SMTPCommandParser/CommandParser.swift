@@ -34,8 +34,7 @@ public struct SMTPCommandParser: Sendable {
     /// Parses one line, which should end in CRLF. Ranges in the result are
     /// offsets into `line`.
     public func parse(_ line: UnsafeRawBufferPointer) throws(SMTPSyntaxError) -> SMTPCommand {
-        let parse = LineParse(line: line, automata: automata, options: options)
-        return try parse.run()
+        try LineParse(line: line, options: options).run(automata)
     }
 
     /// Parses one line held in an array (a convenience for tests and tools).
@@ -86,9 +85,11 @@ enum Hint {
     static let command: StaticString = "VERB [SP arguments] CRLF, e.g. EHLO, MAIL, RCPT, DATA, QUIT"
 }
 
+/// The automata are passed to the methods that need them rather than
+/// stored: a struct holding the class reference made the compiler retain and
+/// release it on every line, where a parameter is borrowed for free.
 struct LineParse {
     let line: UnsafeRawBufferPointer
-    let automata: CommandAutomata
     let options: Options
     typealias Options = SMTPCommandParser.Options
 
@@ -96,7 +97,7 @@ struct LineParse {
 
     /// Not `mutating`: reading the matchers through an inout self made the
     /// compiler retain and release one per line.
-    func run() throws(SMTPSyntaxError) -> SMTPCommand {
+    func run(_ a: CommandAutomata) throws(SMTPSyntaxError) -> SMTPCommand {
         // The verb: letters up to SP, HTAB (L3 "DATA\t"), CR or the end, at most 8 of them.
         var verb: UInt64 = 0
         var length = 0
@@ -130,31 +131,30 @@ struct LineParse {
             throw fail(line.isEmpty ? .incomplete : .unknownCommand, at: 0, rule: "command", hint: Hint.command, scanned: true)
         }
         if length > 8 { return try unknown(length) }
-        let a = automata
         switch verb {
         case Verb.ehlo:
             let tags = try run(a.ehlo, Hint.ehlo, verb: length)
             let domain = tags[field: a.ehloDomain]!
-            try checkDomain(domain, literalAllowed: true, hint: Hint.ehlo)
+            try checkDomain(domain, literalAllowed: true, hint: Hint.ehlo, a)
             return .ehlo(domain: domain)
         case Verb.helo:
             let tags = try run(a.helo, Hint.helo, verb: length)
             let domain = tags[field: a.heloDomain]!
-            try checkDomain(domain, literalAllowed: true, hint: Hint.helo)
+            try checkDomain(domain, literalAllowed: true, hint: Hint.helo, a)
             return .helo(domain: domain)
         case Verb.mail:
             let tags = try run(a.mail, Hint.mail, verb: length)
             var command = MailCommand(
-                path: try path(tags[field: a.mailPath], after: 10, hint: Hint.mail),
+                path: try path(tags[field: a.mailPath], after: 10, hint: Hint.mail, a),
                 parameters: trimmed(tags[field: a.mailParameters]))
-            if let parameters = command.parameters { try decodeMailParameters(parameters, into: &command) }
+            if let parameters = command.parameters { try decodeMailParameters(parameters, into: &command, a) }
             return .mail(command)
         case Verb.rcpt:
             let tags = try run(a.rcpt, Hint.rcpt, verb: length)
             var command = RcptCommand(
-                path: try path(tags[field: a.rcptPath], after: 8, hint: Hint.rcpt),
+                path: try path(tags[field: a.rcptPath], after: 8, hint: Hint.rcpt, a),
                 parameters: trimmed(tags[field: a.rcptParameters]))
-            if let parameters = command.parameters { try decodeRcptParameters(parameters, into: &command) }
+            if let parameters = command.parameters { try decodeRcptParameters(parameters, into: &command, a) }
             return .rcpt(command)
         case Verb.data:
             _ = try run(a.data, Hint.data, verb: length)
@@ -259,7 +259,9 @@ struct LineParse {
 
     /// The mailbox range for `path` (nil for `<>`), after checking the limits.
     /// `after` is the offset just past "FROM:" / "TO:".
-    func path(_ mailbox: Range<Int>?, after: Int, hint: StaticString) throws(SMTPSyntaxError) -> Range<Int> {
+    func path(_ mailbox: Range<Int>?, after: Int, hint: StaticString, _ a: CommandAutomata) throws(SMTPSyntaxError)
+        -> Range<Int>
+    {
         var start = after
         while start < line.count && (line[start] == 0x20) { start += 1 }  // L1 (lenient only reaches here with spaces)
         guard let mailbox else {
@@ -279,7 +281,7 @@ struct LineParse {
         if at - mailbox.lowerBound > 64 {
             throw SMTPSyntaxError(.localPartTooLong, offset: mailbox.lowerBound + 64, rule: "Local-part", hint: hint)
         }
-        try checkDomain((at + 1)..<mailbox.upperBound, literalAllowed: true, hint: hint)
+        try checkDomain((at + 1)..<mailbox.upperBound, literalAllowed: true, hint: hint, a)
         return mailbox
     }
 
@@ -301,7 +303,9 @@ struct LineParse {
 
     /// RFC 5321 §4.5.3.1.2 length, and the IPv6 syntax of `[IPv6:...]`
     /// literals (RFC 5321 §4.1.3; the general literal form would accept anything).
-    func checkDomain(_ domain: Range<Int>, literalAllowed: Bool, hint: StaticString) throws(SMTPSyntaxError) {
+    func checkDomain(_ domain: Range<Int>, literalAllowed: Bool, hint: StaticString, _ a: CommandAutomata)
+        throws(SMTPSyntaxError)
+    {
         if domain.count > 255 {
             throw SMTPSyntaxError(.domainTooLong, offset: domain.lowerBound + 255, rule: "Domain", hint: hint)
         }
@@ -309,10 +313,10 @@ struct LineParse {
         guard domain.count > tag.count + 1, line[domain.upperBound - 1] == 0x5D else { return }
         for (i, t) in tag.enumerated() where asciiUpper(line[domain.lowerBound + i]) != asciiUpper(t) { return }
         let inner = UnsafeRawBufferPointer(rebasing: line[(domain.lowerBound + tag.count)..<(domain.upperBound - 1)])
-        if case .rejected(let offset, _) = automata.ipv6Addr.match(inner) {
+        if case .rejected(let offset, _) = a.ipv6Addr.match(inner) {
             throw SMTPSyntaxError(
                 .invalidAddressLiteral, offset: domain.lowerBound + tag.count + offset, rule: "IPv6-addr", hint: hint)
-        } else if automata.ipv6Addr.match(inner) != .accepted {
+        } else if a.ipv6Addr.match(inner) != .accepted {
             throw SMTPSyntaxError(.invalidAddressLiteral, offset: domain.upperBound - 1, rule: "IPv6-addr", hint: hint)
         }
     }

@@ -141,9 +141,11 @@ extension LineParse {
     /// verdict (the same offset, rule and state a run over the parameter
     /// alone would give). An unknown keyword is skipped to its end.
     @inline(__always)
-    func scanParameter(at start: Int, end: Int, forRcpt: Bool, seen: inout UInt16) throws(SMTPSyntaxError) -> (
-        known: KnownParameter?, value: Range<Int>?, end: Int
-    ) {
+    func scanParameter(at start: Int, end: Int, forRcpt: Bool, seen: inout UInt16, _ a: CommandAutomata)
+        throws(SMTPSyntaxError) -> (
+            known: KnownParameter?, value: Range<Int>?, end: Int
+        )
+    {
         var i = start
         var packed: UInt128 = 0
         while i < end {
@@ -158,13 +160,13 @@ extension LineParse {
             return (nil, nil, i)
         }
         guard known.forRcpt == forRcpt else {
-            throw SMTPSyntaxError(.parameterNotAllowed, offset: start, rule: known.automaton(automata).rule, hint: known.hint)
+            throw SMTPSyntaxError(.parameterNotAllowed, offset: start, rule: known.automaton(a).rule, hint: known.hint)
         }
         guard seen & known.bit == 0 else {
-            throw SMTPSyntaxError(.duplicateParameter, offset: start, rule: known.automaton(automata).rule, hint: known.hint)
+            throw SMTPSyntaxError(.duplicateParameter, offset: start, rule: known.automaton(a).rule, hint: known.hint)
         }
         seen |= known.bit
-        let automaton = known.automaton(automata)
+        let automaton = known.automaton(a)
         var unused = CaptureTags()
         let rest = UnsafeRawBufferPointer(rebasing: line[start..<end])
         let parameterEnd: Int
@@ -188,7 +190,9 @@ extension LineParse {
         return (known, value, parameterEnd)
     }
 
-    func decodeMailParameters(_ range: Range<Int>, into command: inout MailCommand) throws(SMTPSyntaxError) {
+    func decodeMailParameters(_ range: Range<Int>, into command: inout MailCommand, _ a: CommandAutomata)
+        throws(SMTPSyntaxError)
+    {
         var seen: UInt16 = 0
         var position = range.lowerBound
         while position < range.upperBound {
@@ -197,7 +201,7 @@ extension LineParse {
                 continue
             }
             let (found, parameterValue, parameterEnd) = try scanParameter(
-                at: position, end: range.upperBound, forRcpt: false, seen: &seen)
+                at: position, end: range.upperBound, forRcpt: false, seen: &seen, a)
             position = parameterEnd
             guard let known = found else { continue }
             let value = parameterValue ?? parameterEnd..<parameterEnd
@@ -225,7 +229,9 @@ extension LineParse {
         }
     }
 
-    func decodeRcptParameters(_ range: Range<Int>, into command: inout RcptCommand) throws(SMTPSyntaxError) {
+    func decodeRcptParameters(_ range: Range<Int>, into command: inout RcptCommand, _ a: CommandAutomata)
+        throws(SMTPSyntaxError)
+    {
         var seen: UInt16 = 0
         var position = range.lowerBound
         while position < range.upperBound {
@@ -234,7 +240,7 @@ extension LineParse {
                 continue
             }
             let (found, parameterValue, parameterEnd) = try scanParameter(
-                at: position, end: range.upperBound, forRcpt: true, seen: &seen)
+                at: position, end: range.upperBound, forRcpt: true, seen: &seen, a)
             position = parameterEnd
             guard let known = found, let value = parameterValue else { continue }
             switch known {

@@ -173,6 +173,7 @@ public struct CaptureTags: Sendable, Equatable {
     public static let maxFields = 8
     @usableFromInline var tags: InlineArray<16, Int32>
 
+    @inlinable @inline(__always)
     public init() { tags = InlineArray(repeating: -1) }
 
     /// The range of field `i`, or nil when the field did not occur.

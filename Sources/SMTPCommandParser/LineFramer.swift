@@ -73,7 +73,8 @@ public struct LineFramer: Sendable {
             // the lowest flagged byte is exact (a borrow only spreads upwards),
             // and the byte loop below looks at it.
             while i &+ 8 <= count {
-                let word = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self)
+                // Little-endian order, so the first byte is the lowest (for the jump below).
+                let word = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self).littleEndian
                 let low = (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & 0x8080_8080_8080_8080
                 if low != 0 {
                     i &+= low.trailingZeroBitCount &>> 3

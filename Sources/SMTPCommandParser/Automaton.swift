@@ -174,7 +174,7 @@ public struct CaptureTags: Sendable, Equatable {
     @usableFromInline var tags: InlineArray<16, Int32>
 
     @inlinable @inline(__always)
-    public init() { tags = InlineArray(repeating: -1) }
+    public init() { tags = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1] }
 
     /// The range of field `i`, or nil when the field did not occur.
     @inlinable @inline(__always)

@@ -50,10 +50,14 @@ public final class Automaton: @unchecked Sendable {
     /// 256 bytes per self-loop set; set 0 is empty.
     @usableFromInline let loopTables: UnsafeMutablePointer<UInt8>
 
-    /// Transition entry bits: the target row, "sets tags", "target skips runs".
+    /// Transition entry bits: the target row, "sets tags", "target skips
+    /// runs", "dead". A plain transition is just the target row, below
+    /// `deadBit`, so the common step tests one comparison; every other case
+    /// (reject, tags, a run to skip) has a bit at or above it.
     @usableFromInline static let tagsBit: UInt32 = 1 << 31
     @usableFromInline static let loopBit: UInt32 = 1 << 30
-    @usableFromInline static let rowMask: UInt32 = (1 << 30) - 1
+    @usableFromInline static let deadBit: UInt32 = 1 << 29
+    @usableFromInline static let rowMask: UInt32 = (1 << 29) - 1
 
     /// A self-loop this short on average is not worth a membership test.
     static let minimumLoopBytes = 8
@@ -133,6 +137,10 @@ public final class Automaton: @unchecked Sendable {
             for c in 0..<classCount {
                 let entry = next[s * classCount + c]
                 let target = Int(entry & ~Automaton.actionFlag)
+                guard target != 0 else {
+                    fastNext[s * width + c] = Automaton.deadBit
+                    continue
+                }
                 var word = UInt32(target * width)
                 if entry & Automaton.actionFlag != 0 {
                     word |= Automaton.tagsBit
@@ -165,10 +173,11 @@ public struct CaptureTags: Sendable, Equatable {
     public static let maxFields = 8
     @usableFromInline var tags: InlineArray<16, Int32>
 
-    public init() { tags = InlineArray(repeating: -1) }
+    @inlinable @inline(__always)
+    public init() { tags = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1] }
 
     /// The range of field `i`, or nil when the field did not occur.
-    @inlinable
+    @inlinable @inline(__always)
     public subscript(field i: Int) -> Range<Int>? {
         let start = Int(tags[2 * i])
         let end = Int(tags[2 * i + 1])
@@ -229,20 +238,19 @@ extension Automaton {
         while i < count {
             let t = row &+ Int(fastClasses[Int(bytes[i])])
             let entry = fastNext[t]
-            let target = Int(entry & Automaton.rowMask)
-            if target == 0 { return .rejected(offset: i, state: row / rowWidth) }
-            row = target
-            // Rare: the transition sets tags, or enters a state worth skipping in.
-            if entry >= Automaton.loopBit {
-                if recording && entry & Automaton.tagsBit != 0 {
-                    captures.apply(fastMasks[Int(fastAction[t])], at: i)
-                }
-                if entry & Automaton.loopBit != 0 {
-                    i = skipLoop(bytes, i &+ 1, count, row)
-                    continue
-                }
-            }
             i &+= 1
+            if entry < Automaton.deadBit {
+                row = Int(entry)
+                continue
+            }
+            // Rare: the byte is rejected, the transition sets tags, or it
+            // enters a state worth skipping in.
+            if entry == Automaton.deadBit { return .rejected(offset: i &- 1, state: row / rowWidth) }
+            row = Int(entry & Automaton.rowMask)
+            if recording && entry & Automaton.tagsBit != 0 {
+                captures.apply(fastMasks[Int(fastAction[t])], at: i &- 1)
+            }
+            if entry & Automaton.loopBit != 0 { i = skipLoop(bytes, i, count, row) }
         }
         let accepting = fastNext[row + width] >> 16
         guard accepting != 0 else { return .incomplete(state: row / rowWidth) }
@@ -254,6 +262,15 @@ extension Automaton {
     func skipLoop(_ bytes: UnsafePointer<UInt8>, _ from: Int, _ count: Int, _ row: Int) -> Int {
         let member = loopTables + (Int(fastNext[row + classCount] & 0xFFFF) << 8)
         var i = from
+        // Four bytes per bounds check: runs (labels, local parts, tokens) are
+        // often longer than that.
+        while i &+ 4 <= count {
+            if member[Int(bytes[i])] == 0 { return i }
+            if member[Int(bytes[i &+ 1])] == 0 { return i &+ 1 }
+            if member[Int(bytes[i &+ 2])] == 0 { return i &+ 2 }
+            if member[Int(bytes[i &+ 3])] == 0 { return i &+ 3 }
+            i &+= 4
+        }
         while i < count && member[Int(bytes[i])] != 0 { i &+= 1 }
         return i
     }
@@ -282,6 +299,13 @@ extension Automaton {
         let upper = walk { ($0 >= 0x61 && $0 <= 0x7A) ? $0 & ~0x20 : $0 }
         let lower = walk { ($0 >= 0x41 && $0 <= 0x5A) ? $0 | 0x20 : $0 }
         return upper != nil && upper == lower ? upper : nil
+    }
+
+    /// Whether `byte` leads to the dead state from every state: then a run
+    /// over a longer input stops exactly at the first such byte.
+    func rejectsEverywhere(_ byte: UInt8) -> Bool {
+        let c = Int(byteClass[Int(byte)])
+        return (0..<stateCount).allSatisfy { next[$0 * classCount + c] & ~Automaton.actionFlag == 0 }
     }
 
     /// Whether all of `bytes` is in the language.

@@ -6,14 +6,17 @@
 /// starts with the prefix (in any letter case), matching starts in the state
 /// the automaton reaches after it, which `Automaton.row(after:)` checked is
 /// the same for every case variant: the automaton still decides every byte.
-struct CommandMatcher: Sendable {
+/// A class: the parser reads one per line, and a struct holding a class
+/// reference cost a copy with retain and release each time.
+final class CommandMatcher: Sendable {
     let automaton: Automaton
     let prefixLength: Int
     /// The prefix as little-endian words (16 bytes at most), lower case, and
     /// the bits to OR into the input first: 0x20 on letters only, so a
     /// letter matches in either case and every other byte must match exactly.
     let low: UInt64, high: UInt64, lowFold: UInt64, highFold: UInt64
-    let row: Int?
+    /// The row after the prefix, or -1 when case variants of it diverge.
+    let row: Int
 
     init(_ automaton: Automaton, prefix: StaticString) {
         self.automaton = automaton
@@ -28,12 +31,13 @@ struct CommandMatcher: Sendable {
             folds[i / 8] |= UInt64(letter ? 0x20 : 0) << (8 * UInt64(i % 8))
         }
         low = words[0]; high = words[1]; lowFold = folds[0]; highFold = folds[1]
-        row = automaton.row(after: bytes)
+        row = automaton.row(after: bytes) ?? -1
     }
 
-    /// Whether `line` starts with the prefix, letters in any case.
-    @inline(__always) func matchesPrefix(_ line: UnsafeRawBufferPointer) -> Bool {
-        guard line.count >= 16, let base = line.baseAddress else { return slowPrefix(line) }
+    /// Whether `line` starts with the prefix, letters in any case. Its first
+    /// `verified` bytes are already known to match (the verb the parser read).
+    @inline(__always) func matchesPrefix(_ line: UnsafeRawBufferPointer, verified: Int) -> Bool {
+        guard line.count >= 16, let base = line.baseAddress else { return slowPrefix(line, from: verified) }
         let a = base.loadUnaligned(as: UInt64.self)
         let b = base.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
         let keep: UInt64 = prefixLength >= 16 ? ~0 : prefixLength <= 8 ? 0 : (1 << (8 * UInt64(prefixLength - 8))) - 1
@@ -41,9 +45,9 @@ struct CommandMatcher: Sendable {
         return (a | lowFold) & keepLow == low && (b | highFold) & keep == high
     }
 
-    func slowPrefix(_ line: UnsafeRawBufferPointer) -> Bool {
+    @inline(__always) func slowPrefix(_ line: UnsafeRawBufferPointer, from verified: Int) -> Bool {
         guard line.count >= prefixLength else { return false }
-        for i in 0..<prefixLength {
+        for i in verified..<max(verified, prefixLength) {
             let word = i < 8 ? low : high
             let fold = i < 8 ? lowFold : highFold
             let shift = 8 * UInt64(i % 8)
@@ -97,6 +101,14 @@ final class CommandAutomata: Sendable {
         authParam = rule("auth-param"); notifyParam = rule("notify-param"); orcptParam = rule("orcpt-param")
         retParam = rule("ret-param"); envidParam = rule("envid-param"); requireTLSParam = rule("requiretls-param")
         mtPriorityParam = rule("mt-priority-param"); ipv6Addr = rule("IPv6-addr")
+        // LineParse.scanParameter runs these past the parameter's end and
+        // relies on each stopping at the SP that ends it.
+        for parameter in [
+            sizeParam, bodyParam, smtputf8Param, authParam, notifyParam, orcptParam, retParam, envidParam, requireTLSParam,
+            mtPriorityParam,
+        ] where !parameter.rejectsEverywhere(0x20) {
+            preconditionFailure("the grammar of \(parameter.rule) lets a value contain SP; LineParse.scanParameter assumes not")
+        }
         ehloDomain = field(ehlo, "domain"); heloDomain = field(helo, "domain")
         mailPath = field(mail, "path"); mailParameters = field(mail, "parameters")
         rcptPath = field(rcpt, "path"); rcptParameters = field(rcpt, "parameters")

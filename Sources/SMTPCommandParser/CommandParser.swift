@@ -34,8 +34,7 @@ public struct SMTPCommandParser: Sendable {
     /// Parses one line, which should end in CRLF. Ranges in the result are
     /// offsets into `line`.
     public func parse(_ line: UnsafeRawBufferPointer) throws(SMTPSyntaxError) -> SMTPCommand {
-        var parse = LineParse(line: line, automata: automata, options: options)
-        return try parse.run()
+        try LineParse(line: line, options: options).run(automata)
     }
 
     /// Parses one line held in an array (a convenience for tests and tools).
@@ -86,93 +85,113 @@ enum Hint {
     static let command: StaticString = "VERB [SP arguments] CRLF, e.g. EHLO, MAIL, RCPT, DATA, QUIT"
 }
 
+/// The automata are passed to the methods that need them rather than
+/// stored: a struct holding the class reference made the compiler retain and
+/// release it on every line, where a parameter is borrowed for free.
 struct LineParse {
     let line: UnsafeRawBufferPointer
-    let automata: CommandAutomata
     let options: Options
     typealias Options = SMTPCommandParser.Options
 
     @inline(__always) func byte(_ i: Int) -> UInt8 { line[i] }
 
-    mutating func run() throws(SMTPSyntaxError) -> SMTPCommand {
+    /// Not `mutating`: reading the matchers through an inout self made the
+    /// compiler retain and release one per line.
+    func run(_ a: CommandAutomata) throws(SMTPSyntaxError) -> SMTPCommand {
         // The verb: letters up to SP, HTAB (L3 "DATA\t"), CR or the end, at most 8 of them.
         var verb: UInt64 = 0
         var length = 0
-        while length < line.count {
-            let b = line[length]
-            if b == 0x20 || b == 0x0D || b == 0x0A || b == 0x09 { break }
-            guard (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A else {
-                throw fail(.unknownCommand, at: length, rule: "command", hint: Hint.command, scanned: true)
+        // Most verbs are four letters and a delimiter: test the four at once.
+        // With no byte above 0x7F, x = w | 0x20 per byte is a letter iff
+        // 0x61 <= x <= 0x7A: adding 5 sets bit 7 of bytes above 0x7A, and
+        // (x | 0x80) - 0x61 clears it in bytes below 0x61 (no carries either way).
+        if line.count >= 5, let base = line.baseAddress {
+            let w = base.loadUnaligned(as: UInt32.self)
+            let x = w | 0x2020_2020
+            let above = x &+ 0x0505_0505
+            let below = ~((x | 0x8080_8080) &- 0x6161_6161)
+            let next = base.load(fromByteOffset: 4, as: UInt8.self)
+            if (w | above | below) & 0x8080_8080 == 0 && (next == 0x20 || next == 0x0D || next == 0x0A || next == 0x09) {
+                verb = UInt64((w & 0xDFDF_DFDF).bigEndian)
+                length = 4
             }
-            verb = verb << 8 | UInt64(b & ~0x20)
-            length += 1
+        }
+        if length == 0 {
+            while length < line.count {
+                let b = line[length]
+                if b == 0x20 || b == 0x0D || b == 0x0A || b == 0x09 { break }
+                guard (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A else {
+                    throw fail(.unknownCommand, at: length, rule: "command", hint: Hint.command, scanned: true)
+                }
+                verb = verb << 8 | UInt64(b & ~0x20)
+                length += 1
+            }
         }
         guard length > 0 else {
             throw fail(line.isEmpty ? .incomplete : .unknownCommand, at: 0, rule: "command", hint: Hint.command, scanned: true)
         }
         if length > 8 { return try unknown(length) }
-        let a = automata
         switch verb {
         case Verb.ehlo:
-            let tags = try run(a.ehlo, Hint.ehlo)
+            let tags = try run(a.ehlo, Hint.ehlo, verb: length)
             let domain = tags[field: a.ehloDomain]!
-            try checkDomain(domain, literalAllowed: true, hint: Hint.ehlo)
+            try checkDomain(domain, literalAllowed: true, hint: Hint.ehlo, a)
             return .ehlo(domain: domain)
         case Verb.helo:
-            let tags = try run(a.helo, Hint.helo)
+            let tags = try run(a.helo, Hint.helo, verb: length)
             let domain = tags[field: a.heloDomain]!
-            try checkDomain(domain, literalAllowed: true, hint: Hint.helo)
+            try checkDomain(domain, literalAllowed: true, hint: Hint.helo, a)
             return .helo(domain: domain)
         case Verb.mail:
-            let tags = try run(a.mail, Hint.mail)
+            let tags = try run(a.mail, Hint.mail, verb: length)
             var command = MailCommand(
-                path: try path(tags[field: a.mailPath], after: 10, hint: Hint.mail),
+                path: try path(tags[field: a.mailPath], after: 10, hint: Hint.mail, a),
                 parameters: trimmed(tags[field: a.mailParameters]))
-            if let parameters = command.parameters { try decodeMailParameters(parameters, into: &command) }
+            if let parameters = command.parameters { try decodeMailParameters(parameters, into: &command, a) }
             return .mail(command)
         case Verb.rcpt:
-            let tags = try run(a.rcpt, Hint.rcpt)
+            let tags = try run(a.rcpt, Hint.rcpt, verb: length)
             var command = RcptCommand(
-                path: try path(tags[field: a.rcptPath], after: 8, hint: Hint.rcpt),
+                path: try path(tags[field: a.rcptPath], after: 8, hint: Hint.rcpt, a),
                 parameters: trimmed(tags[field: a.rcptParameters]))
-            if let parameters = command.parameters { try decodeRcptParameters(parameters, into: &command) }
+            if let parameters = command.parameters { try decodeRcptParameters(parameters, into: &command, a) }
             return .rcpt(command)
         case Verb.data:
-            _ = try run(a.data, Hint.data)
+            _ = try run(a.data, Hint.data, verb: length)
             return .data
         case Verb.bdat:
-            let tags = try run(a.bdat, Hint.bdat)
+            let tags = try run(a.bdat, Hint.bdat, verb: length)
             let sizeRange = tags[field: a.bdatSize]!
             guard let size = decimal(sizeRange) else {
                 throw fail(.sizeTooLarge, at: sizeRange.lowerBound, rule: "chunk-size", hint: Hint.bdat)
             }
             return .bdat(size: size, last: tags[field: a.bdatLast] != nil)
         case Verb.rset:
-            _ = try run(a.rset, Hint.rset)
+            _ = try run(a.rset, Hint.rset, verb: length)
             return .rset
         case Verb.vrfy:
-            let tags = try run(a.vrfy, Hint.vrfy)
+            let tags = try run(a.vrfy, Hint.vrfy, verb: length)
             let argument = tags[field: a.vrfyArgument]!
             return .vrfy(argument: argument, smtputf8: hasSMTPUTF8Suffix(after: argument))
         case Verb.expn:
-            let tags = try run(a.expn, Hint.expn)
+            let tags = try run(a.expn, Hint.expn, verb: length)
             let argument = tags[field: a.expnArgument]!
             return .expn(argument: argument, smtputf8: hasSMTPUTF8Suffix(after: argument))
         case Verb.help:
-            return .help(argument: try run(a.help, Hint.help)[field: a.helpArgument])
+            return .help(argument: try run(a.help, Hint.help, verb: length)[field: a.helpArgument])
         case Verb.noop:
-            return .noop(argument: try run(a.noop, Hint.noop)[field: a.noopArgument])
+            return .noop(argument: try run(a.noop, Hint.noop, verb: length)[field: a.noopArgument])
         case Verb.quit:
-            _ = try run(a.quit, Hint.quit)
+            _ = try run(a.quit, Hint.quit, verb: length)
             return .quit
         case Verb.startTLS:
-            _ = try run(a.startTLS, Hint.startTLS)
+            _ = try run(a.startTLS, Hint.startTLS, verb: length)
             return .startTLS
         case Verb.auth:
-            let tags = try run(a.auth, Hint.auth)
+            let tags = try run(a.auth, Hint.auth, verb: length)
             return .auth(mechanism: tags[field: a.authMechanism]!, initialResponse: tags[field: a.authInitialResponse])
         case Verb.clientID:
-            let tags = try run(a.clientID, Hint.clientID)
+            let tags = try run(a.clientID, Hint.clientID, verb: length)
             return .clientID(type: tags[field: a.clientIDType]!, token: tags[field: a.clientIDToken]!)
         default:
             return try unknown(length)
@@ -190,12 +209,14 @@ struct LineParse {
 
     /// Runs the command's automaton over the whole line (from after its
     /// literal prefix when the line starts with it).
-    func run(_ matcher: CommandMatcher, _ hint: StaticString) throws(SMTPSyntaxError) -> CaptureTags {
+    /// `verb` letters at the start of the line are known to spell its verb.
+    @inline(__always)
+    func run(_ matcher: CommandMatcher, _ hint: StaticString, verb: Int) throws(SMTPSyntaxError) -> CaptureTags {
         var tags = CaptureTags()
         let automaton = matcher.automaton
         let outcome: MatchOutcome
-        if let row = matcher.row, matcher.matchesPrefix(line) {
-            outcome = automaton.run(line, from: matcher.prefixLength, row: row, captures: &tags, recording: true)
+        if matcher.row >= 0, matcher.matchesPrefix(line, verified: verb) {
+            outcome = automaton.run(line, from: matcher.prefixLength, row: matcher.row, captures: &tags, recording: true)
         } else {
             outcome = automaton.match(line, captures: &tags)
         }
@@ -238,7 +259,9 @@ struct LineParse {
 
     /// The mailbox range for `path` (nil for `<>`), after checking the limits.
     /// `after` is the offset just past "FROM:" / "TO:".
-    func path(_ mailbox: Range<Int>?, after: Int, hint: StaticString) throws(SMTPSyntaxError) -> Range<Int> {
+    func path(_ mailbox: Range<Int>?, after: Int, hint: StaticString, _ a: CommandAutomata) throws(SMTPSyntaxError)
+        -> Range<Int>
+    {
         var start = after
         while start < line.count && (line[start] == 0x20) { start += 1 }  // L1 (lenient only reaches here with spaces)
         guard let mailbox else {
@@ -258,7 +281,7 @@ struct LineParse {
         if at - mailbox.lowerBound > 64 {
             throw SMTPSyntaxError(.localPartTooLong, offset: mailbox.lowerBound + 64, rule: "Local-part", hint: hint)
         }
-        try checkDomain((at + 1)..<mailbox.upperBound, literalAllowed: true, hint: hint)
+        try checkDomain((at + 1)..<mailbox.upperBound, literalAllowed: true, hint: hint, a)
         return mailbox
     }
 
@@ -271,6 +294,17 @@ struct LineParse {
             while i < mailbox.upperBound && line[i] != 0x22 { i += line[i] == 0x5C ? 2 : 1 }
             i += 1
         }
+        // Eight bytes at a time while a whole word fits in the mailbox:
+        // (x - 0x01...) & ~x & 0x80... flags the zero bytes of x = word ^ "@@@@@@@@",
+        // and the lowest flag is exact (a borrow only spreads upwards).
+        if let base = line.baseAddress {
+            while i &+ 8 <= mailbox.upperBound {
+                let x = base.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian ^ 0x4040_4040_4040_4040
+                let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+                if found != 0 { return i &+ (found.trailingZeroBitCount &>> 3) }
+                i &+= 8
+            }
+        }
         while i < mailbox.upperBound {
             if line[i] == UInt8(ascii: "@") { return i }
             i += 1
@@ -280,7 +314,9 @@ struct LineParse {
 
     /// RFC 5321 §4.5.3.1.2 length, and the IPv6 syntax of `[IPv6:...]`
     /// literals (RFC 5321 §4.1.3; the general literal form would accept anything).
-    func checkDomain(_ domain: Range<Int>, literalAllowed: Bool, hint: StaticString) throws(SMTPSyntaxError) {
+    func checkDomain(_ domain: Range<Int>, literalAllowed: Bool, hint: StaticString, _ a: CommandAutomata)
+        throws(SMTPSyntaxError)
+    {
         if domain.count > 255 {
             throw SMTPSyntaxError(.domainTooLong, offset: domain.lowerBound + 255, rule: "Domain", hint: hint)
         }
@@ -288,10 +324,10 @@ struct LineParse {
         guard domain.count > tag.count + 1, line[domain.upperBound - 1] == 0x5D else { return }
         for (i, t) in tag.enumerated() where asciiUpper(line[domain.lowerBound + i]) != asciiUpper(t) { return }
         let inner = UnsafeRawBufferPointer(rebasing: line[(domain.lowerBound + tag.count)..<(domain.upperBound - 1)])
-        if case .rejected(let offset, _) = automata.ipv6Addr.match(inner) {
+        if case .rejected(let offset, _) = a.ipv6Addr.match(inner) {
             throw SMTPSyntaxError(
                 .invalidAddressLiteral, offset: domain.lowerBound + tag.count + offset, rule: "IPv6-addr", hint: hint)
-        } else if automata.ipv6Addr.match(inner) != .accepted {
+        } else if a.ipv6Addr.match(inner) != .accepted {
             throw SMTPSyntaxError(.invalidAddressLiteral, offset: domain.upperBound - 1, rule: "IPv6-addr", hint: hint)
         }
     }

@@ -53,10 +53,9 @@ enum ParameterHint {
 enum KnownParameter {
     case size, body, smtputf8, auth, notify, orcpt, ret, envid, requireTLS, mtPriority
 
-    static func identify(_ line: UnsafeRawBufferPointer, _ keyword: Range<Int>) -> KnownParameter? {
-        guard keyword.count <= 11 else { return nil }
-        var packed: UInt128 = 0
-        for i in keyword { packed = packed << 8 | UInt128(asciiUpper(line[i])) }
+    /// The keyword packed big-endian, upper case, at most 11 bytes.
+    @inline(__always)
+    static func identify(_ packed: UInt128) -> KnownParameter? {
         switch packed {
         case 0x53495A45:  // "SIZE"
             return .size
@@ -132,38 +131,80 @@ enum KnownParameter {
 }
 
 extension LineParse {
-    /// Validates a known parameter with its automaton; returns it, or nil for unknown keywords.
-    func knownParameter(_ parameter: ESMTPParameter, forRcpt: Bool, seen: inout UInt16) throws(SMTPSyntaxError) -> KnownParameter?
+    /// One parameter of a MAIL or RCPT line, starting at `start`, in a
+    /// parameter list that ends at `end`. The line's automaton has already
+    /// checked the generic `keyword[=value]` syntax, so the parameter ends at
+    /// the next SP. A known keyword is validated by its own automaton, run
+    /// from `start` until it stops: every parameter automaton rejects SP
+    /// (`CommandAutomata` checks that at start-up), so it stops exactly at
+    /// the parameter's end, and this one pass finds both the end and the
+    /// verdict (the same offset, rule and state a run over the parameter
+    /// alone would give). An unknown keyword is skipped to its end.
+    @inline(__always)
+    func scanParameter(at start: Int, end: Int, forRcpt: Bool, seen: inout UInt16, _ a: CommandAutomata)
+        throws(SMTPSyntaxError) -> (
+            known: KnownParameter?, value: Range<Int>?, end: Int
+        )
     {
-        guard let known = KnownParameter.identify(line, parameter.keyword) else { return nil }
-        let whole = parameter.keyword.lowerBound..<(parameter.value?.upperBound ?? parameter.keyword.upperBound)
+        var i = start
+        var packed: UInt128 = 0
+        while i < end {
+            let b = line[i]
+            if b == 0x3D || b == 0x20 { break }  // "=", SP
+            packed = packed << 8 | UInt128(asciiUpper(b))
+            i &+= 1
+        }
+        let keywordEnd = i
+        guard keywordEnd - start <= 11, let known = KnownParameter.identify(packed) else {
+            while i < end && line[i] != 0x20 { i &+= 1 }
+            return (nil, nil, i)
+        }
         guard known.forRcpt == forRcpt else {
-            throw SMTPSyntaxError(
-                .parameterNotAllowed, offset: whole.lowerBound, rule: known.automaton(automata).rule, hint: known.hint)
+            throw SMTPSyntaxError(.parameterNotAllowed, offset: start, rule: known.automaton(a).rule, hint: known.hint)
         }
         guard seen & known.bit == 0 else {
-            throw SMTPSyntaxError(
-                .duplicateParameter, offset: whole.lowerBound, rule: known.automaton(automata).rule, hint: known.hint)
+            throw SMTPSyntaxError(.duplicateParameter, offset: start, rule: known.automaton(a).rule, hint: known.hint)
         }
         seen |= known.bit
-        let automaton = known.automaton(automata)
-        switch automaton.match(UnsafeRawBufferPointer(rebasing: line[whole])) {
+        let automaton = known.automaton(a)
+        var unused = CaptureTags()
+        let rest = UnsafeRawBufferPointer(rebasing: line[start..<end])
+        let parameterEnd: Int
+        switch automaton.run(rest, from: 0, row: automaton.startRow, captures: &unused, recording: false) {
         case .accepted:
-            return known
+            parameterEnd = end
+        case .rejected(let offset, let state) where line[start + offset] == 0x20:
+            // The SP after the parameter: the parameter is whole if the
+            // automaton was in an accepting state before it.
+            guard automaton.accept[state] != 0 else {
+                throw SMTPSyntaxError(
+                    .invalidParameter, offset: start + offset, rule: automaton.ruleName(atState: state), hint: known.hint)
+            }
+            parameterEnd = start + offset
         case .rejected(let offset, let state):
-            throw fail(
-                .invalidParameter, at: whole.lowerBound + offset, rule: automaton.ruleName(atState: state), hint: known.hint)
+            throw fail(.invalidParameter, at: start + offset, rule: automaton.ruleName(atState: state), hint: known.hint)
         case .incomplete(let state):
-            throw SMTPSyntaxError(
-                .invalidParameter, offset: whole.upperBound, rule: automaton.ruleName(atState: state), hint: known.hint)
+            throw SMTPSyntaxError(.invalidParameter, offset: end, rule: automaton.ruleName(atState: state), hint: known.hint)
         }
+        let value = keywordEnd < parameterEnd ? (keywordEnd + 1)..<parameterEnd : nil
+        return (known, value, parameterEnd)
     }
 
-    func decodeMailParameters(_ range: Range<Int>, into command: inout MailCommand) throws(SMTPSyntaxError) {
+    func decodeMailParameters(_ range: Range<Int>, into command: inout MailCommand, _ a: CommandAutomata)
+        throws(SMTPSyntaxError)
+    {
         var seen: UInt16 = 0
-        for parameter in ESMTPParameterIterator(line: line, range: range) {
-            guard let known = try knownParameter(parameter, forRcpt: false, seen: &seen) else { continue }
-            let value = parameter.value ?? parameter.keyword.upperBound..<parameter.keyword.upperBound
+        var position = range.lowerBound
+        while position < range.upperBound {
+            if line[position] == 0x20 {
+                position &+= 1
+                continue
+            }
+            let (found, parameterValue, parameterEnd) = try scanParameter(
+                at: position, end: range.upperBound, forRcpt: false, seen: &seen, a)
+            position = parameterEnd
+            guard let known = found else { continue }
+            let value = parameterValue ?? parameterEnd..<parameterEnd
             switch known {
             case .size:
                 guard let size = decimal(value) else {
@@ -188,12 +229,20 @@ extension LineParse {
         }
     }
 
-    func decodeRcptParameters(_ range: Range<Int>, into command: inout RcptCommand) throws(SMTPSyntaxError) {
+    func decodeRcptParameters(_ range: Range<Int>, into command: inout RcptCommand, _ a: CommandAutomata)
+        throws(SMTPSyntaxError)
+    {
         var seen: UInt16 = 0
-        for parameter in ESMTPParameterIterator(line: line, range: range) {
-            guard let known = try knownParameter(parameter, forRcpt: true, seen: &seen), let value = parameter.value else {
+        var position = range.lowerBound
+        while position < range.upperBound {
+            if line[position] == 0x20 {
+                position &+= 1
                 continue
             }
+            let (found, parameterValue, parameterEnd) = try scanParameter(
+                at: position, end: range.upperBound, forRcpt: true, seen: &seen, a)
+            position = parameterEnd
+            guard let known = found, let value = parameterValue else { continue }
             switch known {
             case .notify:
                 var notify = DSNNotify()

@@ -69,9 +69,17 @@ public struct LineFramer: Sendable {
         while i < count {
             // Skip eight bytes at a time while none is below 0x0E (CR, LF, NUL
             // and the other controls that need a look).
+            // When a word has such a byte, jump straight to the first one:
+            // the lowest flagged byte is exact (a borrow only spreads upwards),
+            // and the byte loop below looks at it.
             while i &+ 8 <= count {
-                let word = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self)
-                if (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+                // Little-endian order, so the first byte is the lowest (for the jump below).
+                let word = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self).littleEndian
+                let low = (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & 0x8080_8080_8080_8080
+                if low != 0 {
+                    i &+= low.trailingZeroBitCount &>> 3
+                    break
+                }
                 i &+= 8
             }
             if !discarding && carried &+ (i &- lineStart) > maxLineLength {
@@ -89,6 +97,12 @@ public struct LineFramer: Sendable {
                 }
                 if bytes[i] == 0x0A {
                     i &+= 1
+                    // The common line: whole in this chunk, nothing odd in it, short enough.
+                    if carried == 0 && (bareLF & bareCR & nul) < 0 && !discarding && i &- lineStart <= maxLineLength {
+                        try handle(.line(UnsafeRawBufferPointer(rebasing: chunk[lineStart..<i])))
+                        lineStart = i
+                        continue
+                    }
                     try endLine(chunk, lineStart: lineStart, end: i, carried: carried, handle)
                     lineStart = i
                     carried = 0

@@ -24,6 +24,11 @@ final class ServerServices: Sendable {
     let threadPool: NIOThreadPool
     let logger: Logger
     let tracker: ConnectionTracker
+    /// Brute force across connections (Hardening.swift).
+    let throttle: AuthFailureThrottle
+    /// The registry's keyed hash, so that the throttle counts devices without keeping tokens (D20).
+    let deviceKeys: (any DeviceKeyDerivation)?
+    let statistics = ServerStatistics()
     private let connectionCounter = Atomic<UInt64>(0)
     private let queuePrefix: String
 
@@ -31,9 +36,12 @@ final class ServerServices: Sendable {
 
     init(
         configuration: ServerConfiguration, policy: ClientIDPolicyEngine, maildir: Maildir?, tlsContext: NIOSSLContext?,
-        threadPool: NIOThreadPool, logger: Logger
+        threadPool: NIOThreadPool, logger: Logger, deviceKeys: (any DeviceKeyDerivation)? = nil
     ) {
         self.configuration = configuration
+        self.deviceKeys = deviceKeys
+        throttle = AuthFailureThrottle(
+            settings: configuration.authThrottle, baseDelay: configuration.session.authFailureDelay)
         var plain = configuration.session
         plain.implicitTLS = false
         plain.startTLSAvailable = tlsContext != nil
@@ -135,6 +143,8 @@ public final class ClientIDServer: Sendable {
     public let tlsAddress: SocketAddress?
     /// SHA-256 of the server certificate's DER (`AB:CD:…`).
     public let certificateFingerprint: String
+    /// Counters (peak message buffer, throttled AUTH attempts).
+    public var statistics: ServerStatistics { services.statistics }
 
     let services: ServerServices
     private let group: MultiThreadedEventLoopGroup
@@ -198,7 +208,8 @@ public final class ClientIDServer: Sendable {
         } catch {
             throw ServerError("\(error)")
         }
-        let engine = ClientIDPolicyEngine(configuration: policy, registry: registry, keys: HMACDeviceKeys(secret: secret))
+        let deviceKeys = HMACDeviceKeys(secret: secret)
+        let engine = ClientIDPolicyEngine(configuration: policy, registry: registry, keys: deviceKeys)
 
         let maildir: Maildir?
         switch configuration.delivery {
@@ -213,7 +224,7 @@ public final class ClientIDServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let services = ServerServices(
             configuration: configuration, policy: engine, maildir: maildir, tlsContext: tlsContext,
-            threadPool: threadPool, logger: logger)
+            threadPool: threadPool, logger: logger, deviceKeys: deviceKeys)
 
         func bind(_ endpoint: ServerConfiguration.Endpoint, implicitTLS: Bool) async throws -> any Channel {
             try await ServerBootstrap(group: group)
@@ -250,6 +261,7 @@ public final class ClientIDServer: Sendable {
             }
             // Upkeep (registry records past their age, old failure counts): hourly, off the loops.
             let upkeep = group.next().scheduleRepeatedTask(initialDelay: .hours(1), delay: .hours(1)) { _ in
+                services.throttle.prune()
                 threadPool.submit { _ in
                     do throws(DeviceRegistryError) {
                         let removed = try engine.removeExpired()

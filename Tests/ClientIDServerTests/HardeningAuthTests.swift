@@ -88,7 +88,7 @@ final class HardeningClientIDTests: XCTestCase {
                 + [["connect", "tls", "127.0.1.1"], ["reply"]] + Hostile.say("EHLO client.example.net") + Hostile.say(token)
                 + Hostile.say(plain("alice", "secret")) + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "250", "235", "221", "220", "250", "250", "535", "221"], t.stdout)
-        XCTAssertEqual(t.finalLines[8], "535 5.7.8 Authentication credentials invalid")
+        XCTAssertEqual(t.final(8), "535 5.7.8 Authentication credentials invalid")
         server.assertNothingStored()
     }
 
@@ -105,11 +105,10 @@ final class HardeningClientIDTests: XCTestCase {
                 + tlsGreeted + Hostile.say("CLIENTID UUID stolen-device") + Hostile.say(plain("alice", "secret"))
                 + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "535", "221", "220", "250", "250", "535", "221"], t.stdout)
-        XCTAssertEqual(t.finalLines[2], t.finalLines[7])
+        XCTAssertEqual(t.final(2), t.final(7))
         // Both waited the failure delay (a lower bound only: never flaky on a slow machine).
-        let waits = t.waits
-        XCTAssertGreaterThanOrEqual(waits[2], 0.3, t.stdout)
-        XCTAssertGreaterThanOrEqual(waits[7], 0.3, t.stdout)
+        XCTAssertGreaterThanOrEqual(t.wait(2), 0.3, t.stdout)
+        XCTAssertGreaterThanOrEqual(t.wait(7), 0.3, t.stdout)
         server.assertNothingStored()
     }
 }
@@ -125,8 +124,8 @@ final class HardeningAuthTests: XCTestCase {
         )
         XCTAssertEqual(t.codes, ["220", "250", "501", "501", "334", "501", "530", "221"], t.stdout)
         // Outside the initial-response grammar: the parser's 501; inside the exchange: undecodable.
-        XCTAssertTrue(t.finalLines[2].hasPrefix("501 5.5.4 "), t.stdout)
-        XCTAssertTrue(t.finalLines[5].hasPrefix("501 5.5.2 "), t.stdout)
+        XCTAssertTrue(t.final(2).hasPrefix("501 5.5.4 "), t.stdout)
+        XCTAssertTrue(t.final(5).hasPrefix("501 5.5.2 "), t.stdout)
         server.assertNothingStored()
     }
 
@@ -152,7 +151,7 @@ final class HardeningAuthTests: XCTestCase {
                 + Hostile.say("AUTH PLAIN") + Hostile.say(String(repeating: "A", count: 12_288))
                 + Hostile.say("AUTH PLAIN") + [["repeat", "A", 1 << 20], ["send", "\r\n"], ["reply"]] + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "334", "500", "334", "501", "334", "500", "221"], t.stdout)
-        XCTAssertTrue(t.finalLines[3].hasPrefix("500 5.5.6 "), t.stdout)
+        XCTAssertTrue(t.final(3).hasPrefix("500 5.5.6 "), t.stdout)
         server.assertNothingStored()
     }
 
@@ -164,7 +163,7 @@ final class HardeningAuthTests: XCTestCase {
             tlsGreeted + Hostile.say("AUTH LOGIN") + Hostile.say("*") + Hostile.say("AUTH PLAIN") + Hostile.say("*")
                 + Hostile.say("MAIL FROM:<a@example.net>") + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "334", "501", "334", "501", "530", "221"], t.stdout)
-        XCTAssertTrue(t.finalLines[3].hasPrefix("501 5.7.0 "), t.stdout)
+        XCTAssertTrue(t.final(3).hasPrefix("501 5.7.0 "), t.stdout)
         server.assertNothingStored()
     }
 
@@ -202,7 +201,7 @@ final class HardeningAuthTests: XCTestCase {
             tlsGreeted + Hostile.say("MAIL FROM:<a@example.net>") + Hostile.say(plain("alice", "secret"))
                 + Hostile.say("RSET") + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "250", "503", "250", "221"], t.stdout)
-        XCTAssertTrue(t.finalLines[3].hasPrefix("503 5.5.1 "), t.stdout)
+        XCTAssertTrue(t.final(3).hasPrefix("503 5.5.1 "), t.stdout)
         server.assertNothingStored()
     }
 
@@ -241,14 +240,13 @@ final class HardeningAuthTests: XCTestCase {
                 "220", "250", "250", "535", "535", "535", "421", "220", "250", "421", "220", "250", "421", "220", "250", "250",
                 "421", "220", "250", "235", "221",
             ], t.stdout)
-        XCTAssertEqual(t.finalLines[6], "421 4.7.0 server.example.com Too many authentication failures, closing connection")
+        XCTAssertEqual(t.final(6), "421 4.7.0 server.example.com Too many authentication failures, closing connection")
         XCTAssertEqual(t.stdout.components(separatedBy: "\nCLOSED").count - 1, 4, t.stdout)
         // Lower bounds only: 100 ms, 200 ms, 400 ms before the 535s, 800 ms before the 421.
-        let waits = t.waits
-        XCTAssertGreaterThanOrEqual(waits[3], 0.1, t.stdout)
-        XCTAssertGreaterThanOrEqual(waits[4], 0.2, t.stdout)
-        XCTAssertGreaterThanOrEqual(waits[5], 0.4, t.stdout)
-        XCTAssertGreaterThanOrEqual(waits[6], 0.8, t.stdout)
+        XCTAssertGreaterThanOrEqual(t.wait(3), 0.1, t.stdout)
+        XCTAssertGreaterThanOrEqual(t.wait(4), 0.2, t.stdout)
+        XCTAssertGreaterThanOrEqual(t.wait(5), 0.4, t.stdout)
+        XCTAssertGreaterThanOrEqual(t.wait(6), 0.8, t.stdout)
         XCTAssertEqual(server.server.statistics.throttledAuthAttempts, 4)
         server.assertNothingStored()
     }

@@ -27,7 +27,7 @@ final class HardeningFramingTests: XCTestCase {
             ] + Hostile.say("RCPT TO:<b@example.com>") + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "500", "503", "221"], t.stdout)
         XCTAssertTrue(t.stdout.contains("\nQUIET\n"), t.stdout)
-        XCTAssertTrue(t.finalLines[2].hasPrefix("500 5.5.2 "), t.stdout)
+        XCTAssertTrue(t.final(2).hasPrefix("500 5.5.2 "), t.stdout)
         server.assertNothingStored()
     }
 
@@ -48,7 +48,7 @@ final class HardeningFramingTests: XCTestCase {
         let t = try await Hostile.run(
             server, Hostile.greeted + [["send", "MAIL FROM:<a@example.net>\r\r\n"], ["reply"]] + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "500", "221"], t.stdout)
-        XCTAssertTrue(t.finalLines[2].hasPrefix("500 5.5.2 "), t.stdout)
+        XCTAssertTrue(t.final(2).hasPrefix("500 5.5.2 "), t.stdout)
         server.assertNothingStored()
     }
 
@@ -60,7 +60,7 @@ final class HardeningFramingTests: XCTestCase {
             Hostile.greeted + Hostile.say("MAIL FROM:<a@example.net>\u{0}RCPT TO:<b@example.com>")
                 + Hostile.say("NOOP\u{0}") + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "501", "501", "221"], t.stdout)
-        XCTAssertTrue(t.finalLines[2].hasPrefix("501 5.5.2 "), t.stdout)
+        XCTAssertTrue(t.final(2).hasPrefix("501 5.5.2 "), t.stdout)
         server.assertNothingStored()
     }
 
@@ -87,8 +87,8 @@ final class HardeningFramingTests: XCTestCase {
                 ["send", "MAIL FROM:<"], ["repeat", "a", 1 << 20], ["reply"], ["reply"], ["closed"],
             ])
         XCTAssertEqual(t.codes, ["220", "250", "500", "421"], t.stdout)
-        XCTAssertTrue(t.finalLines[2].hasPrefix("500 5.5.6 "), t.stdout)
-        XCTAssertTrue(t.finalLines[3].hasPrefix("421 4.4.2 "), t.stdout)
+        XCTAssertTrue(t.final(2).hasPrefix("500 5.5.6 "), t.stdout)
+        XCTAssertTrue(t.final(3).hasPrefix("421 4.4.2 "), t.stdout)
         XCTAssertTrue(t.closed, t.stdout)
         server.assertNothingStored()
     }
@@ -126,7 +126,7 @@ final class HardeningSynchronizationTests: XCTestCase {
                 ["reply"], ["closed"],
             ])
         XCTAssertEqual(t.codes, ["554"], t.stdout)
-        XCTAssertTrue(t.finalLines[0].hasPrefix("554 5.5.0 "), t.stdout)
+        XCTAssertTrue(t.final(0).hasPrefix("554 5.5.0 "), t.stdout)
         XCTAssertTrue(t.closed, t.stdout)
         server.assertNothingStored()
     }
@@ -141,7 +141,7 @@ final class HardeningSynchronizationTests: XCTestCase {
                 ["reply"], ["closed"],
             ])
         XCTAssertEqual(t.codes, ["220", "250", "554"], t.stdout)
-        XCTAssertTrue(t.finalLines[2].hasPrefix("554 5.5.0 "), t.stdout)
+        XCTAssertTrue(t.final(2).hasPrefix("554 5.5.0 "), t.stdout)
         XCTAssertTrue(t.closed, t.stdout)
         server.assertNothingStored()
     }
@@ -176,7 +176,7 @@ final class HardeningSynchronizationTests: XCTestCase {
             ])
         XCTAssertEqual(t.codes, ["220", "554", "220", "554", "220", "250", "554", "220", "554"], t.stdout)
         XCTAssertEqual(t.stdout.components(separatedBy: "\nCLOSED").count - 1, 4, t.stdout)
-        XCTAssertTrue(t.finalLines[1].hasPrefix("554 5.5.1 "), t.stdout)
+        XCTAssertTrue(t.final(1).hasPrefix("554 5.5.1 "), t.stdout)
         server.assertNothingStored()
     }
 }
@@ -306,7 +306,7 @@ final class HardeningEnvelopeTests: XCTestCase {
                 )
                 + Hostile.say("MAIL FROM:<\(String(repeating: "l", count: 64))@example.net>") + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "501", "501", "501", "250", "221"], t.stdout)
-        XCTAssertTrue(t.finalLines[2].hasPrefix("501 5.1.3 "), t.stdout)
+        XCTAssertTrue(t.final(2).hasPrefix("501 5.1.3 "), t.stdout)
         server.assertNothingStored()
     }
 
@@ -331,7 +331,7 @@ final class HardeningEnvelopeTests: XCTestCase {
                 + [["send", (0..<101).map { "RCPT TO:<r\($0)@example.com>\r\n" }.joined()]]
                 + Array(repeating: ["reply"], count: 101) + Hostile.say("RSET") + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "250"] + Array(repeating: "250", count: 100) + ["452", "250", "221"], t.stdout)
-        XCTAssertTrue(t.finalLines[103].hasPrefix("452 4.5.3 "), t.stdout)
+        XCTAssertTrue(t.final(103).hasPrefix("452 4.5.3 "), t.stdout)
         server.assertNothingStored()
     }
 }
@@ -394,7 +394,7 @@ final class HardeningDataTests: XCTestCase {
             Hostile.greeted + Self.envelope + Hostile.say("DATA")
                 + [["repeat", line, 200], ["send", ".\r\n"], ["reply"]] + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "250", "250", "354", "552", "221"], t.stdout)
-        XCTAssertTrue(t.finalLines[5].hasPrefix("552 5.3.4 "), t.stdout)
+        XCTAssertTrue(t.final(5).hasPrefix("552 5.3.4 "), t.stdout)
         XCTAssertLessThanOrEqual(server.server.statistics.peakMessageBytes, 10_000)
         server.assertNothingStored()
     }
@@ -411,7 +411,7 @@ final class HardeningDataTests: XCTestCase {
                 + [["send", "Subject: long\r\n\r\n" + String(repeating: "b", count: 999) + "\r\n.\r\n"], ["reply"]]
                 + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "250", "250", "354", "250", "250", "250", "354", "500", "221"], t.stdout)
-        XCTAssertTrue(t.finalLines[9].hasPrefix("500 5.5.6 "), t.stdout)
+        XCTAssertTrue(t.final(9).hasPrefix("500 5.5.6 "), t.stdout)
         let files = server.messages()
         XCTAssertEqual(files.count, 1)
         XCTAssertTrue(try String(contentsOf: files[0], encoding: .utf8).contains("Subject: ok"))

@@ -31,7 +31,7 @@ final class HardeningResourceTests: XCTestCase {
             server,
             Hostile.greeted + [["trickle", "MAIL FROM:<slow@example.net>\r\n", 0.15], ["reply"], ["closed"]])
         XCTAssertEqual(t.codes, ["220", "250", "421"], t.stdout)
-        XCTAssertTrue(t.finalLines[2].hasPrefix("421 4.4.2 "), t.stdout)
+        XCTAssertTrue(t.final(2).hasPrefix("421 4.4.2 "), t.stdout)
         XCTAssertTrue(t.closed, t.stdout)
         server.assertNothingStored()
     }
@@ -49,7 +49,7 @@ final class HardeningResourceTests: XCTestCase {
             Hostile.greeted + Hostile.say("MAIL FROM:<a@example.net>") + Hostile.say("RCPT TO:<b@example.com>")
                 + Hostile.say("DATA") + [["trickle", "Subject: slow\r\n\r\nbody", 0.1], ["reply"], ["closed"]])
         XCTAssertEqual(t.codes, ["220", "250", "250", "250", "354", "421"], t.stdout)
-        XCTAssertTrue(t.finalLines[5].hasPrefix("421 4.4.2 "), t.stdout)
+        XCTAssertTrue(t.final(5).hasPrefix("421 4.4.2 "), t.stdout)
         server.assertNothingStored()
     }
 
@@ -132,7 +132,7 @@ final class HardeningFaultTests: XCTestCase {
         let t = try await Hostile.run(
             server, Self.transaction + [["send", "Subject: x\r\n\r\nx\r\n.\r\n"], ["reply"]] + Hostile.say("QUIT"))
         XCTAssertEqual(t.codes, ["220", "250", "250", "250", "354", "451", "221"], t.stdout)
-        XCTAssertTrue(t.finalLines[5].hasPrefix("451 4.3.0 "), t.stdout)
+        XCTAssertTrue(t.final(5).hasPrefix("451 4.3.0 "), t.stdout)
         XCTAssertTrue(server.messages("new").isEmpty)
     }
 

@@ -16,6 +16,11 @@ struct HostileTranscript {
     var finalLines: [String] {
         replyLines.filter { $0.count < 4 || Array($0.utf8)[3] != UInt8(ascii: "-") }
     }
+    /// The last line of reply `i`, or "" when there were fewer replies (the assertion then
+    /// fails instead of the test process crashing).
+    func final(_ i: Int) -> String { i < finalLines.count ? finalLines[i] : "" }
+    /// Seconds before reply `i` (0 when there was no such reply).
+    func wait(_ i: Int) -> Double { i < waits.count ? waits[i] : 0 }
     /// Seconds from the send before each reply to the reply (`R: code t=…`).
     var waits: [Double] {
         lines(stdout, prefix: "R: ").compactMap { line in

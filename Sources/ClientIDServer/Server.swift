@@ -172,6 +172,13 @@ public final class ClientIDServer: Sendable {
         } catch {
             throw ServerError("invalid limits: \(error)")
         }
+        if configuration.commandTimeout <= .zero || configuration.minimumDataRate < 0
+            || configuration.minimumDataRateGrace < .zero
+            || configuration.greetingDelay < .zero || configuration.authThrottle.maxFailures < 0
+            || configuration.authThrottle.window <= .zero
+        {
+            throw ServerError("invalid limits: deadlines and rates must be positive (0 turns a rate or a count off)")
+        }
 
         // TLS identity.
         let identity = try ServerIdentity.load(configuration.certificate, hostname: configuration.session.hostname)

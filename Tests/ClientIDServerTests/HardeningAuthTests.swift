@@ -252,11 +252,11 @@ final class HardeningAuthTests: XCTestCase {
     }
 
     /// The brute-force delay is a timer, not a sleeping thread: while 8 connections wait
-    /// out their delayed `535`, a well-behaved client's whole session finishes first.
+    /// out their delayed `535` (3 s or more), a well-behaved client's whole session finishes first.
     func testAuthDelayDoesNotBlockOtherClients() async throws {
         let server = try await TestServer.start(self) {
-            $0.session.authFailureDelay = .seconds(2)
-            $0.authThrottle.maxDelay = .seconds(3)
+            $0.session.authFailureDelay = .seconds(3)
+            $0.authThrottle.maxDelay = .seconds(4)
             $0.session.requireAuthentication = false
         }
         let script = #"""

@@ -41,7 +41,7 @@ enum Hostile {
     /// ["reply"], ["tls"] (handshake now), ["closed", seconds] (waits for EOF), ["hangup"].
     /// Prints `S: line` per reply line, `R: code t=seconds` per reply, `CLOSED`/`OPEN`.
     static let client = #"""
-        import json, socket, ssl, sys, time
+        import json, select, socket, ssl, sys, time
         steps = json.loads(sys.stdin.read())
         ports = {"plain": int(sys.argv[1]), "tls": int(sys.argv[2])}
         ctx = ssl.create_default_context()
@@ -75,8 +75,10 @@ enum Hostile {
             sent = time.monotonic()
             try:
                 sock.sendall(data)
+                return True
             except (ConnectionResetError, BrokenPipeError, ssl.SSLError, OSError) as e:
                 out("SENDFAIL " + type(e).__name__)
+                return False
         for step in steps:
             kind = step[0]
             if kind == "connect":
@@ -104,8 +106,13 @@ enum Hostile {
                 sock.settimeout(15)
             elif kind == "trickle":
                 for b in step[1].encode("latin-1"):
-                    send(bytes([b]))
+                    if not send(bytes([b])):
+                        break
                     time.sleep(step[2])
+                    # Stop dribbling once the server has answered (or closed): read that next.
+                    readable, _, _ = select.select([sock], [], [], 0)
+                    if readable:
+                        break
             elif kind == "pause":
                 time.sleep(step[1])
             elif kind == "reply":

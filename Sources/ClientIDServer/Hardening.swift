@@ -52,7 +52,8 @@ final class AuthFailureThrottle: Sendable {
     /// Records one failure for every key; returns the failure count that now applies.
     @discardableResult
     func recordFailure(_ keys: [Key], now: NIODeadline = .now()) -> Int {
-        let keep = max(settings.maxFailures, 1) + 1
+        // Enough times per key for the lockout and for the delay to reach its cap (16 doublings).
+        let keep = max(settings.maxFailures, 16) + 1
         state.withLock { state in
             for key in keys {
                 var list = state.failures[key] ?? []

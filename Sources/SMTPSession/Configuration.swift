@@ -45,7 +45,8 @@ extension SMTPSession {
         /// Exim's `smtp_enforce_sync`: input before the greeting, a command with more input
         /// behind it before PIPELINING was offered (RFC 2920 §3.1: before an EHLO reply,
         /// or after HELO), and input behind DATA before its `354` get
-        /// `554 5.5.0 SMTP synchronization error` and close. Off by default so that tests
+        /// `554 5.5.0 SMTP synchronization error` and close. A BDAT whose size cannot be
+        /// read gets its syntax reply and a close (its chunk cannot be skipped). Off by default so that tests
         /// can feed whole transcripts; the server turns it on.
         public var enforceSynchronization: Bool = false
 

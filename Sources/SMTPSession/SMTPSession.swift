@@ -480,6 +480,12 @@ public struct SMTPSession: Sendable {
             } else {
                 // D10 reads "after receiving an AUTH command" literally: a malformed one counts too.
                 if verb == Array("AUTH".utf8) { facts.authCommandReceived = true }
+                if configuration.enforceSynchronization && verb == Array("BDAT".utf8) {
+                    // RFC 3030 §2: the chunk follows at once. Without a usable size its end
+                    // cannot be found, and its octets could only be read as commands.
+                    out.append(.send(Self.syntaxReply(error)))
+                    return close(&out)
+                }
                 reject(Self.syntaxReply(error), &out)
             }
             return

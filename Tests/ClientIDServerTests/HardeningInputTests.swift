@@ -418,16 +418,26 @@ final class HardeningDataTests: XCTestCase {
         XCTAssertTrue(server.messages("tmp").isEmpty)
     }
 
-    /// BDAT with sizes that are not numbers or do not fit; BDAT then DATA (RFC 3030 §2).
+    /// BDAT with sizes that are not numbers or do not fit: the chunk that follows cannot
+    /// be skipped, so its octets (here a smuggled MAIL) must not run: the syntax reply and a
+    /// close. BDAT then DATA in one transaction: `503` (RFC 3030 §2).
     func testBDATBadSizesAndBDATThenDATA() async throws {
         let server = try await openServer()
-        let t = try await Hostile.run(
-            server,
-            Hostile.greeted + Self.envelope + Hostile.say("BDAT -1") + Hostile.say("BDAT 99999999999999999999999")
-                + Hostile.say("BDAT 12x") + Hostile.say("BDAT") + [["send", "BDAT 5\r\nhello"], ["reply"]] + Hostile.say("DATA")
-                + Hostile.say("RSET") + Hostile.say("QUIT"))
-        // RFC 3030's chunk-size is `1*DIGIT`: a size past any limit is 552 (nothing is read for it).
-        XCTAssertEqual(t.codes, ["220", "250", "250", "250", "501", "552", "501", "501", "250", "503", "250", "221"], t.stdout)
+        var steps: [[Any]] = []
+        for size in ["-1", "99999999999999999999999", "12x", ""] {
+            steps += Hostile.greeted + Self.envelope
+            steps += [["send", "BDAT \(size)\r\nMAIL FROM:<evil@example.net>\r\n"], ["reply"], ["closed"]]
+        }
+        steps += Hostile.greeted + Self.envelope + [["send", "BDAT 5\r\nhello"], ["reply"]] + Hostile.say("DATA")
+        steps += Hostile.say("RSET") + Hostile.say("QUIT")
+        let t = try await Hostile.run(server, steps)
+        // RFC 3030's chunk-size is `1*DIGIT`: a size past any limit is 552.
+        XCTAssertEqual(
+            t.codes,
+            ["220", "250", "250", "250", "501", "220", "250", "250", "250", "552", "220", "250", "250", "250", "501"]
+                + ["220", "250", "250", "250", "501", "220", "250", "250", "250", "250", "503", "250", "221"], t.stdout)
+        XCTAssertEqual(t.stdout.components(separatedBy: "\nCLOSED").count - 1, 4, t.stdout)
+        XCTAssertTrue(t.extra.isEmpty, t.stdout)
         server.assertNothingStored()
     }
 }

@@ -62,6 +62,19 @@ final class HardeningSessionTests: XCTestCase {
         XCTAssertEqual(actions.last, .close)
     }
 
+    func testUnreadableBDATSizeCloses() {
+        for size in ["-1", "1x", "99999999999999999999999"] {
+            var h = synchronized()
+            h.send("EHLO client.example.net")
+            h.send("MAIL FROM:<a@example.net>")
+            h.send("RCPT TO:<b@example.com>")
+            _ = h.takeActions()
+            h.sendRaw(Array("BDAT \(size)\r\nRSET\r\n".utf8))
+            XCTAssertEqual(h.codes().count, 1, size)
+            XCTAssertTrue(h.session.isClosed, size)
+        }
+    }
+
     func testHTTPLinesCloseTheSession() {
         for line in ["GET / HTTP/1.1", "post /x HTTP/1.0", "CONNECT a:25 HTTP/1.1", "Host: example.com"] {
             var h = Harness()

@@ -55,6 +55,13 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var handshakeTimer: Scheduled<Void>?
     private var shuttingDown = false
 
+    /// Slowloris: a command line that has begun must end by this timer (`commandTimeout`).
+    private var commandTimer: Scheduled<Void>?
+    /// Message content: when it began, octets read since, and the next rate check.
+    private var contentStart: NIODeadline?
+    private var contentBytes = 0
+    private var rateTimer: Scheduled<Void>?
+
     init(services: ServerServices, implicitTLS: Bool) {
         self.services = services
         self.implicitTLS = implicitTLS
@@ -93,13 +100,24 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let peer { services.policy.connectionOpened(connectionID, address: peer) }
         if implicitTLS { startHandshakeTimer(context) }
         startIdleTimer(context)
-        perform(session.start())
+        let greetingDelay = services.configuration.greetingDelay
+        if greetingDelay > .zero {
+            // Whatever arrives meanwhile is held by the session, which answers 554 at start.
+            context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(greetingDelay)) {
+                guard !self.closing, self.context != nil else { return }
+                self.perform(self.session.start())
+            }
+        } else {
+            perform(session.start())
+        }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         idleTimer?.cancel()
         handshakeTimer?.cancel()
+        commandTimer?.cancel()
+        rateTimer?.cancel()
         perform(session.connectionClosed())
         abortMessage()
         if registered {
@@ -116,8 +134,10 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !closing, !awaitingHandshake else { return }  // D13: never executed
         lastActivity = .now()
         let buffer = unwrapInboundIn(data)
+        if contentStart != nil { contentBytes += buffer.readableBytes }
         let actions = buffer.withUnsafeReadableBytes { session.receive($0) }
         perform(actions)
+        if !closing { updateProgressDeadlines(context) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -228,6 +248,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !closing else { return }
         closing = true
         idleTimer?.cancel()
+        commandTimer?.cancel()
+        rateTimer?.cancel()
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.flush()
         // A write of nothing completes after every write before it.
@@ -256,6 +278,21 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func checkCredentials(_ request: AuthenticationRequest, _ context: ChannelHandlerContext) {
+        // Brute force: the address, the account name and the device (its keyed hash, D20).
+        var keys: [AuthFailureThrottle.Key] = [.account(request.username)]
+        if let peer { keys.append(.address(peer)) }
+        if let identity = request.clientIdentity, let deviceKeys = services.deviceKeys {
+            keys.append(.device(deviceKeys.key(for: identity)))
+        }
+        let throttle = services.throttle
+        if throttle.isLockedOut(keys) {
+            // Not checked at all: a locked-out guess costs no hashing.
+            services.statistics.noteThrottledAuth()
+            logger.notice("AUTH refused unchecked: too many recent failures", metadata: ["user": "\(request.username)"])
+            let delay = throttle.delay(afterFailures: throttle.failures(keys))
+            pending.append(contentsOf: session.credentialsChecked(.tooManyFailures, failureDelay: delay))
+            return
+        }
         let users = services.users
         let policy = services.policy
         let connection = connectionID
@@ -270,7 +307,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                     connection: connection, account: request.username, credentialsValid: valid,
                     identity: request.clientIdentity, address: address))
         }.assumeIsolated().whenComplete { result in
-            let outcome: AuthenticationOutcome
+            var outcome: AuthenticationOutcome
+            var delay = throttle.baseDelay
             switch result {
             case .success(let decision):
                 for event in decision.events { self.log(event) }
@@ -279,7 +317,22 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 self.logger.error("credential check failed", metadata: ["error": "\(error)"])
                 outcome = .temporaryFailure
             }
-            self.perform(self.session.credentialsChecked(outcome))
+            switch outcome {
+            case .rejected:
+                // The same for a wrong password and a policy refusal (D18).
+                let failures = throttle.recordFailure(keys)
+                delay = throttle.delay(afterFailures: failures)
+                if throttle.settings.maxFailures > 0 && failures >= throttle.settings.maxFailures {
+                    self.services.statistics.noteThrottledAuth()
+                    self.logger.notice("AUTH failure limit reached", metadata: ["user": "\(request.username)"])
+                    outcome = .tooManyFailures
+                }
+            case .accepted, .acceptedWithSecurityLayer:
+                throttle.recordSuccess(account: request.username)
+            case .temporaryFailure, .tooManyFailures:
+                break
+            }
+            self.perform(self.session.credentialsChecked(outcome, failureDelay: delay))
         }
     }
 
@@ -362,7 +415,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func abortMessage() {
         guard let message = incoming else { return }
         incoming = nil
-        services.noteMessageBufferPeak(message.peak)
+        services.statistics.noteMessageBuffer(message.peak)
         if let maildir = services.maildir {
             let pool = services.threadPool
             message.file?.whenSuccess { file in pool.submit { _ in maildir.discard(file) } }
@@ -383,7 +436,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         incoming = nil
-        services.noteMessageBufferPeak(message.peak)
+        services.statistics.noteMessageBuffer(message.peak)
         let rest = message.chunk
         let queueID = message.queueID
         // fsync, rename into new/, fsync new/; only then 250. A failed write or sync
@@ -433,6 +486,62 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 self.perform(self.session.timedOut())
             } else {
                 self.startIdleTimer(context)
+            }
+        }
+    }
+
+    /// After each read: a command line that has begun gets `commandTimeout` to end;
+    /// message content must keep up `minimumDataRate` after its grace period.
+    private func updateProgressDeadlines(_ context: ChannelHandlerContext) {
+        let configuration = services.configuration
+        if session.isReceivingContent {
+            commandTimer?.cancel()
+            commandTimer = nil
+            if contentStart == nil, configuration.minimumDataRate > 0 {
+                contentStart = .now()
+                contentBytes = 0
+                scheduleRateCheck(context)
+            }
+            return
+        }
+        if contentStart != nil {
+            contentStart = nil
+            rateTimer?.cancel()
+            rateTimer = nil
+        }
+        if session.hasPartialLine {
+            guard commandTimer == nil else { return }
+            commandTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.commandTimeout)) {
+                self.commandTimer = nil
+                guard !self.closing, self.context != nil, self.session.hasPartialLine else { return }
+                self.logger.notice("command deadline passed", metadata: ["buffered": "\(self.session.bufferedInputCount)"])
+                self.perform(self.session.timedOut())
+            }
+        } else {
+            commandTimer?.cancel()
+            commandTimer = nil
+        }
+    }
+
+    /// Checks the rate exactly when the client would fall behind if it sent nothing more.
+    private func scheduleRateCheck(_ context: ChannelHandlerContext) {
+        guard let start = contentStart else { return }
+        let configuration = services.configuration
+        let rate = Int64(configuration.minimumDataRate)
+        let due =
+            start + TimeAmount(configuration.minimumDataRateGrace)
+            + .nanoseconds((Int64(contentBytes) + 1) * 1_000_000_000 / rate)
+        rateTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
+            self.rateTimer = nil
+            guard !self.closing, self.context != nil, self.session.isReceivingContent, let start = self.contentStart else {
+                return
+            }
+            let elapsed = NIODeadline.now() - start - TimeAmount(configuration.minimumDataRateGrace)
+            if Int64(self.contentBytes) * 1_000_000_000 < rate * elapsed.nanoseconds {
+                self.logger.notice("minimum data rate not kept", metadata: ["octets": "\(self.contentBytes)"])
+                self.perform(self.session.timedOut())
+            } else {
+                self.scheduleRateCheck(context)
             }
         }
     }

@@ -28,18 +28,25 @@ final class ServerServices: Sendable {
     let threadPool: NIOThreadPool
     let logger: Logger
     let tracker: ConnectionTracker
+    /// Brute force across connections (Hardening.swift).
+    let throttle: AuthFailureThrottle
+    /// The registry's keyed hash, so that the throttle counts devices without keeping tokens (D20).
+    let deviceKeys: (any DeviceKeyDerivation)?
+    let statistics = ServerStatistics()
     private let connectionCounter = Atomic<UInt64>(0)
-    /// The most octets of message content one connection held in memory at once.
-    private let messageBufferHighWater = Atomic<Int>(0)
     private let queuePrefix: String
 
     var sink: Bool { maildir == nil }
 
     init(
         configuration: ServerConfiguration, users: UserStore, policy: ClientIDPolicyEngine, maildir: Maildir?,
-        tlsContext: NIOSSLContext?, threadPool: NIOThreadPool, logger: Logger
+        tlsContext: NIOSSLContext?, threadPool: NIOThreadPool, logger: Logger,
+        deviceKeys: (any DeviceKeyDerivation)? = nil
     ) {
         self.configuration = configuration
+        self.deviceKeys = deviceKeys
+        throttle = AuthFailureThrottle(
+            settings: configuration.authThrottle, baseDelay: configuration.session.authFailureDelay)
         var plain = configuration.session
         plain.implicitTLS = false
         plain.startTLSAvailable = tlsContext != nil
@@ -67,12 +74,6 @@ final class ServerServices: Sendable {
     func replaceUsers(_ users: UserStore) {
         accounts.withLock { $0 = users }
     }
-
-    func noteMessageBufferPeak(_ octets: Int) {
-        messageBufferHighWater.max(octets, ordering: .relaxed)
-    }
-
-    var messageBufferPeak: Int { messageBufferHighWater.load(ordering: .relaxed) }
 
     func nextQueueID() -> String {
         "\(queuePrefix)\(String(connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16, uppercase: true))"
@@ -151,11 +152,10 @@ public final class ClientIDServer: Sendable {
     public let tlsAddress: SocketAddress?
     /// SHA-256 of the server certificate's DER (`AB:CD:…`).
     public let certificateFingerprint: String
-
-    /// The most octets of message content any connection has held in memory at once
-    /// since start: messages are written to tmp/ a chunk at a time, so this stays near
-    /// a fixed bound whatever their size (the memory test reads it).
-    public var messageBufferPeak: Int { services.messageBufferPeak }
+    /// Counters: the most message content any connection has held in memory at once
+    /// (messages are written to tmp/ a chunk at a time, so this stays near a fixed
+    /// bound whatever their size), and AUTH attempts refused by the throttle.
+    public var statistics: ServerStatistics { services.statistics }
 
     let services: ServerServices
     private let group: MultiThreadedEventLoopGroup
@@ -182,6 +182,13 @@ public final class ClientIDServer: Sendable {
             try configuration.session.validate()
         } catch {
             throw ServerError("invalid limits: \(error)")
+        }
+        if configuration.commandTimeout <= .zero || configuration.minimumDataRate < 0
+            || configuration.minimumDataRateGrace < .zero
+            || configuration.greetingDelay < .zero || configuration.authThrottle.maxFailures < 0
+            || configuration.authThrottle.window <= .zero
+        {
+            throw ServerError("invalid limits: deadlines and rates must be positive (0 turns a rate or a count off)")
         }
 
         // TLS identity.
@@ -229,7 +236,7 @@ public final class ClientIDServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let services = ServerServices(
             configuration: configuration, users: users, policy: engine, maildir: maildir, tlsContext: tlsContext,
-            threadPool: threadPool, logger: logger)
+            threadPool: threadPool, logger: logger, deviceKeys: keys)
 
         func bind(_ endpoint: ServerConfiguration.Endpoint, implicitTLS: Bool) async throws -> any Channel {
             try await ServerBootstrap(group: group)
@@ -266,6 +273,7 @@ public final class ClientIDServer: Sendable {
             }
             // Upkeep (registry records past their age, old failure counts): hourly, off the loops.
             let upkeep = group.next().scheduleRepeatedTask(initialDelay: .hours(1), delay: .hours(1)) { _ in
+                services.throttle.prune()
                 threadPool.submit { _ in
                     do throws(DeviceRegistryError) {
                         let removed = try engine.removeExpired()

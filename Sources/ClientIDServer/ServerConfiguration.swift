@@ -116,11 +116,36 @@ public struct ServerConfiguration: Sendable {
     /// How long a SIGTERM waits for transactions in flight before it answers `421` anyway.
     public var shutdownGracePeriod: Duration = .seconds(10)
 
+    /// Brute force across connections (docs/server.md, Hardening).
+    public struct AuthThrottle: Sendable, Equatable {
+        /// Failures remembered this long.
+        public var window: Duration = .seconds(15 * 60)
+        /// This many failures of one address, account or device in the window: `421` and
+        /// close, and every later AUTH matching one of them gets `421` unchecked. 0 turns it off.
+        public var maxFailures: Int = 10
+        /// The delay before `535` doubles per recent failure, from the session's
+        /// `authFailureDelay`, up to this.
+        public var maxDelay: Duration = .seconds(30)
+        public init() {}
+    }
+    public var authThrottle = AuthThrottle()
+    /// Slowloris: once a command line has begun it must end within this (Postfix applies
+    /// `smtpd_timeout` per request with `smtpd_per_request_deadline`). `421 4.4.2` and close.
+    public var commandTimeout: Duration = .seconds(60)
+    /// Message content must average this many octets a second (Postfix `smtpd_min_data_rate`:
+    /// 500) once `minimumDataRateGrace` has passed; slower gets `421 4.4.2` and close.
+    public var minimumDataRate: Int = 500
+    public var minimumDataRateGrace: Duration = .seconds(60)
+    /// Wait this long before the greeting (Postfix `postscreen_greet_wait`); a client that
+    /// talks meanwhile gets `554 5.5.0` and close. 0 (the default) sends the greeting at once.
+    public var greetingDelay: Duration = .zero
+
     public init() {}
 
     public static var defaultSession: SMTPSession.Configuration {
         var c = SMTPSession.Configuration()
         c.hostname = systemHostname()
+        c.enforceSynchronization = true  // Exim's smtp_enforce_sync (docs/server.md, Hardening)
         return c
     }
 }

@@ -79,6 +79,9 @@ public enum AuthenticationOutcome: Sendable, Equatable {
     case rejected
     /// `454 4.7.0`: the check could not be made (backend down).
     case temporaryFailure
+    /// Too many recent failures for this address, account or device (brute force): not
+    /// checked at all; `421 4.7.0` after the failure delay, and close.
+    case tooManyFailures
 }
 
 /// The driver's answer to `deliver`.

@@ -35,6 +35,21 @@ extension SMTPSession {
         /// More than this closes the session with `421 4.7.0` once the wait ends.
         public var maxBufferedInput: Int = 256 * 1024
 
+        /// RFC 5321 §4.5.3.1.6: a text line of DATA content is at most 1,000 octets with its
+        /// CRLF. A message with a longer line is not stored: `500 5.5.6` after the final dot.
+        public var maxTextLineLength: Int = 1_000
+        /// Postfix `smtpd_junk_command_limit` (100): NOOP, RSET, VRFY and HELP beyond this
+        /// many in one session each count as an error (`maxErrors`), so a client cannot
+        /// keep a connection busy with them forever.
+        public var maxJunkCommands: Int = 100
+        /// Exim's `smtp_enforce_sync`: input before the greeting, a command with more input
+        /// behind it before PIPELINING was offered (RFC 2920 §3.1: before an EHLO reply,
+        /// or after HELO), and input behind DATA before its `354` get
+        /// `554 5.5.0 SMTP synchronization error` and close. A BDAT whose size cannot be
+        /// read gets its syntax reply and a close (its chunk cannot be skipped). Off by default so that tests
+        /// can feed whole transcripts; the server turns it on.
+        public var enforceSynchronization: Bool = false
+
         /// D6: when false the keyword is never advertised and the verb is unknown (`500`).
         public var clientIDEnabled: Bool = true
         /// D16: the connection is TLS from its first byte (port 465 style); no STARTTLS.
@@ -65,6 +80,8 @@ extension SMTPSession {
             if maxRecipients < 100 { throw Problem(description: "maxRecipients below RFC 5321's 100") }
             if maxMessageSize < 1 { throw Problem(description: "maxMessageSize must be positive") }
             if maxErrors < 1 || maxAuthFailures < 1 { throw Problem(description: "error limits must be positive") }
+            if maxTextLineLength < 1_000 { throw Problem(description: "maxTextLineLength below RFC 5321's 1,000") }
+            if maxJunkCommands < 0 { throw Problem(description: "maxJunkCommands must not be negative") }
             if maxBufferedInput < maxAuthLineLength + 2 { throw Problem(description: "maxBufferedInput below one AUTH line") }
             if hostname.isEmpty || hostname.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) {
                 throw Problem(description: "hostname must be printable ASCII without spaces")

@@ -22,6 +22,15 @@ struct DataDecoder: Sendable, Equatable {
     }
 
     var position: Position = .lineStart
+    /// RFC 5321 §4.5.3.1.6: octets of the current line, CRLF and any leading dot included.
+    private var lineLength = 0
+    let maxLineLength: Int
+    /// A line longer than `maxLineLength` was seen (the message must not be stored).
+    private(set) var sawOverlongLine = false
+
+    init(maxLineLength: Int = .max) {
+        self.maxLineLength = maxLineLength
+    }
 
     /// Decodes `input` into `output` and returns how many bytes were consumed:
     /// all of them, or up to and including the end marker (`ended`).
@@ -30,6 +39,9 @@ struct DataDecoder: Sendable, Equatable {
         while i < input.count {
             let b = input[i]
             i += 1
+            // Counted as it comes, so that a line without end is caught at the limit, not at its CRLF.
+            lineLength &+= 1
+            if lineLength > maxLineLength { sawOverlongLine = true }
             switch position {
             case .lineStart:
                 if b == 0x2E {
@@ -49,6 +61,7 @@ struct DataDecoder: Sendable, Equatable {
             case .dotCR:
                 if b == 0x0A {
                     position = .lineStart
+                    lineLength = 0
                     return (i, true)
                 }
                 // "." CR then not LF: the "." is dropped as on any other line; the CR is content.
@@ -58,6 +71,7 @@ struct DataDecoder: Sendable, Equatable {
             case .afterCR:
                 output.append(b)
                 position = b == 0x0A ? .lineStart : b == 0x0D ? .afterCR : .inLine
+                if b == 0x0A { lineLength = 0 }
             case .inLine:
                 output.append(b)
                 if b == 0x0D { position = .afterCR }

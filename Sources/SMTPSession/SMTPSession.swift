@@ -81,6 +81,8 @@ public struct SMTPSession: Sendable {
         var content: Content = .none
         /// Content octets handed out so far.
         var size = 0
+        /// RFC 5321 §4.5.3.1.6: the DATA content had a line over `maxTextLineLength`.
+        var overlongLine = false
     }
 
     private(set) var state: State = .notStarted
@@ -90,6 +92,8 @@ public struct SMTPSession: Sendable {
     /// `535` replies counted against `maxAuthFailures`. Kept across STARTTLS on purpose:
     /// they are the server's knowledge, not the client's.
     private var authFailures = 0
+    /// NOOP, RSET, VRFY and HELP so far (`maxJunkCommands`).
+    private var junkCommands = 0
     /// Unprocessed input is `input[inputStart...]`.
     private var input: [UInt8] = []
     private var inputStart = 0
@@ -144,6 +148,22 @@ public struct SMTPSession: Sendable {
     }
     /// Input octets held until the session can process them.
     public var bufferedInputCount: Int { input.count - inputStart + framer.bufferedByteCount }
+    /// Part of a command or AUTH line has been received, or an overlong one is being
+    /// skipped: the driver's per-command deadline runs.
+    public var hasPartialLine: Bool {
+        switch state {
+        case .command, .authExchange: framer.hasPartialLine || inputStart < input.count
+        default: false
+        }
+    }
+    /// Message content is being read (DATA after `354`, or a BDAT chunk): the driver's
+    /// minimum data rate applies, not its per-command deadline.
+    public var isReceivingContent: Bool {
+        switch state {
+        case .data, .chunk: true
+        default: false
+        }
+    }
 
     // MARK: Events
 
@@ -151,6 +171,12 @@ public struct SMTPSession: Sendable {
     public mutating func start() -> [Action] {
         guard state == .notStarted else { return [] }
         state = .command
+        if configuration.enforceSynchronization && inputStart < input.count {
+            // Talking before the greeting: a client that does not wait for replies.
+            var out: [Action] = []
+            synchronizationError(&out)
+            return out
+        }
         var out: [Action] = [.send(Reply(220, nil, "\(configuration.hostname) ESMTP ready"))]
         resume(&out)  // anything the client sent before the greeting
         return out
@@ -202,6 +228,13 @@ public struct SMTPSession: Sendable {
 
     /// The answer to `checkCredentials`.
     public mutating func credentialsChecked(_ outcome: AuthenticationOutcome) -> [Action] {
+        credentialsChecked(outcome, failureDelay: configuration.authFailureDelay)
+    }
+
+    /// The answer to `checkCredentials`, with the driver's own delay before a `535` or a
+    /// `421` (a delay that grows with recent failures across connections). The delay is
+    /// the same whatever made the attempt fail (D18).
+    public mutating func credentialsChecked(_ outcome: AuthenticationOutcome, failureDelay: Duration) -> [Action] {
         guard case .awaitingCredentials(let user) = state else { return [] }
         state = .command
         var out: [Action] = []
@@ -215,7 +248,7 @@ public struct SMTPSession: Sendable {
         case .rejected:
             // D18: one text and one delay for a wrong password and for every policy refusal.
             authFailures += 1
-            out.append(.delay(configuration.authFailureDelay))
+            out.append(.delay(failureDelay))
             out.append(.send(Self.authenticationFailed))
             if authFailures >= configuration.maxAuthFailures {
                 out.append(
@@ -225,6 +258,13 @@ public struct SMTPSession: Sendable {
             }
         case .temporaryFailure:
             out.append(.send(Reply(454, "4.7.0", "Temporary authentication failure")))
+        case .tooManyFailures:
+            // The same words as the per-session limit: nothing says which count was reached.
+            out.append(.delay(failureDelay))
+            out.append(
+                .send(Reply(421, "4.7.0", "\(configuration.hostname) Too many authentication failures, closing connection")))
+            close(&out)
+            return out
         }
         resume(&out)
         return out
@@ -324,7 +364,7 @@ public struct SMTPSession: Sendable {
                 for event in events {
                     switch (event, state) {
                     case (.line(let line), .command):
-                        command(line, &out)
+                        command(line, pipelined: inputStart < input.count, &out)
                     case (.line(let line), .authExchange(let exchange)):
                         authResponse(line, exchange, &out)
                     case (.error(let error), .command):
@@ -344,6 +384,7 @@ public struct SMTPSession: Sendable {
                 inputStart += consumed
                 state = .data(decoder)
                 addContent(content, &out)
+                if decoder.sawOverlongLine { refuseOverlongLine(&out) }
                 if ended { finishData(&out) }
             case .chunk(var chunk):
                 let n = Int(min(UInt64(input.count - inputStart), chunk.remaining))
@@ -401,9 +442,59 @@ public struct SMTPSession: Sendable {
         }
     }
 
+    /// Counts a junk command; past `maxJunkCommands` each counts as an error too.
+    /// Returns true when that closed the session.
+    private mutating func junk(_ out: inout [Action]) -> Bool {
+        junkCommands += 1
+        guard junkCommands > configuration.maxJunkCommands else { return false }
+        errors += 1
+        guard errors >= configuration.maxErrors else { return false }
+        out.append(.send(Reply(421, "4.7.0", "\(configuration.hostname) Too many errors, closing connection")))
+        close(&out)
+        return true
+    }
+
+    private mutating func synchronizationError(_ out: inout [Action]) {
+        out.append(.send(Reply(554, "5.5.0", "\(configuration.hostname) SMTP synchronization error, closing connection")))
+        close(&out)
+    }
+
+    /// An HTTP request line (`GET / HTTP/1.1`, `CONNECT host:443 HTTP/1.1`) or header
+    /// (`Host: x`): a browser or a proxy scanner, never an SMTP client. No SMTP verb is
+    /// one of these.
+    static func looksLikeHTTP(_ line: [UInt8]) -> Bool {
+        var word: [UInt8] = []
+        for b in line.prefix(16) {
+            if b == 0x20 {
+                return httpMethods.contains(word)
+            }
+            if b == UInt8(ascii: ":") {
+                return word == Array("HOST".utf8)
+            }
+            guard (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A else { return false }
+            word.append(b & ~0x20)
+        }
+        return false
+    }
+
+    private static let httpMethods: [[UInt8]] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+        .map { Array($0.utf8) }
+
     // MARK: Commands
 
-    private mutating func command(_ line: [UInt8], _ out: inout [Action]) {
+    /// `pipelined`: more input follows this line in what was received so far.
+    private mutating func command(_ line: [UInt8], pipelined: Bool, _ out: inout [Action]) {
+        // Before the length check: a browser's request line is often longer than 512.
+        if Self.looksLikeHTTP(line) {
+            out.append(.send(Reply(554, "5.5.1", "\(configuration.hostname) This is an SMTP server, closing connection")))
+            close(&out)
+            return
+        }
+        // RFC 2920 §3.1: without PIPELINING offered (before an EHLO reply, or after HELO) a
+        // client waits for each reply.
+        if configuration.enforceSynchronization && pipelined && !facts.extended {
+            return synchronizationError(&out)
+        }
         guard line.count <= configuration.maxCommandLineLength else {
             reject(
                 Reply(
@@ -421,6 +512,12 @@ public struct SMTPSession: Sendable {
             } else {
                 // D10 reads "after receiving an AUTH command" literally: a malformed one counts too.
                 if verb == Array("AUTH".utf8) { facts.authCommandReceived = true }
+                if configuration.enforceSynchronization && verb == Array("BDAT".utf8) {
+                    // RFC 3030 §2: the chunk follows at once. Without a usable size its end
+                    // cannot be found, and its octets could only be read as commands.
+                    out.append(.send(Self.syntaxReply(error)))
+                    return close(&out)
+                }
                 reject(Self.syntaxReply(error), &out)
             }
             return
@@ -436,20 +533,26 @@ public struct SMTPSession: Sendable {
         case .rcpt(let rcpt):
             self.rcpt(rcpt, line, &out)
         case .data:
+            // RFC 2920 §3.1: DATA is the last command of a group; content waits for the 354.
+            if configuration.enforceSynchronization && pipelined { return synchronizationError(&out) }
             data(&out)
         case .bdat(let size, let last):
             bdat(size: size, last: last, &out)
         case .rset:
+            if junk(&out) { return }
             resetTransaction(&out)
             out.append(.send(Reply(250, "2.0.0", "OK")))
         case .noop:
+            if junk(&out) { return }
             out.append(.send(Reply(250, "2.0.0", "OK")))
         case .vrfy:
+            if junk(&out) { return }
             // RFC 5321 §3.5.3: 252 when the server will not verify.
             out.append(.send(Reply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery")))
         case .expn:
             reject(Reply(502, "5.5.1", "EXPN not implemented"), &out)
         case .help:
+            if junk(&out) { return }
             out.append(.send(Reply(214, "2.0.0", "See RFC 5321 and draft-storey-smtp-client-id")))
         case .quit:
             out.append(.send(Reply(221, "2.0.0", "\(configuration.hostname) Service closing transmission channel")))
@@ -563,7 +666,7 @@ public struct SMTPSession: Sendable {
         facts.transaction = transaction
         out.append(.send(Reply(354, nil, "End data with <CR><LF>.<CR><LF>")))
         out.append(.beginMessage)
-        state = .data(DataDecoder())
+        state = .data(DataDecoder(maxLineLength: configuration.maxTextLineLength))
     }
 
     /// RFC 3030 §2: the chunk is always read, even when the command fails.
@@ -604,10 +707,23 @@ public struct SMTPSession: Sendable {
         facts.transaction = transaction
     }
 
+    /// RFC 5321 §4.5.3.1.6: the content is dropped at once; the reply waits for the final dot.
+    private mutating func refuseOverlongLine(_ out: inout [Action]) {
+        // Whichever limit is passed first names the reply: a message already over the size stays 552.
+        guard var transaction = facts.transaction, !transaction.overlongLine, transaction.content != .discarded else { return }
+        if transaction.content == .open { out.append(.abortMessage) }
+        transaction.content = .discarded
+        transaction.overlongLine = true
+        facts.transaction = transaction
+    }
+
     private mutating func finishData(_ out: inout [Action]) {
         state = .command
         guard let transaction = facts.transaction else { return }
-        if transaction.content == .discarded {
+        if transaction.overlongLine {
+            facts.transaction = nil
+            out.append(.send(Self.textLineTooLong))
+        } else if transaction.content == .discarded {
             facts.transaction = nil
             out.append(.send(Self.messageTooBig))
         } else {
@@ -780,6 +896,8 @@ public struct SMTPSession: Sendable {
     static let cannotDecode = Reply(501, "5.5.2", "Cannot decode response")
     static let authLineTooLong = Reply(500, "5.5.6", "Authentication exchange line is too long")
     static let messageTooBig = Reply(552, "5.3.4", "Message size exceeds fixed maximum message size")
+    /// RFC 5321 §4.5.3.1: "500 Line too long" (and the enhanced code used for command lines).
+    static let textLineTooLong = Reply(500, "5.5.6", "Line too long in message content")
 
     /// The parser's reply code and enhanced status for a syntax error.
     static func syntaxReply(_ error: SMTPSyntaxError) -> Reply {

@@ -103,6 +103,25 @@ struct ClientIDServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds SIGTERM waits for open transactions before answering 421.")
     var shutdownGrace = 10
 
+    // Hardening (docs/server.md): defaults from ServerConfiguration and Postfix.
+    @Option(help: "Seconds a begun command line has to end (slowloris); then 421 (Postfix smtpd_per_request_deadline).")
+    var commandTimeout = 60
+    @Option(
+        help: "Octets a second message content must average after the grace period; 0: off (Postfix smtpd_min_data_rate: 500).")
+    var minDataRate = 500
+    @Option(help: "Seconds of message content before the minimum data rate applies.")
+    var minDataRateGrace = 60
+    @Option(help: "Seconds to wait before the greeting; input meanwhile gets 554 (Postfix postscreen_greet_wait). 0: none.")
+    var greetingDelay = 0.0
+    @Option(help: "AUTH failures of one address, account or device within the window before 421 and refusal; 0: off.")
+    var authThrottleFailures = 10
+    @Option(help: "Seconds AUTH failures are remembered.")
+    var authThrottleWindow = 900
+    @Option(help: "Cap in seconds of the 535 delay, which doubles per recent failure.")
+    var authThrottleMaxDelay = 30
+    @Option(help: "NOOP, RSET, VRFY and HELP before each counts as an error (Postfix smtpd_junk_command_limit: 100).")
+    var maxJunkCommands = 100
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -147,6 +166,14 @@ struct ClientIDServerCommand: AsyncParsableCommand {
         configuration.maxConnectionsPerIP = maxConnectionsPerIp
         configuration.maxConnectionsPerDevice = maxConnectionsPerDevice
         configuration.shutdownGracePeriod = .seconds(shutdownGrace)
+        configuration.commandTimeout = .seconds(commandTimeout)
+        configuration.minimumDataRate = minDataRate
+        configuration.minimumDataRateGrace = .seconds(minDataRateGrace)
+        configuration.greetingDelay = .milliseconds(Int((greetingDelay * 1000).rounded()))
+        configuration.authThrottle.maxFailures = authThrottleFailures
+        configuration.authThrottle.window = .seconds(authThrottleWindow)
+        configuration.authThrottle.maxDelay = .seconds(authThrottleMaxDelay)
+        configuration.session.maxJunkCommands = maxJunkCommands
         configuration.policyFile = policy
         configuration.dataDirectory = dataDir
         if let registry { configuration.registry = try ServerConfiguration.Registry(argument: registry) }

@@ -21,10 +21,12 @@ final class CommandAcceptanceProperties: XCTestCase {
             ) { text in
                 model.judge(model.expected(rule: rule, text: text), text.bytes)
             }
-            // The prose checks must not turn the property into "everything is rejected".
+            // The prose checks must not turn the property into "everything is rejected". Seeds
+            // are fresh per run and some rules (RCPT with SMTPUTF8) accept about a third of
+            // their strings, so the floor is an eighth: a quarter failed by chance at 15/60.
             if run.failure == nil {
                 XCTAssertGreaterThan(
-                    run.labels["accepted", default: 0], run.cases / 4,
+                    run.labels["accepted", default: 0], run.cases / 8,
                     "\(rule) (\(profile.name)): too few generated lines were valid: \(run.summary)", file: file, line: line)
             }
         }

@@ -26,7 +26,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let services: ServerServices
     private let connectionID: ConnectionID
-    private var session: SMTPSession
+    private(set) var session: SMTPSession
     private var logger: Logger
     private let implicitTLS: Bool
 
@@ -35,13 +35,13 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var registered = false
 
     /// Actions not performed yet: a `.delay` holds back the ones after it.
-    private var pending = CircularBuffer<Action>(initialCapacity: 8)
+    private(set) var pending = CircularBuffer<Action>(initialCapacity: 8)
     private var delayed = false
     private var draining = false
     private var closing = false
 
     /// Content of the message being received (nil: none, or `--sink`).
-    private var message: [UInt8]?
+    private(set) var message: [UInt8]?
     /// From `.startTLS` to the end of the handshake: plaintext is never read (D13).
     private var awaitingHandshake = false
 

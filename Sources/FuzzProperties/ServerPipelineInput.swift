@@ -9,7 +9,7 @@
 //   else --sink, bit 4 MAIL needs AUTH, bit 5 small limits (100-octet messages,
 //   3 errors);
 // - byte 1: n = b % 8 read sizes follow (0–255 each, cycled; 0 is an empty
-//   read); n = 0 reads the stream in one piece;
+//   read); n = 0, or only zeros, reads the stream in one piece;
 // - the rest: the bytes the client sends.
 
 public struct ServerPipelineInput: Sendable {
@@ -38,7 +38,8 @@ public struct ServerPipelineInput: Sendable {
 
     /// The reads the stream is delivered in (all of it, in order).
     public var reads: [[UInt8]] {
-        guard !readSizes.isEmpty else { return [stream] }
+        // Sizes of 0 are empty reads; with no positive size nothing would advance.
+        guard readSizes.contains(where: { $0 > 0 }) else { return [stream] }
         var out: [[UInt8]] = []
         var i = 0
         var k = 0

@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "abnfc", targets: ["abnfc"]),
         .executable(name: "smtp-parse", targets: ["smtp-parse"]),
         .library(name: "FuzzProperties", targets: ["FuzzProperties"]),
+        .library(name: "FuzzServerProperties", targets: ["FuzzServerProperties"]),
         .executable(name: "smtp-fuzz", targets: ["smtp-fuzz"]),
         .library(name: "PropertyTesting", targets: ["PropertyTesting"]),
     ],
@@ -86,16 +87,33 @@ let package = Package(
         ),
         // The properties the fuzz harnesses check (Fuzz/, a nested package), shared
         // with the regression replay test so a saved input is judged the same way.
-        .target(name: "FuzzProperties", dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser"]),
+        .target(
+            name: "FuzzProperties",
+            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser", "SMTPSession", "ClientIDPolicy"]
+        ),
+        // The server-pipeline target's checks: ClientIDServer's pipeline on NIO's EmbeddedChannel.
+        // Apart from FuzzProperties so that smtp-fuzz never builds NIO.
+        .target(
+            name: "FuzzServerProperties",
+            dependencies: [
+                "FuzzProperties", "ClientIDServer", "SMTPSession",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Replays Corpus/Regressions/<target>/* (and the parser/framer seeds) through FuzzProperties.
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzProperties", "SMTPCommandParser", "ABNF"]),
+        .testTarget(
+            name: "FuzzRegressionTests",
+            dependencies: ["FuzzProperties", "FuzzServerProperties", "SMTPCommandParser", "ABNF"]
+        ),
         // smtp-fuzz: builds the Fuzz/ harnesses, runs a campaign, triages crashes, reports.
         .target(name: "FuzzCampaign", dependencies: ["ABNF", "ABNFCompiler", "ABNFProof", "FuzzProperties"]),
         .executableTarget(
             name: "smtp-fuzz",
             dependencies: ["FuzzCampaign", "FuzzProperties", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "FuzzCampaignTests", dependencies: ["FuzzCampaign"]),
+        .testTarget(name: "FuzzCampaignTests", dependencies: ["FuzzCampaign", "FuzzProperties"], exclude: ["Fixtures"]),
         // CLIENTID policy engine (draft §6, §7; D17–D21): configuration model, decisions,
         // audit events, the device registry protocol. Standard library only.
         .target(name: "ClientIDPolicy"),

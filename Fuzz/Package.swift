@@ -15,12 +15,12 @@ import PackageDescription
 // checkouts (CI clones into another folder): derive it.
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
-let harnesses = ["parser", "framer", "differential", "grammar"]
+let harnesses = ["parser", "framer", "differential", "grammar", "session"]
 
 let package = Package(
     name: "Fuzz",
     platforms: [.macOS(.v15)],
-    products: harnesses.map { .executable(name: "fuzz-\($0)", targets: ["fuzz-\($0)"]) } + [
+    products: (harnesses + ["server-pipeline"]).map { .executable(name: "fuzz-\($0)", targets: ["fuzz-\($0)"]) } + [
         .executable(name: "fuzz-replay", targets: ["fuzz-replay"])
     ],
     dependencies: [
@@ -29,6 +29,18 @@ let package = Package(
     targets: harnesses.map {
         .executableTarget(name: "fuzz-\($0)", dependencies: [.product(name: "FuzzProperties", package: root)])
     } + [
-        .executableTarget(name: "fuzz-replay", dependencies: [.product(name: "FuzzProperties", package: root)])
+        // ClientIDServer's NIO pipeline on an EmbeddedChannel (builds NIO, BoringSSL, GRDB: slow).
+        .executableTarget(
+            name: "fuzz-server-pipeline",
+            dependencies: [
+                .product(name: "FuzzProperties", package: root), .product(name: "FuzzServerProperties", package: root),
+            ]
+        ),
+        .executableTarget(
+            name: "fuzz-replay",
+            dependencies: [
+                .product(name: "FuzzProperties", package: root), .product(name: "FuzzServerProperties", package: root),
+            ]
+        ),
     ]
 )

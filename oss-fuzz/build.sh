@@ -11,24 +11,31 @@
 # $SANITIZER, $LIB_FUZZING_ENGINE, ... as OSS-Fuzz does.
 
 project="$SRC/smtp-clientid-toolkit"
-harnesses="parser framer differential grammar"
+harnesses="parser framer differential grammar session server-pipeline"
 
+# The server-pipeline harness links clientid-server's module: SwiftNIO, two
+# BoringSSL copies (swift-nio-ssl, swift-crypto) and GRDB (needs libsqlite3-dev,
+# installed by the Dockerfiles), all built with the sanitizers: most of the build time.
 if command -v precompile_swift >/dev/null 2>&1; then
     # OSS-Fuzz's base-builder-swift: sets SWIFTFLAGS for $SANITIZER.
     . precompile_swift
 else
-    # Outside OSS-Fuzz's image: the flags precompile_swift sets for address,
-    # in both forms (SwiftPM sometimes drops one, see TOOLCHAIN notes).
-    SWIFTFLAGS="-Xswiftc -parse-as-library --sanitize=fuzzer --sanitize=${SANITIZER:-address} -Xswiftc -sanitize=fuzzer,${SANITIZER:-address}"
+    # Outside OSS-Fuzz's image (scripts/oss-fuzz-check.sh): the sanitizer flags in
+    # both forms (SwiftPM sometimes drops one, see TOOLCHAIN notes), exactly as
+    # scripts/fuzz-ci.sh and smtp-fuzz pass them, so that the check can reuse
+    # their build (SMTP_FUZZ_SCRATCH). precompile_swift's -parse-as-library is
+    # left out here: no harness file is main.swift.
+    SWIFTFLAGS="--sanitize=fuzzer --sanitize=${SANITIZER:-address} -Xswiftc -sanitize=fuzzer,${SANITIZER:-address}"
 fi
+scratch="${SMTP_FUZZ_SCRATCH:-$WORK/fuzz-build}"
 
 cd "$project/Fuzz"
 for harness in $harnesses; do
     # shellcheck disable=SC2086
-    swift build -c release $SWIFTFLAGS --scratch-path "$WORK/fuzz-build" --product "fuzz-$harness"
+    swift build -c release $SWIFTFLAGS --scratch-path "$scratch" --product "fuzz-$harness"
 done
 
-bin="$(swift build -c release --scratch-path "$WORK/fuzz-build" --show-bin-path)"
+bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
 mkdir -p "$OUT/smtp-grammar/Sources"
 cp -R "$project/Sources/SMTPCommandParser" "$OUT/smtp-grammar/Sources/"
 for harness in $harnesses; do

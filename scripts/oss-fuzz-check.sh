@@ -13,6 +13,11 @@ command -v zip >/dev/null || { echo "zip is required (apt-get install zip)" >&2;
 base="$(mktemp -d)"
 trap 'rm -rf "$base"' EXIT
 export SRC="$base/src" OUT="$base/out" WORK="$root/.build-ossfuzz-work"
+# build.sh builds into $WORK/fuzz-build unless SMTP_FUZZ_SCRATCH names another
+# folder. Its local flags are scripts/fuzz-ci.sh's, so CI points it at
+# Fuzz/.build-fuzz and the sanitizer build of SwiftNIO, BoringSSL and the rest
+# (the server-pipeline harness) is done once per CI run, not twice.
+export SMTP_FUZZ_SCRATCH="${SMTP_FUZZ_SCRATCH:-$root/Fuzz/.build-fuzz}"
 mkdir -p "$SRC" "$OUT" "$WORK"
 ln -s "$root" "$SRC/smtp-clientid-toolkit"
 export SANITIZER=address FUZZING_ENGINE=libfuzzer ARCHITECTURE=x86_64 FUZZING_LANGUAGE=swift

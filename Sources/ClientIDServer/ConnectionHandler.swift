@@ -26,7 +26,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let services: ServerServices
     private let connectionID: ConnectionID
-    private var session: SMTPSession
+    private(set) var session: SMTPSession
     private var logger: Logger
     private let implicitTLS: Bool
 
@@ -35,7 +35,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var registered = false
 
     /// Actions not performed yet: a `.delay` holds back the ones after it.
-    private var pending = CircularBuffer<Action>(initialCapacity: 8)
+    private(set) var pending = CircularBuffer<Action>(initialCapacity: 8)
     private var delayed = false
     private var draining = false
     private var closing = false
@@ -44,6 +44,9 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var incoming: IncomingMessage?
     /// Reads are off while message writes fall behind (bounded memory per connection).
     private var readPaused = false
+    /// Message content held in memory now: the chunk gathering and the octets handed
+    /// to the disk and not written yet (the fuzz harness checks it stays bounded).
+    var heldMessageBytes: Int { incoming.map { $0.chunk.count + $0.writing } ?? 0 }
     /// Content is written a chunk at a time; reading stops while two chunks are
     /// waiting for the disk.
     static let messageChunkSize = 64 * 1024

@@ -10,8 +10,11 @@ public struct CampaignConfiguration: Sendable {
     public var targets: [FuzzTarget] = FuzzTarget.allCases
     /// Fuzzing time per target, in seconds.
     public var duration: Int = 90
-    /// Harness processes at once.
+    /// Targets fuzzed at once (each one libFuzzer process, or one fork-mode parent).
     public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// libFuzzer fork mode (`-fork=N`, `--jobs N`): each target runs N worker processes
+    /// that share one corpus; nil: one process per target (the default).
+    public var forkJobs: Int?
     /// Seeds in <corpus>/<target>/, dictionaries <corpus>/<target>.dict, regressions <corpus>/Regressions/<target>/.
     public var corpus: String
     public var report: String
@@ -27,6 +30,19 @@ public struct CampaignConfiguration: Sendable {
         self.packageRoot = root
         self.corpus = corpus ?? root + "/Corpus"
         self.report = report ?? root + "/.fuzz-reports/" + Self.timestamp(now)
+    }
+
+    /// `--jobs` (workers per target, libFuzzer fork mode) and `--parallel` (targets at
+    /// once). Without `--jobs`, every target is one process and `--parallel` defaults
+    /// to the cores; with it, `--parallel` defaults to cores / N (at least 1), so the
+    /// campaign keeps about one process per core.
+    public mutating func setParallelism(jobs: Int?, parallel: Int?, cores: Int) throws(CampaignError) {
+        if let jobs, jobs < 1 { throw CampaignError("--jobs must be at least 1") }
+        if let parallel, parallel < 1 { throw CampaignError("--parallel must be at least 1") }
+        // -fork=1 still runs one worker beside a parent that merges: worth it only for
+        // its crash resistance; accepted, and reported as fork mode.
+        forkJobs = jobs
+        self.jobs = parallel ?? max(1, max(1, cores) / (jobs ?? 1))
     }
 
     public static func timestamp(_ date: Date) -> String {
@@ -48,6 +64,8 @@ public struct CampaignConfiguration: Sendable {
         case .framer: 2048  // several lines and an overlong one (limits above 64 are rarely chosen)
         case .differential: 1 + DifferentialProperties.maxInputLength
         case .grammar: 2048  // a few rules; the project's files are seeded rule by rule
+        case .session: 4096  // a few hundred events (a canned line is two bytes)
+        case .serverPipeline: 4096  // a conversation with a short message
         }
     }
 

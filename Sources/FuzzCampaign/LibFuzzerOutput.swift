@@ -44,6 +44,106 @@ public struct LibFuzzerStatus: Equatable, Sendable {
     }
 }
 
+/// A status line of libFuzzer's fork mode (`-fork=N`). The parent process runs N
+/// workers, merges what each finished job found, and prints one line per job with
+/// totals over every worker so far (FuzzerFork.cpp):
+/// `#1863920: cov: 1510 ft: 6201 corp: 1322 exec/s: 26484 oom/timeout/crash: 0/0/1 time: 63s job: 21 dft_time: 0`.
+/// `#N` and `cov:`, `ft:`, `corp:`, the counters and `time:` are totals; `exec/s:` is the
+/// average of the one job just merged (one worker), so the rate of all workers
+/// together is `executions / seconds`. Older libFuzzers print `exec/s` without a colon.
+public struct LibFuzzerForkStatus: Equatable, Sendable {
+    public var executions: Int
+    public var coverage: Int
+    public var features: Int
+    public var corpusFiles: Int
+    /// The average of the job just merged, one worker.
+    public var lastJobExecsPerSecond: Int
+    public var ooms: Int
+    public var timeouts: Int
+    public var crashes: Int
+    /// Seconds since the parent started.
+    public var seconds: Int
+    public var job: Int
+
+    public init(
+        executions: Int, coverage: Int, features: Int, corpusFiles: Int, lastJobExecsPerSecond: Int, ooms: Int,
+        timeouts: Int, crashes: Int, seconds: Int, job: Int
+    ) {
+        self.executions = executions
+        self.coverage = coverage
+        self.features = features
+        self.corpusFiles = corpusFiles
+        self.lastJobExecsPerSecond = lastJobExecsPerSecond
+        self.ooms = ooms
+        self.timeouts = timeouts
+        self.crashes = crashes
+        self.seconds = seconds
+        self.job = job
+    }
+
+    /// Executions per second of all workers together, since the parent started.
+    public var execsPerSecond: Int { seconds > 0 ? executions / seconds : executions }
+
+    /// Inputs that crashed, timed out or ran out of memory, over every job.
+    public var failures: Int { ooms + timeouts + crashes }
+
+    public static func parse(_ line: Substring) -> LibFuzzerForkStatus? {
+        guard line.first == "#" else { return nil }
+        let words = line.dropFirst().split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard let first = words.first, first.last == ":", let executions = Int(first.dropLast()) else { return nil }
+        var fields: [String: Substring] = [:]
+        var i = 1
+        while i + 1 < words.count {
+            var key = words[i]
+            if key.last == ":" { key = key.dropLast() }
+            fields[String(key)] = words[i + 1]
+            i += 2
+        }
+        func int(_ key: String, dropping suffix: Character? = nil) -> Int? {
+            guard var value = fields[key] else { return nil }
+            if let suffix, value.last == suffix { value = value.dropLast() }
+            return Int(value)
+        }
+        let failures = fields["oom/timeout/crash"]?.split(separator: "/").compactMap { Int($0) } ?? []
+        guard let coverage = int("cov"), let features = int("ft"), let corpus = int("corp"), failures.count == 3,
+            let seconds = int("time", dropping: "s")
+        else { return nil }
+        return LibFuzzerForkStatus(
+            executions: executions, coverage: coverage, features: features, corpusFiles: corpus,
+            lastJobExecsPerSecond: int("exec/s") ?? 0, ooms: failures[0], timeouts: failures[1], crashes: failures[2],
+            seconds: seconds, job: int("job") ?? 0)
+    }
+}
+
+/// Reads a fork-mode parent's output line by line. A job's status line counts
+/// the failures of the jobs merged before it; a crashed job's `ERROR:` line(s)
+/// follow its own status line (`-ignore_crashes=1`), so the crash a line is
+/// followed by is added here (Tests/FuzzCampaignTests/Fixtures/README.md).
+public struct ForkModeTally: Sendable {
+    public private(set) var status: LibFuzzerForkStatus?
+    private var crashAfterStatus = false
+
+    public init() {}
+
+    /// Inputs that crashed, timed out or ran out of memory, over every job so far.
+    public var failures: Int { (status?.failures ?? 0) + (crashAfterStatus ? 1 : 0) }
+
+    /// Returns true when the line was a status line or a crash report.
+    public mutating func read(_ line: Substring) -> Bool {
+        if let parsed = LibFuzzerForkStatus.parse(line) {
+            status = parsed
+            crashAfterStatus = false
+            return true
+        }
+        if line.contains("ERROR:") && !line.hasPrefix("INFO") {
+            let before = crashAfterStatus
+            crashAfterStatus = true
+            return !before
+        }
+        return false
+    }
+}
+
 /// What a reproduced crash says about itself.
 public struct CrashSignature: Equatable, Sendable, Codable {
     /// Lower-case words joined by "-": the property's symptom, the sanitizer's

@@ -54,6 +54,8 @@ public struct CampaignReport: Codable, Sendable {
     public var started: String
     public var secondsPerTarget: Int
     public var jobs: Int
+    /// libFuzzer fork mode's workers per target (`--jobs`); nil: one process per target.
+    public var workersPerTarget: Int?
     public var wallSeconds: Double
     public var targets: [TargetReport]
     /// All harnesses' corpora together.
@@ -78,7 +80,7 @@ public struct CampaignReport: Codable, Sendable {
         var md = """
             # Fuzzing campaign \(started)
 
-            \(targets.count) target(s), \(secondsPerTarget) s each, \(jobs) at a time; wall time \(Int(wallSeconds)) s.
+            \(targets.count) target(s), \(secondsPerTarget) s each, \(jobs) at a time\(workersPerTarget.map { ", each in libFuzzer fork mode with \($0) workers sharing one corpus (executions, coverage and crashes are the totals over all workers)" } ?? ""); wall time \(Int(wallSeconds)) s.
             Coverage over time: [coverage.svg](coverage.svg). Raw numbers: [report.json](report.json).
 
             | target | executions | exec/s | edges (cov) | features (ft) | corpus | merged | crashes (unique) | SMTPCommandParser lines | branches |

@@ -207,6 +207,185 @@ public struct SeedCorpus {
             add(.grammar, "handmade", [0xFF] + Self.bytes(g))
             if i % 3 == 0 { add(.grammar, "handmade-split", [0x80] + Self.bytes(g + g)) }
         }
+
+        try addSessionSeeds(validLines: validLines)
+    }
+
+    /// A transcript's client side (Tests/SMTPSessionTests/Transcripts, format in its
+    /// README): the settings, what the client sends (`C:` with CRLF, `C+` without) and
+    /// the driver's answers (`*:`). Server lines are the session's business, not the seed's.
+    struct TranscriptSeed {
+        var configuration: UInt8 = 0
+        var limits: UInt8 = 0
+        var steps: [SessionInput.Event] = []
+        var clientBytes: [UInt8] {
+            steps.flatMap { step -> [UInt8] in if case .receive(let bytes) = step { bytes } else { [] } }
+        }
+
+        init(_ text: String) {
+            for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+                let body = String(line.dropFirst(3))
+                if line.hasPrefix("% ") {
+                    switch line.dropFirst(2) {
+                    case "implicit-tls": configuration |= 1
+                    case "clientid-disabled": configuration |= 2
+                    case "allow-auth-without-tls": configuration |= 4
+                    case "no-auth-required": configuration |= 32
+                    default:
+                        if line.hasPrefix("% max-message-size "), let n = Int(line.dropFirst(19)) {
+                            limits |= n <= 16 ? 1 : n <= 100 ? 2 : n <= 1000 ? 3 : 0
+                        }
+                    }
+                } else if line.hasPrefix("C: ") {
+                    steps.append(.receive(Self.unescape(body) + [13, 10]))
+                } else if line.hasPrefix("C+ ") {
+                    steps.append(.receive(Self.unescape(body)))
+                } else if line.hasPrefix("*: ") {
+                    switch body {
+                    case "tls": steps.append(.tlsEstablished)
+                    case "credentials accepted": steps.append(.credentials(.accepted))
+                    case "credentials rejected": steps.append(.credentials(.rejected))
+                    case "credentials temporary-failure": steps.append(.credentials(.temporaryFailure))
+                    case "credentials accepted-with-security-layer": steps.append(.credentials(.acceptedWithSecurityLayer))
+                    case "delivery temporary-failure": steps.append(.delivery(.temporaryFailure))
+                    case "delivery permanent-failure": steps.append(.delivery(.permanentFailure))
+                    default: if body.hasPrefix("delivered") { steps.append(.delivery(.stored(queueID: nil))) }
+                    }
+                }
+            }
+        }
+
+        static func unescape(_ text: String) -> [UInt8] {
+            var out: [UInt8] = []
+            var escape = false
+            for b in text.utf8 {
+                if escape {
+                    out.append(b == UInt8(ascii: "r") ? 13 : b == UInt8(ascii: "n") ? 10 : b == UInt8(ascii: "0") ? 0 : b)
+                    escape = false
+                } else if b == UInt8(ascii: "\\") {
+                    escape = true
+                } else {
+                    out.append(b)
+                }
+            }
+            return out
+        }
+
+        var sessionInput: [UInt8] {
+            var builder = SessionInput.Builder(configuration: configuration, limits: limits)
+            for step in steps {
+                if case .receive(let bytes) = step, bytes.count > 2, bytes.suffix(2) == [13, 10],
+                    let text = String(validating: bytes.dropLast(2), as: UTF8.self), SessionInput.cannedLines.contains(text)
+                {
+                    builder.line(text)
+                } else {
+                    builder.event(step)
+                }
+            }
+            return builder.bytes
+        }
+    }
+
+    /// Session and server-pipeline seeds: the session transcripts, the draft's §8
+    /// conversations, hand-made pipelined and STARTTLS-injection sessions, grammar
+    /// lines and hostile lines inside a session.
+    mutating func addSessionSeeds(validLines: [[UInt8]]) throws {
+        let folder = "\(packageRoot)/Tests/SMTPSessionTests/Transcripts"
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".txt") }.sorted()
+        var transcripts: [(String, TranscriptSeed)] = []
+        for name in names {
+            guard let data = FileManager.default.contents(atPath: "\(folder)/\(name)") else {
+                throw CampaignError("cannot read \(folder)/\(name)")
+            }
+            transcripts.append((String(name.dropLast(4)), TranscriptSeed(String(decoding: data, as: UTF8.self))))
+        }
+        for (name, t) in transcripts {
+            add(.session, "transcript-\(name)", t.sessionInput)
+            // The same conversation from before the greeting, and with AUTH allowed in plaintext.
+            var early = t
+            early.configuration |= 0x80
+            add(.session, "transcript-\(name)-early", early.sessionInput)
+            // Server pipeline: the client bytes whole, line by line in odd reads, and byte by byte.
+            let options = (t.configuration & 1) | (t.configuration & 32 == 0 ? 16 : 0)
+            for sizes in [[], [1], [7, 3, 64], [200]] as [[UInt8]] {
+                add(
+                    .serverPipeline, "transcript-\(name)",
+                    ServerPipelineInput.encode(options: options, readSizes: sizes, stream: t.clientBytes))
+            }
+            add(
+                .serverPipeline, "transcript-\(name)-maildir",
+                ServerPipelineInput.encode(options: options | 8 | 32, readSizes: [], stream: t.clientBytes))
+        }
+
+        // Hand-made conversations with canned lines (index into SessionInput.cannedLines) and events.
+        func line(_ b: inout SessionInput.Builder, _ texts: String...) { for t in texts { b.line(t) } }
+        let thunderbird: (inout SessionInput.Builder) -> Void = { b in
+            line(&b, "EHLO client.example.net", "STARTTLS")
+            b.event(.tlsEstablished)
+            line(
+                &b, "EHLO client.example.net", "CLIENTID UUID 23bf83be-aad7-46aa-9e0f-39191ccf402f",
+                "AUTH PLAIN AGFsaWNlAHNlY3JldA==")
+            b.event(.credentials(.accepted))
+            line(&b, "MAIL FROM:<alice@example.net>", "RCPT TO:<bob@example.com>", "DATA")
+            b.raw(Array(SessionInput.cannedContent[0].utf8))
+            b.event(.delivery(.stored(queueID: "Q1")))
+            line(&b, "QUIT")
+        }
+        for configuration: UInt8 in [0, 4, 32, 0x80, 8 | 16] {
+            var b = SessionInput.Builder(configuration: configuration)
+            thunderbird(&b)
+            add(.session, "thunderbird", b.bytes)
+        }
+        var pipelined = SessionInput.Builder(configuration: 1)
+        pipelined.raw(
+            Array(
+                "EHLO a.example\r\nCLIENTID UUID x\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.com>\r\nBDAT 5\r\n12345BDAT 3 LAST\r\nabcQUIT\r\n"
+                    .utf8))
+        pipelined.event(.credentials(.accepted))
+        pipelined.event(.delivery(.stored(queueID: nil)))
+        add(.session, "pipelined-bdat", pipelined.bytes)
+        var injection = SessionInput.Builder()
+        injection.line("EHLO client.example.net")
+        injection.raw(Array("STARTTLS\r\nCLIENTID UUID x\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n".utf8))
+        injection.raw(Array("EHLO during.handshake\r\n".utf8))
+        injection.event(.tlsEstablished)
+        injection.line("CLIENTID UUID 23bf83be-aad7-46aa-9e0f-39191ccf402f")
+        injection.line("EHLO client.example.net")
+        injection.line("CLIENTID UUID 23bf83be-aad7-46aa-9e0f-39191ccf402f")
+        injection.line("CLIENTID MAC 08:9e:01:70:f6:46")
+        add(.session, "starttls-injection", injection.bytes)
+        var twice = SessionInput.Builder(configuration: 1)
+        line(
+            &twice, "EHLO client.example.net", "CLIENTID MAC", "clientid uuid x", "RSET", "EHLO client.example.net",
+            "clientid uuid x", "HELO client.example.net", "AUTH", "CLIENTID UUID 23bf83be-aad7-46aa-9e0f-39191ccf402f")
+        add(.session, "clientid-rules", twice.bytes)
+
+        // Grammar lines, each inside an implicit-TLS session after EHLO (every 3rd covering
+        // string: the parser target has them all), and the hostile lines.
+        for (i, valid) in validLines.enumerated() where i % 3 == 0 {
+            var b = SessionInput.Builder(configuration: 1 | 32)
+            b.line("EHLO client.example.net")
+            b.raw(valid)
+            b.line("NOOP")
+            add(.session, "grammar", b.bytes)
+        }
+        for (name, hostile) in Self.hostileLines {
+            var b = SessionInput.Builder(configuration: 1)
+            b.line("EHLO client.example.net")
+            b.raw(hostile)
+            b.line("NOOP")
+            add(.session, name, b.bytes)
+            let stream = Self.bytes("EHLO client.example.net\r\n") + hostile + Self.bytes("MAIL FROM:<a@example.net>\r\nQUIT\r\n")
+            add(.serverPipeline, name, ServerPipelineInput.encode(options: 1, readSizes: [], stream: stream))
+            add(.serverPipeline, name, ServerPipelineInput.encode(options: 2 | 4, readSizes: [3, 1], stream: stream))
+        }
+        let message = Self.bytes(
+            "EHLO a.example\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.com>\r\nDATA\r\nSubject: x\r\n\r\n..dot\r\n"
+                + String(repeating: "0123456789", count: 12) + "\r\n.\r\nBDAT 4\r\nabcdBDAT 0 LAST\r\nQUIT\r\n")
+        for options: UInt8 in [0, 8, 8 | 32, 1 | 16] {
+            add(.serverPipeline, "message", ServerPipelineInput.encode(options: options, readSizes: [], stream: message))
+            add(.serverPipeline, "message", ServerPipelineInput.encode(options: options, readSizes: [5, 0, 2], stream: message))
+        }
     }
 
     /// Replaces the seed-* files under <corpus>/<target>/; returns the count per target.

@@ -33,9 +33,13 @@ final class TargetRun: @unchecked Sendable {
     var newCorpus: String { workDirectory + "/corpus" }
     var artifacts: String { workDirectory + "/artifacts" }
 
+    /// Fork mode's worker count, nil for one process.
+    let forkJobs: Int?
+    private var fork = ForkModeTally()
+
     init(
         target: FuzzTarget, binary: String, workDirectory: String, seeds: String, dictionary: String?, duration: Int,
-        detectLeaks: Bool, environment: [String: String], campaignStart: Date
+        detectLeaks: Bool, environment: [String: String], campaignStart: Date, forkJobs: Int? = nil
     ) {
         self.target = target
         self.binary = binary
@@ -43,6 +47,17 @@ final class TargetRun: @unchecked Sendable {
         self.duration = duration
         self.environment = environment
         self.campaignStart = campaignStart
+        self.forkJobs = forkJobs
+        arguments = Self.arguments(
+            target: target, workDirectory: workDirectory, seeds: seeds, dictionary: dictionary, detectLeaks: detectLeaks,
+            forkJobs: forkJobs)
+    }
+
+    /// libFuzzer's arguments but `-max_total_time`. New inputs go into the first
+    /// folder (in fork mode the parent merges every worker's finds there: one corpus).
+    static func arguments(
+        target: FuzzTarget, workDirectory: String, seeds: String, dictionary: String?, detectLeaks: Bool, forkJobs: Int?
+    ) -> [String] {
         var args = [
             workDirectory + "/corpus", seeds,
             "-max_len=\(CampaignConfiguration.maxLength(target))",
@@ -51,7 +66,12 @@ final class TargetRun: @unchecked Sendable {
             "-detect_leaks=\(detectLeaks ? 1 : 0)",
         ]
         if let dictionary { args.append("-dict=\(dictionary)") }
-        arguments = args
+        if let forkJobs {
+            // Keep fuzzing after a crash (each worker saves its artifact and the parent
+            // counts it), as the single-process mode does by restarting.
+            args += ["-fork=\(forkJobs)", "-ignore_crashes=1"]
+        }
+        return args
     }
 
     /// Starts (or restarts) the process with the time that is left.
@@ -95,6 +115,10 @@ final class TargetRun: @unchecked Sendable {
             crashes += 1
             if firstCrash == nil, let started { firstCrash = Date().timeIntervalSince(started) }
         }
+        if forkJobs != nil, fork.read(line[...]) {
+            readFork()
+            return
+        }
         guard let status = LibFuzzerStatus.parse(line[...]) else { return }
         if status.event == "INITED" { sawInited = true }
         latest = status
@@ -111,6 +135,32 @@ final class TargetRun: @unchecked Sendable {
                 features: best.features, corpusFiles: best.corpusFiles, executions: best.executions))
     }
 
+    /// Fork mode: the parent's totals over all workers. Its workers' own status lines
+    /// go to their logs, so crashes are counted from the parent's tally.
+    private func readFork() {
+        sawInited = true
+        if fork.failures > 0 {
+            crashes = forkCrashesBefore + fork.failures
+            if firstCrash == nil, let started { firstCrash = Date().timeIntervalSince(started) }
+        }
+        guard let status = fork.status else { return }
+        latest = LibFuzzerStatus(
+            executions: status.executions, event: "FORK", coverage: status.coverage, features: status.features,
+            corpusFiles: status.corpusFiles, execsPerSecond: status.execsPerSecond)
+        best.coverage = max(best.coverage, status.coverage)
+        best.features = max(best.features, status.features)
+        best.corpusFiles = max(best.corpusFiles, status.corpusFiles)
+        best.execsPerSecond = status.execsPerSecond
+        best.executions = executionsBefore + status.executions
+        samples.append(
+            TimelineSample(
+                seconds: Date().timeIntervalSince(campaignStart), coverage: best.coverage, features: best.features,
+                corpusFiles: best.corpusFiles, executions: best.executions))
+    }
+
+    /// Failures counted by fork-mode parents that ended before this one.
+    private var forkCrashesBefore = 0
+
     /// Checks the process; restarts it after a crash while time is left. Returns true when the target is done.
     func poll(now: Date = Date()) throws -> Bool {
         lock.lock()
@@ -118,6 +168,8 @@ final class TargetRun: @unchecked Sendable {
         guard let process, !process.isRunning else { lock.unlock(); return false }
         process.waitUntilExit()
         executionsBefore += latest?.executions ?? 0
+        forkCrashesBefore += fork.failures
+        fork = ForkModeTally()
         let status = process.terminationStatus
         let timeLeft = deadline.timeIntervalSince(now)
         var restart = false

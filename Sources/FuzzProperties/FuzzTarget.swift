@@ -8,9 +8,17 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case framer
     case differential
     case grammar
+    case session
+    /// The server's NIO pipeline: its checks live in FuzzServerProperties (which
+    /// imports NIO and ClientIDServer), so this module and smtp-fuzz never build NIO.
+    case serverPipeline = "server-pipeline"
 
     /// The libFuzzer harness product in Fuzz/Package.swift.
     public var harness: String { "fuzz-\(rawValue)" }
+
+    /// Whether `check` can judge this target's inputs here, or only
+    /// `ServerPipelineProperties.check` in FuzzServerProperties can.
+    public var checkedInFuzzProperties: Bool { self != .serverPipeline }
 
     /// What the harness checks, one line (for --help and reports).
     public var summary: String {
@@ -19,6 +27,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .framer: "LineFramer: any chunking gives the same lines/errors as one feed and as a reference model"
         case .differential: "every generated automaton agrees with the reference interpreter"
         case .grammar: "GrammarParser/Grammar.load/GrammarChecker: errors not traps, locations inside the text"
+        case .session:
+            "SMTPSession driven by events: one reply per command in order, CLIENTID rules D6-D10, STARTTLS drops plaintext (D13)"
+        case .serverPipeline:
+            "ClientIDServer's NIO pipeline on an EmbeddedChannel: chunking-independent, same replies as the session, bounded"
         }
     }
 
@@ -29,6 +41,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .framer: "chunked feeds = one feed = reference model"
         case .differential: "generated automata = reference interpreter"
         case .grammar: "ABNF front end: diagnostics, never traps"
+        case .session: "session vs wire model: replies, CLIENTID, D13"
+        case .serverPipeline: "NIO pipeline: chunking, replies = session, bounds"
         }
     }
 
@@ -39,12 +53,24 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .framer: try FramerProperties.check(input)
         case .differential: try DifferentialProperties.check(input)
         case .grammar: try GrammarProperties.check(input)
+        case .session: try SessionProperties.check(input)
+        case .serverPipeline:
+            // Not a pass: replaying such an input here must fail loudly.
+            throw PropertyViolation(
+                "checked-elsewhere", "server-pipeline inputs are judged by ServerPipelineProperties.check (FuzzServerProperties)")
         }
     }
 
     /// Checks one input held in an array; returns the broken property, if any
     /// (for the replay tool and the regression test).
     public func violation(_ bytes: [UInt8]) -> PropertyViolation? {
+        violation(bytes, using: check)
+    }
+
+    /// The same with another module's check (FuzzServerProperties).
+    public func violation(
+        _ bytes: [UInt8], using check: (UnsafeRawBufferPointer) throws(PropertyViolation) -> Void
+    ) -> PropertyViolation? {
         bytes.withUnsafeBytes { buffer in
             do throws(PropertyViolation) {
                 try check(buffer)
@@ -61,7 +87,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// already saved under Corpus/Regressions and listed in KNOWN_FAILURES:
     /// not trapping on them lets a campaign look for new bugs meanwhile.
     public func runOrTrap(_ input: UnsafeRawBufferPointer) {
-        do {
+        runOrTrap(input, using: check)
+    }
+
+    /// The same with another module's check (FuzzServerProperties).
+    public func runOrTrap(
+        _ input: UnsafeRawBufferPointer, using check: (UnsafeRawBufferPointer) throws(PropertyViolation) -> Void
+    ) {
+        do throws(PropertyViolation) {
             try check(input)
         } catch {
             if FuzzTarget.ignoredSymptoms.contains(error.symptom) || FuzzTarget.ignoredSymptoms.contains("*") { return }

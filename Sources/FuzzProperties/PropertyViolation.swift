@@ -21,12 +21,12 @@ public struct PropertyViolation: Error, Sendable, CustomStringConvertible {
 
 /// Throws `PropertyViolation(symptom, detail())` unless `condition` holds.
 @inline(__always)
-func require(_ condition: Bool, _ symptom: String, _ detail: @autoclosure () -> String) throws(PropertyViolation) {
+package func require(_ condition: Bool, _ symptom: String, _ detail: @autoclosure () -> String) throws(PropertyViolation) {
     if !condition { throw PropertyViolation(symptom, detail()) }
 }
 
 /// Bytes as one printable line (\r, \n, \xHH), for violation details.
-func escaped(_ bytes: some Sequence<UInt8>, limit: Int = 200) -> String {
+package func escaped(_ bytes: some Sequence<UInt8>, limit: Int = 200) -> String {
     var out = ""
     var n = 0
     for b in bytes {

@@ -9,7 +9,7 @@ import FuzzProperties
 struct SMTPFuzz: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smtp-fuzz",
-        abstract: "Fuzz the SMTP parser, framer, automata and grammar front end with libFuzzer.",
+        abstract: "Fuzz the SMTP parser, framer, automata, grammar front end, session and server pipeline with libFuzzer.",
         discussion: """
             With no arguments, runs the default campaign from the package folder: builds every \
             harness of Fuzz/ with libFuzzer and AddressSanitizer (Fuzz/.build-fuzz), fuzzes each \
@@ -27,14 +27,28 @@ struct SMTPFuzz: ParsableCommand {
             Options (`smtp-fuzz run --help` has them all):
               --target NAME     fuzz only this target (repeatable)
               --duration TIME   per target: seconds, 90s, 5m, 2h (default 90s)
-              --jobs N          harnesses at once (default: the cores)
+              --jobs N          N libFuzzer workers per target (fork mode), one shared corpus
+              --parallel N      targets at once (default: the cores, or cores / N with --jobs)
               --corpus DIR      seeds, dictionaries, Regressions/ (default Corpus)
               --report DIR      default .fuzz-reports/<timestamp>/
               --no-coverage, --no-merge, --no-minimize, --no-build: skip a step
 
+            Which to use: by default every target is one libFuzzer process and the \
+            targets run side by side, one per core: right for a laptop or CI, where there \
+            are about as many cores as targets. On a big machine, or to search one target \
+            hard, give --jobs N: each target then runs in libFuzzer's fork mode with N \
+            worker processes whose finds are merged into one corpus as they come, and \
+            the report counts executions, coverage and crashes over all workers. \
+            Targets then run cores / N at a time (--parallel overrides it). Fork mode \
+            keeps going after a crash; the single-process mode restarts the harness.
+
+            The server-pipeline harness builds SwiftNIO, BoringSSL and the server with \
+            the sanitizers: the first build takes long (see Fuzz/README.md).
+
             Examples:
               swift run -c release smtp-fuzz
               swift run -c release smtp-fuzz --target parser --duration 10m
+              swift run -c release smtp-fuzz --target session --jobs 32 --duration 2h
               swift run -c release smtp-fuzz --duration 60 --no-coverage --no-merge
               swift run -c release smtp-fuzz seeds      # regenerate the seeds
 
@@ -56,8 +70,16 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Fuzzing time per target: seconds, or 90s, 5m, 2h.", valueName: "time"))
     var duration = "90s"
 
-    @Option(help: "Harness processes at once (default: the number of cores).")
+    @Option(
+        help: ArgumentHelp(
+            "Worker processes per target: libFuzzer fork mode (-fork=N), one merged corpus and one report per target. Default: one process per target.",
+            valueName: "n"))
     var jobs: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Targets fuzzed at once (default: the number of cores, divided by --jobs when given).", valueName: "n"))
+    var parallel: Int?
 
     @Option(
         help: ArgumentHelp(
@@ -96,7 +118,12 @@ struct Run: ParsableCommand {
         guard CampaignConfiguration.parseDuration(duration) != nil else {
             throw ValidationError("--duration \"\(duration)\": give seconds, or a number with s, m or h (90s, 5m, 2h)")
         }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        var probe = CampaignConfiguration(packageRoot: packagePath)
+        do throws(CampaignError) {
+            try probe.setParallelism(jobs: jobs, parallel: parallel, cores: ProcessInfo.processInfo.activeProcessorCount)
+        } catch {
+            throw ValidationError(error.description)
+        }
         guard FileManager.default.fileExists(atPath: packagePath + "/Fuzz/Package.swift") else {
             throw ValidationError(
                 "no Fuzz/Package.swift under \(packagePath): run from the package folder or give --package-path")
@@ -107,7 +134,7 @@ struct Run: ParsableCommand {
         var c = CampaignConfiguration(packageRoot: packagePath, corpus: corpus, report: report)
         if !targets.isEmpty { c.targets = targets.compactMap(FuzzTarget.init(rawValue:)) }
         c.duration = CampaignConfiguration.parseDuration(duration)!
-        if let jobs { c.jobs = jobs }
+        try c.setParallelism(jobs: jobs, parallel: parallel, cores: ProcessInfo.processInfo.activeProcessorCount)
         c.coverage = !noCoverage
         c.merge = !noMerge
         c.minimizeCrashes = !noMinimize

@@ -1,7 +1,9 @@
 // The pieces of smtp-fuzz that read other tools' output, and the duration syntax.
 
-import FuzzCampaign
+import FuzzProperties
 import XCTest
+
+@testable import FuzzCampaign
 
 final class CampaignParsingTests: XCTestCase {
     func testDurations() {
@@ -81,5 +83,100 @@ final class CampaignParsingTests: XCTestCase {
         XCTAssertEqual(c.functions, 100)
         XCTAssertEqual(c.branches, 0)
         XCTAssertNil(c.branchCover)
+    }
+}
+
+/// `--jobs N` (libFuzzer fork mode) and `--parallel N`, and reading fork mode's output.
+final class ForkModeTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    func testParallelismDefaults() throws {
+        var c = CampaignConfiguration(packageRoot: "/tmp/p")
+        try c.setParallelism(jobs: nil, parallel: nil, cores: 8)
+        XCTAssertNil(c.forkJobs)
+        XCTAssertEqual(c.jobs, 8, "default: one process per target, as many targets as cores")
+        try c.setParallelism(jobs: 4, parallel: nil, cores: 8)
+        XCTAssertEqual(c.forkJobs, 4)
+        XCTAssertEqual(c.jobs, 2, "with --jobs, targets at once = cores / workers")
+        try c.setParallelism(jobs: 16, parallel: nil, cores: 8)
+        XCTAssertEqual(c.jobs, 1, "never fewer than one target at a time")
+        try c.setParallelism(jobs: 2, parallel: 3, cores: 8)
+        XCTAssertEqual(c.jobs, 3, "--parallel wins")
+        XCTAssertThrowsError(try c.setParallelism(jobs: 0, parallel: nil, cores: 8))
+        XCTAssertThrowsError(try c.setParallelism(jobs: nil, parallel: 0, cores: 8))
+    }
+
+    func testForkArguments() {
+        let single = TargetRun.arguments(
+            target: .session, workDirectory: "/r/session", seeds: "/c/session", dictionary: "/c/session.dict",
+            detectLeaks: false, forkJobs: nil)
+        XCTAssertEqual(Array(single.prefix(2)), ["/r/session/corpus", "/c/session"], "new inputs go to the first folder")
+        XCTAssertFalse(single.contains { $0.hasPrefix("-fork") })
+        XCTAssertTrue(single.contains("-dict=/c/session.dict"))
+        XCTAssertTrue(single.contains("-max_len=4096"))
+        let fork = TargetRun.arguments(
+            target: .parser, workDirectory: "/r/parser", seeds: "/c/parser", dictionary: nil, detectLeaks: false,
+            forkJobs: 6)
+        XCTAssertTrue(fork.contains("-fork=6"))
+        XCTAssertTrue(fork.contains("-ignore_crashes=1"), "fork mode keeps fuzzing after a crash")
+        XCTAssertTrue(fork.contains("-artifact_prefix=/r/parser/artifacts/"), "workers inherit the artifact folder")
+    }
+
+    func testForkStatusLine() throws {
+        let line = "#1863920: cov: 1510 ft: 6201 corp: 1322 exec/s: 26484 oom/timeout/crash: 0/1/2 time: 63s job: 21 dft_time: 0"
+        let status = try XCTUnwrap(LibFuzzerForkStatus.parse(line[...]))
+        XCTAssertEqual(
+            status,
+            LibFuzzerForkStatus(
+                executions: 1_863_920, coverage: 1510, features: 6201, corpusFiles: 1322, lastJobExecsPerSecond: 26484,
+                ooms: 0, timeouts: 1, crashes: 2, seconds: 63, job: 21))
+        XCTAssertEqual(status.execsPerSecond, 1_863_920 / 63, "all workers together, not the last job")
+        XCTAssertEqual(status.failures, 3)
+        // Older libFuzzers: "exec/s" without a colon, no dft_time.
+        let old = LibFuzzerForkStatus.parse("#500: cov: 10 ft: 12 corp: 3 exec/s 250 oom/timeout/crash: 0/0/0 time: 2s job: 1")
+        XCTAssertEqual(old?.lastJobExecsPerSecond, 250)
+        XCTAssertEqual(old?.executions, 500)
+        // Not fork lines: the single-process status, libFuzzer's INFO lines.
+        XCTAssertNil(LibFuzzerForkStatus.parse("#131072\tpulse  cov: 1058 ft: 2475 corp: 294/13394b exec/s: 43690 rss: 222Mb"))
+        XCTAssertNil(LibFuzzerForkStatus.parse("INFO: -fork=2: 57 seed inputs, starting to fuzz in /tmp/x"))
+        XCTAssertNil(LibFuzzerStatus.parse(line[...]), "the single-process parser must not misread a fork line")
+    }
+
+    /// Output captured from a real run: `fuzz-session -fork=2 -ignore_crashes=1` (Fixtures/README.md).
+    func testCapturedForkModeOutput() throws {
+        let text = try String(contentsOf: Self.fixtures.appendingPathComponent("fork-mode.txt"), encoding: .utf8)
+        let statuses = text.split(separator: "\n").compactMap { LibFuzzerForkStatus.parse($0) }
+        XCTAssertGreaterThanOrEqual(statuses.count, 3, "one line per finished job")
+        for (a, b) in zip(statuses, statuses.dropFirst()) {
+            XCTAssertLessThanOrEqual(a.executions, b.executions, "executions are totals over all jobs")
+            XCTAssertLessThanOrEqual(a.coverage, b.coverage, "coverage is the merged total")
+            XCTAssertLessThanOrEqual(a.failures, b.failures)
+            XCTAssertLessThan(a.job, b.job + 2)
+        }
+        var tally = ForkModeTally()
+        for line in text.split(separator: "\n") { _ = tally.read(line) }
+        let last = try XCTUnwrap(tally.status)
+        XCTAssertEqual(last, statuses.last)
+        let expected = try XCTUnwrap(ForkFixture.expectedTotals(text))
+        XCTAssertEqual(last.executions, expected.executions)
+        XCTAssertEqual(tally.failures, expected.crashes, "the crash after the last status line counts")
+        XCTAssertEqual(last.crashes + 1, expected.crashes, "the last line alone lags by the last job's crash")
+        XCTAssertGreaterThan(last.coverage, 0)
+        XCTAssertTrue(text.contains("INFO: -fork=2"), "the fixture is a fork-mode run")
+    }
+}
+
+/// The totals written down when the fixture was captured (its first comment line).
+enum ForkFixture {
+    /// "# totals: executions=N crashes=N"
+    static func expectedTotals(_ text: String) -> (executions: Int, crashes: Int)? {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("# totals:") }) else { return nil }
+        var values: [String: Int] = [:]
+        for pair in line.dropFirst(9).split(separator: " ") {
+            let kv = pair.split(separator: "=")
+            if kv.count == 2, let n = Int(kv[1]) { values[String(kv[0])] = n }
+        }
+        guard let executions = values["executions"], let crashes = values["crashes"] else { return nil }
+        return (executions, crashes)
     }
 }

@@ -7,6 +7,7 @@
 
 import Foundation
 import FuzzProperties
+import FuzzServerProperties
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let name = arguments.first, let target = FuzzTarget(rawValue: name), arguments.count >= 2 else {
@@ -33,7 +34,9 @@ for path in arguments.dropFirst() {
 var failed = 0
 for file in files {
     let bytes = [UInt8](FileManager.default.contents(atPath: file) ?? Data())
-    if let violation = target.violation(bytes) {
+    let violation =
+        target.checkedInFuzzProperties ? target.violation(bytes) : target.violation(bytes, using: ServerPipelineProperties.check)
+    if let violation {
         print("FAILED  \(file): \(violation)")
         failed += 1
     } else {

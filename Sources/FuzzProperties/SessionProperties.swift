@@ -349,6 +349,11 @@ struct SessionModel {
                 try require(!expectStartTLS, "starttls-not-started", "the 220 to STARTTLS is followed by \(reply)")
                 if reply.code == 421 {
                     // Closing: the last reply to a command (too many errors) or unsolicited.
+                    if expecting == .credentials(.tooManyFailures) {
+                        guard i >= 2, case .delay = actions[i - 2] else {
+                            throw PropertyViolation("throttle-421-without-delay", "\(actions)")
+                        }
+                    }
                     let rest = actions[i...].filter { $0 != .abortMessage }
                     try require(rest == [.close], "421-without-close", "421 followed by \(Array(actions[i...]))")
                     try checkFormat(reply, greetingOrHello: false)
@@ -358,7 +363,11 @@ struct SessionModel {
                 }
                 try answer(reply, &pendingIdentified, &expectStartTLS, &expectDiscarded, session)
             case .delay:
-                guard i < actions.count, case .send(let next) = actions[i], next.code == 535 else {
+                // D18: a failed AUTH waits before its 535; the brute-force throttle's
+                // refusal (the driver answered tooManyFailures) waits the same before its 421.
+                guard i < actions.count, case .send(let next) = actions[i],
+                    next.code == 535 || (next.code == 421 && expecting == .credentials(.tooManyFailures))
+                else {
                     throw PropertyViolation("delay-not-before-535", "\(actions)")
                 }
             case .startTLS:

@@ -7,19 +7,9 @@ import XCTest
 @testable import ClientIDServer
 
 final class CommandLineTests: XCTestCase {
-    /// The product beside the test bundle (`swift build` builds it with the tests).
-    private func executable() throws -> String {
-        // Linux: the test runner's folder; macOS: the folder holding the .xctest bundle.
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("clientid-server").path }
-        guard let path = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else {
-            throw XCTSkip("clientid-server not built beside the tests (\(candidates[0])): run `swift build` first")
-        }
-        return path
-    }
-
     func testHashPasswordPrintsAUsersFileLine() async throws {
-        let result = try await Programs.run(try executable(), ["hash-password", "alice"], stdin: "s3cret pass\n", timeout: 60)
+        let result = try await Programs.run(
+            try ServerProcess.executable(), ["hash-password", "alice"], stdin: "s3cret pass\n", timeout: 60)
         XCTAssertEqual(result.status, 0, result.stderr)
         let line = result.stdout.trimmingCharacters(in: .newlines)
         XCTAssertTrue(line.hasPrefix("alice:$pbkdf2-sha256$i=600000$"), line)
@@ -27,7 +17,8 @@ final class CommandLineTests: XCTestCase {
         try users.add(fileText: line, file: "stdout")
         XCTAssertTrue(users.verify(username: "alice", password: Array("s3cret pass".utf8)))
 
-        let weak = try await Programs.run(try executable(), ["hash-password", "--iterations", "1000", "alice"], stdin: "x\n")
+        let weak = try await Programs.run(
+            try ServerProcess.executable(), ["hash-password", "--iterations", "1000", "alice"], stdin: "x\n")
         XCTAssertNotEqual(weak.status, 0)
     }
 
@@ -37,7 +28,7 @@ final class CommandLineTests: XCTestCase {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: root) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable())
+        process.executableURL = URL(fileURLWithPath: try ServerProcess.executable())
         process.arguments = [
             "--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0", "--user", "alice:secret",
             "--maildir", root.appendingPathComponent("maildir").path, "--data-dir", root.appendingPathComponent("data").path,

@@ -6,53 +6,10 @@ import Foundation
 import XCTest
 
 final class HardeningCrashTests: XCTestCase {
-    private func executable() throws -> String {
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("clientid-server").path }
-        guard let path = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else {
-            throw XCTSkip("clientid-server not built beside the tests (\(candidates[0])): run `swift build` first")
-        }
-        return path
-    }
-
-    /// A running server process and the port it listens on.
-    private struct Running {
-        let process: Process
-        let port: Int
-        let log: LogCapture
-    }
-
-    private func launch(_ root: URL, extra: [String] = []) async throws -> Running {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable())
-        process.arguments =
-            [
-                "--listen", "127.0.0.1:0", "--allow-unauthenticated", "--maildir", root.appendingPathComponent("maildir").path,
-                "--data-dir", root.appendingPathComponent("data").path, "--hostname", "server.example.com",
-                "--max-connections-per-ip", "200",
-            ] + extra
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        let log = LogCapture()
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { log.append(String(decoding: data, as: UTF8.self)) }
-        }
-        try process.run()
-        addTeardownBlock { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        for _ in 0..<300 {
-            for line in log.text.split(separator: "\n") where line.contains("listening (STARTTLS)") {
-                if let range = line.range(of: "address=127.0.0.1:"),
-                    let port = Int(line[range.upperBound...].prefix { $0.isNumber })
-                {
-                    return Running(process: process, port: port, log: log)
-                }
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        XCTFail("the server did not start:\n\(log.text)")
-        throw XCTSkip("no server")
+    /// The binary on `root` (restarts reuse it), unauthenticated, 200 connections per IP.
+    private func launch(_ root: URL, extra: [String] = []) async throws -> ServerProcess {
+        try await ServerProcess(
+            self, arguments: ["--allow-unauthenticated", "--max-connections-per-ip", "200"] + extra, root: root)
     }
 
     /// 100 clients at once, each sending its message in slow pieces; once `after` of them

@@ -27,8 +27,11 @@ final class ServerProcess {
     }
 
     /// `launcher` runs before the binary (e.g. `prlimit --fsize=N --`), which it must exec.
-    init(_ test: XCTestCase, arguments: [String], launcher: [String] = []) async throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("clientid-proc-\(UUID().uuidString)")
+    /// `root` holds `maildir/` and `data/` (default: a new temporary folder); pass the same
+    /// one to restart a server on the same Maildir and registry.
+    init(_ test: XCTestCase, arguments: [String], launcher: [String] = [], root folder: URL? = nil) async throws {
+        root =
+            folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("clientid-proc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let binary = try Self.executable()
         let all =

@@ -62,15 +62,6 @@ final class SharedRegistryTests: XCTestCase {
         return url + (url.contains("?") ? "&" : "?") + "schema=" + schema
     }
 
-    private func executable() throws -> String {
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("clientid-server").path }
-        guard let path = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else {
-            throw XCTSkip("clientid-server not built beside the tests (\(candidates[0])): run `swift build` first")
-        }
-        return path
-    }
-
     /// A data folder holding `secret` as device-key.secret (the HMAC key, D20).
     private func dataDirectory(secret: UInt8) throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("clientid-shared-\(UUID().uuidString)")
@@ -80,47 +71,14 @@ final class SharedRegistryTests: XCTestCase {
         return root
     }
 
-    /// Starts the binary; returns the process and its log (standard error). Stopped at teardown.
-    private func launch(_ arguments: [String]) throws -> (Process, LogCapture) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable())
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        let log = LogCapture()
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { log.append(String(decoding: data, as: UTF8.self)) }
-        }
-        try process.run()
-        addTeardownBlock {
-            if process.isRunning { process.terminate() }
-            for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
-        }
-        return (process, log)
-    }
-
-    /// A server on the shared registry; waits (bounded) for its STARTTLS port.
-    private func startServer(registry: String, root: URL, policy: URL) async throws -> (port: Int, log: LogCapture) {
-        let (process, log) = try launch([
-            "--listen", "127.0.0.1:0", "--user", "alice:secret", "--user", "bob:secret",
-            "--maildir", root.appendingPathComponent("maildir").path, "--data-dir", root.appendingPathComponent("data").path,
-            "--hostname", "server.example.com", "--registry", registry, "--policy", policy.path,
-            "--max-connections-per-device", "1", "--auth-failure-delay", "0.05", "--log-level", "info",
-        ])
-        for _ in 0..<300 where process.isRunning {
-            for line in log.text.split(separator: "\n") where line.contains("listening (STARTTLS)") {
-                if let range = line.range(of: "address=127.0.0.1:"),
-                    let port = Int(line[range.upperBound...].prefix { $0.isNumber })
-                {
-                    return (port, log)
-                }
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        XCTFail("the server did not start: \(log.text)")
-        throw XCTSkip("no server")
+    /// A server on the shared registry (ServerProcess waits, bounded, for its STARTTLS port).
+    private func startServer(registry: String, root: URL, policy: URL) async throws -> ServerProcess {
+        try await ServerProcess(
+            self,
+            arguments: [
+                "--user", "alice:secret", "--user", "bob:secret", "--registry", registry, "--policy", policy.path,
+                "--max-connections-per-device", "1",
+            ], root: root)
     }
 
     func testTwoServersShareDevicesAndPerDeviceLimits() async throws {
@@ -158,7 +116,7 @@ final class SharedRegistryTests: XCTestCase {
         _ = try await startServer(registry: registry, root: try dataDirectory(secret: 0x42), policy: policy)
         let root = try dataDirectory(secret: 0x43)
         let result = try await Programs.run(
-            try executable(),
+            try ServerProcess.executable(),
             [
                 "--listen", "127.0.0.1:0", "--data-dir", root.appendingPathComponent("data").path,
                 "--maildir", root.appendingPathComponent("maildir").path, "--registry", registry,
@@ -182,7 +140,7 @@ final class SharedRegistryTests: XCTestCase {
             ("postgres://u:hunter2@127.0.0.1:1/db", "cannot connect to PostgreSQL at u@127.0.0.1:1/db"),
         ]
         for (url, expected) in cases {
-            let result = try await Programs.run(try executable(), common + ["--registry", url], timeout: 60)
+            let result = try await Programs.run(try ServerProcess.executable(), common + ["--registry", url], timeout: 60)
             XCTAssertFalse(result.timedOut, url)
             XCTAssertNotEqual(result.status, 0, url)
             XCTAssertTrue(result.stderr.contains(expected), "\(url): \(result.stderr)")

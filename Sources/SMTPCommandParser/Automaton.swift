@@ -12,9 +12,12 @@
 /// The public arrays are the generated tables as written. Matching runs on
 /// a copy laid out for speed (built once, at first use): each row holds the
 /// state's transitions premultiplied by the row width, so a byte costs one
-/// dependent load; plus one extra column that says whether the state loops on
-/// a set of bytes with no capture, in which case a run of such bytes is
-/// skipped with a 256-entry membership table instead of a transition each.
+/// dependent load; plus metadata columns for the two kinds of runs that are
+/// skipped with a 256-entry membership table instead of a transition per
+/// byte: a state that loops on a set of bytes with no capture (`*atext`),
+/// and a chain of states that each move to the next on the same set
+/// (a bounded repetition such as `1*128VCHAR` or `1*20DIGIT`, which the
+/// automaton has to count and so cannot loop on).
 public final class Automaton: @unchecked Sendable {
     /// The grammar rule it recognises.
     public let rule: String
@@ -47,20 +50,36 @@ public final class Automaton: @unchecked Sendable {
     /// Tag-mask index per transition, same layout as `fastNext`.
     @usableFromInline let fastAction: UnsafeMutablePointer<UInt8>
     @usableFromInline let fastMasks: UnsafeMutablePointer<UInt64>
-    /// 256 bytes per self-loop set; set 0 is empty.
+    /// 256 bytes per self-loop or chain set; set 0 is empty.
     @usableFromInline let loopTables: UnsafeMutablePointer<UInt8>
+    /// The rows of each chain, in order (see `chainColumn`).
+    @usableFromInline let chainRows: UnsafeMutablePointer<UInt32>
 
     /// Transition entry bits: the target row, "sets tags", "target skips
-    /// runs", "dead". A plain transition is just the target row, below
+    /// runs" (a loop or a chain), "dead". A plain transition is just the target row, below
     /// `deadBit`, so the common step tests one comparison; every other case
     /// (reject, tags, a run to skip) has a bit at or above it.
     @usableFromInline static let tagsBit: UInt32 = 1 << 31
     @usableFromInline static let loopBit: UInt32 = 1 << 30
-    @usableFromInline static let deadBit: UInt32 = 1 << 29
-    @usableFromInline static let rowMask: UInt32 = (1 << 29) - 1
+    @usableFromInline static let chainBit: UInt32 = 1 << 29
+    @usableFromInline static let deadBit: UInt32 = 1 << 28
+    @usableFromInline static let rowMask: UInt32 = (1 << 28) - 1
 
-    /// A self-loop this short on average is not worth a membership test.
+    /// Metadata columns after a row's transitions: the loop set and the
+    /// accept value (`loopSet | accept << 16`); the chain set and how many
+    /// bytes of it the chain can still take (`set << 16 | left`); where this
+    /// state sits in `chainRows`.
+    @usableFromInline var loopColumn: Int { classCount }
+    @usableFromInline var chainColumn: Int { classCount &+ 1 }
+    @usableFromInline var chainOffsetColumn: Int { classCount &+ 2 }
+
+    /// A self-loop with fewer members than this is not worth a membership test.
     static let minimumLoopBytes = 8
+    /// Nor is a chain that can take fewer bytes than this.
+    static let minimumChainBytes = 4
+    /// Chains are unrolled this far (a cycle, such as base64's four
+    /// characters, is unrolled into one): a command line has at most 512 octets.
+    static let maximumChainBytes = 512
 
     /// Decodes the tables written by the generator: base64 of byteClass,
     /// next (UInt16 little-endian), action (if there are fields), accept and
@@ -99,7 +118,7 @@ public final class Automaton: @unchecked Sendable {
         self.accept = accept
 
         // The matching layout.
-        let width = classCount + 1
+        let width = classCount + 3
         rowWidth = width
         startRow = start * width
         fastClasses = .allocate(capacity: 256)
@@ -128,6 +147,54 @@ public final class Automaton: @unchecked Sendable {
                 loopSets.append(set)
             }
         }
+        // Chains: the target each state reaches on the most bytes (other than
+        // itself, without tags), and the states that follow on the same set.
+        var chainSetOf = [Int](repeating: 0, count: stateCount)
+        var chainNextOf = [Int](repeating: 0, count: stateCount)
+        for s in 1..<max(stateCount, 1) where loopOf[s] == 0 {
+            var byTarget: [Int: [UInt8]] = [:]
+            for b in 0..<256 {
+                let entry = next[s * classCount + Int(byteClass[b])]
+                let t = Int(entry & ~Automaton.actionFlag)
+                guard t != 0, t != s, entry & Automaton.actionFlag == 0 else { continue }
+                byTarget[t, default: [UInt8](repeating: 0, count: 256)][b] = 1
+            }
+            guard
+                let (target, set) = byTarget.max(by: {
+                    ($0.value.reduce(0) { $0 + Int($1) }, -$0.key) < ($1.value.reduce(0) { $0 + Int($1) }, -$1.key)
+                }),
+                set.reduce(0, { $0 + Int($1) }) >= Automaton.minimumLoopBytes
+            else { continue }
+            chainNextOf[s] = target
+            if let known = loopSets.firstIndex(of: set) {
+                chainSetOf[s] = known
+            } else {
+                chainSetOf[s] = loopSets.count
+                loopSets.append(set)
+            }
+        }
+        var chainRowList: [UInt32] = []
+        var chainAt = [Int](repeating: -1, count: stateCount)
+        var chainLeft = [Int](repeating: 0, count: stateCount)
+        for s in 1..<max(stateCount, 1) where chainSetOf[s] != 0 && chainAt[s] < 0 {
+            var sequence = [s]
+            var u = s
+            while sequence.count <= Automaton.maximumChainBytes && chainSetOf[u] == chainSetOf[s] && chainNextOf[u] != 0 {
+                u = chainNextOf[u]
+                sequence.append(u)
+            }
+            let offset = chainRowList.count
+            chainRowList += sequence.map { UInt32($0 * width) }
+            for (k, state) in sequence.enumerated().dropLast() where chainAt[state] < 0 {
+                chainAt[state] = offset + k
+                chainLeft[state] = sequence.count - 1 - k
+            }
+        }
+        chainRows = .allocate(capacity: max(chainRowList.count, 1))
+        chainRows.initialize(repeating: 0, count: max(chainRowList.count, 1))
+        for (i, r) in chainRowList.enumerated() { chainRows[i] = r }
+        func isChain(_ s: Int) -> Bool { chainLeft[s] >= Automaton.minimumChainBytes }
+
         loopTables = .allocate(capacity: 256 * loopSets.count)
         for (i, set) in loopSets.enumerated() { (loopTables + 256 * i).initialize(from: set, count: 256) }
         fastNext = .allocate(capacity: stateCount * width)
@@ -146,11 +213,17 @@ public final class Automaton: @unchecked Sendable {
                     word |= Automaton.tagsBit
                     fastAction[s * width + c] = action[s * classCount + c]
                 }
-                if target != 0 && loopOf[target] != 0 { word |= Automaton.loopBit }
+                if loopOf[target] != 0 {
+                    word |= Automaton.loopBit
+                } else if isChain(target) {
+                    word |= Automaton.chainBit
+                }
                 fastNext[s * width + c] = word
             }
-            // Metadata column: the loop set, and the accept value above bit 16.
+            // Metadata columns (see `loopColumn`).
             fastNext[s * width + classCount] = UInt32(loopOf[s]) | UInt32(accept[s]) << 16
+            fastNext[s * width + classCount + 1] = isChain(s) ? UInt32(chainSetOf[s]) << 16 | UInt32(chainLeft[s]) : 0
+            fastNext[s * width + classCount + 2] = isChain(s) ? UInt32(chainAt[s]) : 0
         }
     }
 
@@ -160,6 +233,7 @@ public final class Automaton: @unchecked Sendable {
         fastAction.deallocate()
         fastMasks.deallocate()
         loopTables.deallocate()
+        chainRows.deallocate()
     }
 }
 
@@ -234,7 +308,11 @@ extension Automaton {
         let width = classCount
         var row = startingRow
         var i = from
-        if fastNext[row + width] & 0xFFFF != 0 { i = skipLoop(bytes, i, count, row) }
+        if fastNext[row + width] & 0xFFFF != 0 {
+            i = skipLoop(bytes, i, count, row)
+        } else if fastNext[row + chainColumn] != 0 {
+            (i, row) = skipChain(bytes, i, count, row)
+        }
         while i < count {
             let t = row &+ Int(fastClasses[Int(bytes[i])])
             let entry = fastNext[t]
@@ -250,7 +328,11 @@ extension Automaton {
             if recording && entry & Automaton.tagsBit != 0 {
                 captures.apply(fastMasks[Int(fastAction[t])], at: i &- 1)
             }
-            if entry & Automaton.loopBit != 0 { i = skipLoop(bytes, i, count, row) }
+            if entry & Automaton.loopBit != 0 {
+                i = skipLoop(bytes, i, count, row)
+            } else if entry & Automaton.chainBit != 0 {
+                (i, row) = skipChain(bytes, i, count, row)
+            }
         }
         let accepting = fastNext[row + width] >> 16
         guard accepting != 0 else { return .incomplete(state: row / rowWidth) }
@@ -273,6 +355,27 @@ extension Automaton {
         }
         while i < count && member[Int(bytes[i])] != 0 { i &+= 1 }
         return i
+    }
+
+    /// Skips as many bytes of the chain's set as the chain can take, and
+    /// returns where that ends and the row of the chain's state there.
+    @inlinable @inline(__always)
+    func skipChain(_ bytes: UnsafePointer<UInt8>, _ from: Int, _ count: Int, _ row: Int) -> (Int, Int) {
+        let info = fastNext[row &+ chainColumn]
+        let member = loopTables + (Int(info &>> 16) &<< 8)
+        let limit = min(count, from &+ Int(info & 0xFFFF))
+        var i = from
+        scan: do {
+            while i &+ 4 <= limit {
+                if member[Int(bytes[i])] == 0 { break scan }
+                if member[Int(bytes[i &+ 1])] == 0 { i &+= 1; break scan }
+                if member[Int(bytes[i &+ 2])] == 0 { i &+= 2; break scan }
+                if member[Int(bytes[i &+ 3])] == 0 { i &+= 3; break scan }
+                i &+= 4
+            }
+            while i < limit && member[Int(bytes[i])] != 0 { i &+= 1 }
+        }
+        return (i, Int(chainRows[Int(fastNext[row &+ chainOffsetColumn]) &+ (i &- from)]))
     }
 
     @inlinable @inline(__always)

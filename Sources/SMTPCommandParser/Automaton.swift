@@ -55,23 +55,26 @@ public final class Automaton: @unchecked Sendable {
     /// The rows of each chain, in order (see `chainColumn`).
     @usableFromInline let chainRows: UnsafeMutablePointer<UInt32>
 
-    /// Transition entry bits: the target row, "sets tags", "target skips
-    /// runs" (a loop or a chain), "dead". A plain transition is just the target row, below
-    /// `deadBit`, so the common step tests one comparison; every other case
-    /// (reject, tags, a run to skip) has a bit at or above it.
+    /// Transition entry bits: "sets tags", "target loops", "target is in a
+    /// chain", "dead", then the target's loop or chain set (so a run is
+    /// skipped without another dependent load), then the target row. A plain
+    /// transition is just the target row, below `deadBit`, so the common step
+    /// tests one comparison; every other case (reject, tags, a run to skip)
+    /// has a bit at or above it.
     @usableFromInline static let tagsBit: UInt32 = 1 << 31
     @usableFromInline static let loopBit: UInt32 = 1 << 30
     @usableFromInline static let chainBit: UInt32 = 1 << 29
     @usableFromInline static let deadBit: UInt32 = 1 << 28
-    @usableFromInline static let rowMask: UInt32 = (1 << 28) - 1
+    @usableFromInline static let setShift: UInt32 = 20
+    @usableFromInline static let rowMask: UInt32 = (1 << 20) - 1
 
     /// Metadata columns after a row's transitions: the loop set and the
-    /// accept value (`loopSet | accept << 16`); the chain set and how many
-    /// bytes of it the chain can still take (`set << 16 | left`); where this
-    /// state sits in `chainRows`.
+    /// accept value (`loopSet | accept << 16`); for a state in a chain, the
+    /// chain's set, its place in `chainRows` and how many bytes of the set
+    /// the chain can still take (`set << 24 | offset << 10 | left`, 0 when
+    /// not in a chain).
     @usableFromInline var loopColumn: Int { classCount }
     @usableFromInline var chainColumn: Int { classCount &+ 1 }
-    @usableFromInline var chainOffsetColumn: Int { classCount &+ 2 }
 
     /// A self-loop with fewer members than this is not worth a membership test.
     static let minimumLoopBytes = 8
@@ -118,7 +121,7 @@ public final class Automaton: @unchecked Sendable {
         self.accept = accept
 
         // The matching layout.
-        let width = classCount + 3
+        let width = classCount + 2
         rowWidth = width
         startRow = start * width
         fastClasses = .allocate(capacity: 256)
@@ -195,6 +198,9 @@ public final class Automaton: @unchecked Sendable {
         for (i, r) in chainRowList.enumerated() { chainRows[i] = r }
         func isChain(_ s: Int) -> Bool { chainLeft[s] >= Automaton.minimumChainBytes }
 
+        precondition(
+            stateCount * width <= Int(Automaton.rowMask) && loopSets.count < 256 && chainRowList.count < 1 << 14,
+            "the automaton of \(rule) is too large for the matching layout")
         loopTables = .allocate(capacity: 256 * loopSets.count)
         for (i, set) in loopSets.enumerated() { (loopTables + 256 * i).initialize(from: set, count: 256) }
         fastNext = .allocate(capacity: stateCount * width)
@@ -214,16 +220,16 @@ public final class Automaton: @unchecked Sendable {
                     fastAction[s * width + c] = action[s * classCount + c]
                 }
                 if loopOf[target] != 0 {
-                    word |= Automaton.loopBit
+                    word |= Automaton.loopBit | UInt32(loopOf[target]) << Automaton.setShift
                 } else if isChain(target) {
-                    word |= Automaton.chainBit
+                    word |= Automaton.chainBit | UInt32(chainSetOf[target]) << Automaton.setShift
                 }
                 fastNext[s * width + c] = word
             }
             // Metadata columns (see `loopColumn`).
             fastNext[s * width + classCount] = UInt32(loopOf[s]) | UInt32(accept[s]) << 16
-            fastNext[s * width + classCount + 1] = isChain(s) ? UInt32(chainSetOf[s]) << 16 | UInt32(chainLeft[s]) : 0
-            fastNext[s * width + classCount + 2] = isChain(s) ? UInt32(chainAt[s]) : 0
+            fastNext[s * width + classCount + 1] =
+                isChain(s) ? UInt32(chainSetOf[s]) << 24 | UInt32(chainAt[s]) << 10 | UInt32(chainLeft[s]) : 0
         }
     }
 
@@ -309,9 +315,9 @@ extension Automaton {
         var row = startingRow
         var i = from
         if fastNext[row + width] & 0xFFFF != 0 {
-            i = skipLoop(bytes, i, count, row)
+            i = skipLoop(bytes, i, count, set: Int(fastNext[row + width] & 0xFFFF))
         } else if fastNext[row + chainColumn] != 0 {
-            (i, row) = skipChain(bytes, i, count, row)
+            (i, row) = skipChain(bytes, i, count, row, set: Int(fastNext[row + chainColumn] &>> 24))
         }
         while i < count {
             let t = row &+ Int(fastClasses[Int(bytes[i])])
@@ -328,10 +334,11 @@ extension Automaton {
             if recording && entry & Automaton.tagsBit != 0 {
                 captures.apply(fastMasks[Int(fastAction[t])], at: i &- 1)
             }
+            let set = Int((entry &>> Automaton.setShift) & 0xFF)
             if entry & Automaton.loopBit != 0 {
-                i = skipLoop(bytes, i, count, row)
+                i = skipLoop(bytes, i, count, set: set)
             } else if entry & Automaton.chainBit != 0 {
-                (i, row) = skipChain(bytes, i, count, row)
+                (i, row) = skipChain(bytes, i, count, row, set: set)
             }
         }
         let accepting = fastNext[row + width] >> 16
@@ -339,10 +346,10 @@ extension Automaton {
         return finish(accepting, count, &captures, recording)
     }
 
-    /// Skips the bytes the state of `row` loops on (no tags on the way).
+    /// Skips the bytes of loop set `set` (the state loops on them with no tags).
     @inlinable @inline(__always)
-    func skipLoop(_ bytes: UnsafePointer<UInt8>, _ from: Int, _ count: Int, _ row: Int) -> Int {
-        let member = loopTables + (Int(fastNext[row + classCount] & 0xFFFF) << 8)
+    func skipLoop(_ bytes: UnsafePointer<UInt8>, _ from: Int, _ count: Int, set: Int) -> Int {
+        let member = loopTables + (set &<< 8)
         var i = from
         // Four bytes per bounds check: runs (labels, local parts, tokens) are
         // often longer than that.
@@ -360,10 +367,10 @@ extension Automaton {
     /// Skips as many bytes of the chain's set as the chain can take, and
     /// returns where that ends and the row of the chain's state there.
     @inlinable @inline(__always)
-    func skipChain(_ bytes: UnsafePointer<UInt8>, _ from: Int, _ count: Int, _ row: Int) -> (Int, Int) {
+    func skipChain(_ bytes: UnsafePointer<UInt8>, _ from: Int, _ count: Int, _ row: Int, set: Int) -> (Int, Int) {
         let info = fastNext[row &+ chainColumn]
-        let member = loopTables + (Int(info &>> 16) &<< 8)
-        let limit = min(count, from &+ Int(info & 0xFFFF))
+        let member = loopTables + (set &<< 8)
+        let limit = min(count, from &+ Int(info & 0x3FF))
         var i = from
         scan: do {
             while i &+ 4 <= limit {
@@ -375,7 +382,7 @@ extension Automaton {
             }
             while i < limit && member[Int(bytes[i])] != 0 { i &+= 1 }
         }
-        return (i, Int(chainRows[Int(fastNext[row &+ chainOffsetColumn]) &+ (i &- from)]))
+        return (i, Int(chainRows[Int((info &>> 10) & 0x3FFF) &+ (i &- from)]))
     }
 
     @inlinable @inline(__always)

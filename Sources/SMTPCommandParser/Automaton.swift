@@ -394,21 +394,17 @@ extension Automaton {
     /// The row reached after reading `prefix` from the start, if every
     /// ASCII-case variant of it reaches the same row without setting tags:
     /// then a caller that has matched the prefix case-insensitively may start
-    /// there. Nil otherwise.
+    /// there. Nil otherwise. The upper- and lower-case walks must meet after
+    /// every byte, so a mixed-case prefix is on the same rows too.
     public func row(after prefix: [UInt8]) -> Int? {
-        func walk(_ transform: (UInt8) -> UInt8) -> Int? {
-            var row = startRow
-            for b in prefix {
-                let entry = fastNext[row + Int(fastClasses[Int(transform(b))])]
-                if entry & Automaton.tagsBit != 0 { return nil }
-                row = Int(entry & Automaton.rowMask)
-                if row == 0 { return nil }
-            }
-            return row
+        var row = startRow
+        for b in prefix {
+            let upper = fastNext[row + Int(fastClasses[Int((b >= 0x61 && b <= 0x7A) ? b & ~0x20 : b)])]
+            let lower = fastNext[row + Int(fastClasses[Int((b >= 0x41 && b <= 0x5A) ? b | 0x20 : b)])]
+            guard upper == lower, upper & Automaton.tagsBit == 0, upper & Automaton.deadBit == 0 else { return nil }
+            row = Int(upper & Automaton.rowMask)
         }
-        let upper = walk { ($0 >= 0x61 && $0 <= 0x7A) ? $0 & ~0x20 : $0 }
-        let lower = walk { ($0 >= 0x41 && $0 <= 0x5A) ? $0 | 0x20 : $0 }
-        return upper != nil && upper == lower ? upper : nil
+        return row
     }
 
     /// Whether `byte` leads to the dead state from every state: then a run

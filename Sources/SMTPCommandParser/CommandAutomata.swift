@@ -64,6 +64,10 @@ final class CommandAutomata: Sendable {
     let ehlo, helo, mail, rcpt, data, bdat, rset, vrfy, expn, help, noop, quit, startTLS, auth, clientID: CommandMatcher
     let sizeParam, bodyParam, smtputf8Param, authParam, notifyParam, orcptParam: Automaton
     let retParam, envidParam, requireTLSParam, mtPriorityParam, ipv6Addr: Automaton
+    /// Per known parameter (`KnownParameter.rawValue`), the row its automaton
+    /// reaches after the keyword, or -1: the parameter scan has read the
+    /// keyword already, so the automaton need not step through it again.
+    let keywordRows: [Int]
 
     let ehloDomain, heloDomain, mailPath, mailParameters, rcptPath, rcptParameters: Int
     let vrfyArgument, expnArgument, helpArgument, noopArgument: Int
@@ -109,6 +113,16 @@ final class CommandAutomata: Sendable {
         ] where !parameter.rejectsEverywhere(0x20) {
             preconditionFailure("the grammar of \(parameter.rule) lets a value contain SP; LineParse.scanParameter assumes not")
         }
+        // In `KnownParameter` order.
+        let parameterAutomata = [
+            sizeParam, bodyParam, smtputf8Param, authParam, notifyParam, orcptParam, retParam, envidParam,
+            requireTLSParam, mtPriorityParam,
+        ]
+        var rows: [Int] = []
+        for known in KnownParameter.allCases {
+            rows.append(parameterAutomata[known.rawValue].row(after: Array(known.keyword.utf8)) ?? -1)
+        }
+        keywordRows = rows
         ehloDomain = field(ehlo, "domain"); heloDomain = field(helo, "domain")
         mailPath = field(mail, "path"); mailParameters = field(mail, "parameters")
         rcptPath = field(rcpt, "path"); rcptParameters = field(rcpt, "parameters")

@@ -50,8 +50,24 @@ enum ParameterHint {
     static let mtPriority: StaticString = "MT-PRIORITY=-9..9 (RFC 6710)"
 }
 
-enum KnownParameter {
+enum KnownParameter: Int, CaseIterable {
     case size, body, smtputf8, auth, notify, orcpt, ret, envid, requireTLS, mtPriority
+
+    /// As `identify` knows it (upper case).
+    var keyword: String {
+        switch self {
+        case .size: "SIZE"
+        case .body: "BODY"
+        case .smtputf8: "SMTPUTF8"
+        case .auth: "AUTH"
+        case .notify: "NOTIFY"
+        case .orcpt: "ORCPT"
+        case .ret: "RET"
+        case .envid: "ENVID"
+        case .requireTLS: "REQUIRETLS"
+        case .mtPriority: "MT-PRIORITY"
+        }
+    }
 
     /// The keyword packed big-endian, upper case, at most 11 bytes.
     @inline(__always)
@@ -139,7 +155,9 @@ extension LineParse {
     /// (`CommandAutomata` checks that at start-up), so it stops exactly at
     /// the parameter's end, and this one pass finds both the end and the
     /// verdict (the same offset, rule and state a run over the parameter
-    /// alone would give). An unknown keyword is skipped to its end.
+    /// alone would give). The automaton starts after the keyword, which this
+    /// scan has read (in the state every letter case of it leads to). An
+    /// unknown keyword is skipped to its end.
     @inline(__always)
     func scanParameter(at start: Int, end: Int, forRcpt: Bool, seen: inout UInt16, _ a: CommandAutomata)
         throws(SMTPSyntaxError) -> (
@@ -170,7 +188,12 @@ extension LineParse {
         var unused = CaptureTags()
         let rest = UnsafeRawBufferPointer(rebasing: line[start..<end])
         let parameterEnd: Int
-        switch automaton.run(rest, from: 0, row: automaton.startRow, captures: &unused, recording: false) {
+        let keywordRow = a.keywordRows[known.rawValue]
+        let outcome =
+            keywordRow >= 0
+            ? automaton.run(rest, from: keywordEnd &- start, row: keywordRow, captures: &unused, recording: false)
+            : automaton.run(rest, from: 0, row: automaton.startRow, captures: &unused, recording: false)
+        switch outcome {
         case .accepted:
             parameterEnd = end
         case .rejected(let offset, let state) where line[start + offset] == 0x20:

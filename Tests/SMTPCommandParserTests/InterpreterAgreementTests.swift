@@ -210,7 +210,9 @@ struct Agreement {
         case .vrfy(let a, let smtputf8), .expn(let a, let smtputf8):
             same("argument", a, captures["argument"])
             let rest = String(decoding: line[a.upperBound...], as: UTF8.self).uppercased()
-            if smtputf8 != (rest == " SMTPUTF8\r\n") {
+            // " SMTPUTF8" then CRLF, after white space in lenient mode (L3).
+            let keyword = rest.hasPrefix(" SMTPUTF8") && rest.dropFirst(9).allSatisfy { " \t\r\n".contains($0) }
+            if smtputf8 != keyword {
                 fail("smtputf8 is \(smtputf8) with \(show(bytes(rest))) after the argument", line, how)
             }
         case .help(let a), .noop(let a):

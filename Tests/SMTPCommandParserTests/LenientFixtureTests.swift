@@ -29,6 +29,8 @@ extension Fixtures {
                 lenientOnly("HELP MAIL ", .help("MAIL"), at: 9),
                 lenientOnly("VRFY user ", .vrfy("user"), at: 9),
                 lenientOnly("EXPN staff\t", .expn("staff"), at: 10),
+                lenientOnly("VRFY user SMTPUTF8 ", .vrfy("user", smtputf8: true), at: 18, .lenientUTF8Mode),
+                lenientOnly("EXPN staff SMTPUTF8\t", .expn("staff", smtputf8: true), at: 19, .lenientUTF8Mode),
                 lenientOnly("EHLO client.example.net ", .ehlo("client.example.net"), at: 23),
                 lenientOnly("HELO x ", .helo("x"), at: 6),
                 lenientOnly("MAIL FROM:<a@b> ", .mail("a@b"), at: 16),

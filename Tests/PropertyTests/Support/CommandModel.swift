@@ -128,7 +128,10 @@ struct CommandModel {
             let argument = field("argument")!
             // RFC 6531 §3.7.4.2: the flag is the keyword after the String, not any byte there.
             let rest = line[argument.upperBound...].map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
-            let smtputf8 = rest == Array(" SMTPUTF8\r\n".utf8)
+            // " SMTPUTF8" then CRLF, after white space in lenient mode (L3).
+            let smtputf8 =
+                rest.starts(with: Array(" SMTPUTF8".utf8))
+                && rest.dropFirst(9).allSatisfy { [0x20, 0x09, 0x0D, 0x0A].contains($0) }
             return .command(
                 rule == "vrfy" ? .vrfy(argument: argument, smtputf8: smtputf8) : .expn(argument: argument, smtputf8: smtputf8))
         case "help": return .command(.help(argument: field("argument")))

@@ -135,12 +135,12 @@ struct LineParse {
         case Verb.ehlo:
             let tags = try run(a.ehlo, Hint.ehlo, verb: length)
             let domain = tags[field: a.ehloDomain]!
-            try checkDomain(domain, literalAllowed: true, hint: Hint.ehlo, a)
+            try checkDomain(domain, hint: Hint.ehlo, a)
             return .ehlo(domain: domain)
         case Verb.helo:
             let tags = try run(a.helo, Hint.helo, verb: length)
             let domain = tags[field: a.heloDomain]!
-            try checkDomain(domain, literalAllowed: true, hint: Hint.helo, a)
+            try checkDomain(domain, hint: Hint.helo, a)
             return .helo(domain: domain)
         case Verb.mail:
             let tags = try run(a.mail, Hint.mail, verb: length)
@@ -281,7 +281,7 @@ struct LineParse {
         if at - mailbox.lowerBound > 64 {
             throw SMTPSyntaxError(.localPartTooLong, offset: mailbox.lowerBound + 64, rule: "Local-part", hint: hint)
         }
-        try checkDomain((at + 1)..<mailbox.upperBound, literalAllowed: true, hint: hint, a)
+        try checkDomain((at + 1)..<mailbox.upperBound, hint: hint, a)
         return mailbox
     }
 
@@ -314,7 +314,7 @@ struct LineParse {
 
     /// RFC 5321 §4.5.3.1.2 length, and the IPv6 syntax of `[IPv6:...]`
     /// literals (RFC 5321 §4.1.3; the general literal form would accept anything).
-    func checkDomain(_ domain: Range<Int>, literalAllowed: Bool, hint: StaticString, _ a: CommandAutomata)
+    func checkDomain(_ domain: Range<Int>, hint: StaticString, _ a: CommandAutomata)
         throws(SMTPSyntaxError)
     {
         if domain.count > 255 {

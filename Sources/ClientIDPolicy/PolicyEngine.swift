@@ -11,7 +11,11 @@
 //
 // Thread-safe: one engine serves every connection. Calls that touch the registry
 // may block on its storage: call them where blocking is allowed (the session
-// already treats credential checks as slow actions).
+// already treats credential checks as slow actions). The in-memory state has
+// its own lock, never held across a registry call, so the calls a server makes
+// on its event loop (`connectionOpened`, `clientIdentified`, ...) do not wait
+// for a slow registry behind an AUTH decision. AUTH decisions are serialized
+// by a second lock (each reads the registry, then writes it).
 
 import Synchronization
 
@@ -81,6 +85,11 @@ public final class ClientIDPolicyEngine: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Held for a whole AUTH decision (registry reads, the decision, registry
+    /// writes), so that two decisions about one device do not interleave.
+    /// Never taken by the connection calls, and `state` is never held across
+    /// a registry call.
+    private let decisions = Mutex<Void>(())
     private let registry: any DeviceRegistry
     /// The same registry when several servers share it: per-device limits are then counted there.
     private let shared: (any SharedDeviceState)?
@@ -189,11 +198,12 @@ public final class ClientIDPolicyEngine: Sendable {
     /// Decides an AUTH attempt whose credentials were already checked (D17, D18).
     public func authenticate(_ attempt: AuthenticationAttempt) -> AuthenticationDecision {
         let now = clock.now()
-        return state.withLock { state in evaluate(attempt, now: now, state: &state) }
+        return decisions.withLock { _ in evaluate(attempt, now: now) }
     }
 
-    private func evaluate(_ attempt: AuthenticationAttempt, now: Timestamp, state: inout State) -> AuthenticationDecision {
-        let configuration = state.configuration
+    /// Called with `decisions` held; takes `state` only for short in-memory reads and writes.
+    private func evaluate(_ attempt: AuthenticationAttempt, now: Timestamp) -> AuthenticationDecision {
+        let configuration = state.withLock { $0.configuration }
         let flags = attempt.identity.map { configuration.types.flags(for: $0.type) } ?? []
         // Draft §7 flag 1: an ignored identity is as if never presented, even in logs.
         let presented = flags.contains(.ignore) ? nil : attempt.identity
@@ -211,18 +221,25 @@ public final class ClientIDPolicyEngine: Sendable {
 
         if !attempt.credentialsValid { refuse(.invalidCredentials) }
 
-        // D21: per-IP limits always apply.
-        let registered = state.connections[attempt.connection]
+        // The in-memory counters this decision reads, in one short look.
         let ipLimits = configuration.limits.perIP
+        let deviceLimits = configuration.limits.perDevice
+        let (registered, ipConnections, ipFailures, deviceConnections, deviceFailures) = state.withLock { state in
+            (
+                state.connections[attempt.connection], state.ipConnections[attempt.address, default: 0],
+                state.ipFailures.count(attempt.address, since: now - ipLimits.window),
+                device.map { state.deviceConnections[$0, default: 0] } ?? 0,
+                device.map { state.deviceFailures.count($0, since: now - deviceLimits.window) } ?? 0
+            )
+        }
+
+        // D21: per-IP limits always apply.
         if ipLimits.maxConnections > 0,
-            state.ipConnections[attempt.address, default: 0] + (registered?.address == attempt.address ? 0 : 1)
-                > ipLimits.maxConnections
+            ipConnections + (registered?.address == attempt.address ? 0 : 1) > ipLimits.maxConnections
         {
             refuse(.ipConnectionLimit)
         }
-        if ipLimits.maxAuthFailures > 0,
-            state.ipFailures.count(attempt.address, since: now - ipLimits.window) >= ipLimits.maxAuthFailures
-        {
+        if ipLimits.maxAuthFailures > 0, ipFailures >= ipLimits.maxAuthFailures {
             refuse(.ipFailureLimit)
         }
 
@@ -252,9 +269,8 @@ public final class ClientIDPolicyEngine: Sendable {
             // Use case 6, D21: per-device limits, in addition to the per-IP ones above.
             // A shared registry counts them across servers: connections there are
             // authenticated sessions, held below (after every other rule passed).
-            let deviceLimits = configuration.limits.perDevice
             if shared == nil, deviceLimits.maxConnections > 0,
-                state.deviceConnections[device, default: 0] + (registered?.device == device ? 0 : 1) > deviceLimits.maxConnections
+                deviceConnections + (registered?.device == device ? 0 : 1) > deviceLimits.maxConnections
             {
                 refuse(.deviceConnectionLimit)
             }
@@ -267,7 +283,7 @@ public final class ClientIDPolicyEngine: Sendable {
                         return unavailable(attempt, presented: presented, flags: flags, now: now)
                     }
                 } else {
-                    failures = state.deviceFailures.count(device, since: now - deviceLimits.window)
+                    failures = deviceFailures
                 }
                 if failures >= deviceLimits.maxAuthFailures { refuse(.deviceFailureLimit) }
             }
@@ -328,7 +344,6 @@ public final class ClientIDPolicyEngine: Sendable {
 
         // A shared registry: take one of the device's sessions, atomically across servers,
         // only when everything else allows the attempt (a refused one holds nothing).
-        let deviceLimits = configuration.limits.perDevice
         var tookHold = false
         if rule == nil, let shared, let device, deviceLimits.maxConnections > 0, registered?.holdsSession != true {
             do throws(DeviceRegistryError) {
@@ -338,7 +353,7 @@ public final class ClientIDPolicyEngine: Sendable {
                 } else if try shared.holdSession(
                     device: device, connection: attempt.connection, limit: deviceLimits.maxConnections)
                 {
-                    state.connections[attempt.connection]?.holdsSession = true
+                    state.withLock { $0.connections[attempt.connection]?.holdsSession = true }
                     tookHold = true
                 } else {
                     refuse(.deviceConnectionLimit)
@@ -352,9 +367,11 @@ public final class ClientIDPolicyEngine: Sendable {
 
         // Effects: failure windows, then the registry.
         if !allowed {
-            state.ipFailures.add(attempt.address, at: now, keeping: max(ipLimits.maxAuthFailures, 1))
+            state.withLock { state in
+                state.ipFailures.add(attempt.address, at: now, keeping: max(ipLimits.maxAuthFailures, 1))
+                if let device { state.deviceFailures.add(device, at: now, keeping: max(deviceLimits.maxAuthFailures, 1)) }
+            }
             if let device {
-                state.deviceFailures.add(device, at: now, keeping: max(deviceLimits.maxAuthFailures, 1))
                 if let shared, deviceLimits.maxAuthFailures > 0 {
                     do throws(DeviceRegistryError) {
                         try shared.recordFailure(device: device, at: now, forgettingBefore: now - deviceLimits.window)
@@ -381,7 +398,7 @@ public final class ClientIDPolicyEngine: Sendable {
             } catch {
                 // Not authenticated after all (454): the place it took is given back.
                 if tookHold {
-                    state.connections[attempt.connection]?.holdsSession = false
+                    state.withLock { $0.connections[attempt.connection]?.holdsSession = false }
                     shared?.releaseSession(connection: attempt.connection)
                 }
                 return unavailable(attempt, presented: presented, flags: flags, now: now)

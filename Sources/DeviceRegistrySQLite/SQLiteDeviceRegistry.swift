@@ -97,6 +97,10 @@ public final class SQLiteDeviceRegistry: DeviceRegistry {
     public func save(_ record: DeviceRecord) throws(DeviceRegistryError) {
         try run("write") {
             try database.write { db in
+                let known =
+                    try Bool.fetchOne(
+                        db, sql: "SELECT EXISTS (SELECT 1 FROM device_records WHERE device = ? AND account = ?)",
+                        arguments: [record.device.hex, record.account]) ?? false
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO device_records (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?)",
                     arguments: [
@@ -104,6 +108,9 @@ public final class SQLiteDeviceRegistry: DeviceRegistry {
                         record.lastSeen.secondsSinceEpoch, record.lastNetwork?.description, record.trusted,
                     ])
                 // The bound: untrusted first, then the oldest (DeviceRegistry's contract).
+                // Counting reads the whole table, so only a new pair (the table grew) pays
+                // for it, not every AUTH that updates a known one (a primary-key lookup).
+                guard !known else { return }
                 let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_records") ?? 0
                 if count > capacity {
                     try db.execute(

@@ -170,6 +170,9 @@ enum RegistryContract {
         try r.save(record(3, "a", seen: 3))
         try r.save(record(4, "a", seen: 4))  // over the bound: the oldest untrusted (2) goes
         XCTAssertEqual(try r.records(forAccount: "a").map(\.device), [key(1), key(3), key(4)], name)
+        // At the bound, an update of a known pair (the table does not grow) evicts nothing.
+        try r.save(record(3, "a", seen: 5))
+        XCTAssertEqual(try r.records(forAccount: "a").map(\.device), [key(1), key(4), key(3)], name)
         // A flood of one-off attempts never pushes the trusted device out.
         for n in 10..<50 { try r.save(record(n, "attacker", seen: Int64(n))) }
         XCTAssertEqual(try r.count(), 3, name)

@@ -190,6 +190,7 @@ public final class ClientIDServer: Sendable {
         {
             throw ServerError("invalid limits: deadlines and rates must be positive (0 turns a rate or a count off)")
         }
+        if let loops = configuration.eventLoops, loops < 1 { throw ServerError("event loops: at least 1") }
 
         // TLS identity.
         let identity = try ServerIdentity.load(configuration.certificate, hostname: configuration.session.hostname)
@@ -233,7 +234,7 @@ public final class ClientIDServer: Sendable {
         // than cores let concurrent deliveries share the file system's journal commits.
         let threadPool = NIOThreadPool(numberOfThreads: max(4, 4 * System.coreCount))
         threadPool.start()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoops ?? System.coreCount)
         let services = ServerServices(
             configuration: configuration, users: users, policy: engine, maildir: maildir, tlsContext: tlsContext,
             threadPool: threadPool, logger: logger, deviceKeys: keys)

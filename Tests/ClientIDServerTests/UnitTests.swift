@@ -1,6 +1,8 @@
 // The server's own pieces, without sockets.
 
+import ClientIDPolicy
 import Foundation
+import NIOCore
 import XCTest
 
 @testable import ClientIDServer
@@ -64,6 +66,21 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(configuration.session.maxRecipients, 100)
         XCTAssertGreaterThanOrEqual(configuration.idleTimeout, .seconds(300))
         XCTAssertNoThrow(try configuration.session.validate())
+    }
+
+    /// The peer's address is read from its `sockaddr`: the same as parsing its text, with
+    /// IPv4-mapped IPv6 addresses taken as IPv4.
+    func testAddressFromSocketAddressMatchesText() throws {
+        let cases: [(socket: String, text: String)] = [
+            ("127.0.0.1", "127.0.0.1"), ("192.0.2.255", "192.0.2.255"), ("0.0.0.0", "0.0.0.0"),
+            ("::1", "::1"), ("2001:db8::8:800:200c:417a", "2001:db8::8:800:200c:417a"),
+            ("::ffff:198.51.100.7", "198.51.100.7"), ("ffff::1", "ffff::1"),
+        ]
+        for (socket, text) in cases {
+            let address = try SocketAddress(ipAddress: socket, port: 25)
+            XCTAssertEqual(IPAddress(socketAddress: address), IPAddress(text), socket)
+            XCTAssertNotNil(IPAddress(socketAddress: address), socket)
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 import ClientIDPolicy
 import Foundation
 import NIOCore
+import NIOPosix
 import XCTest
 
 @testable import ClientIDServer
@@ -81,6 +82,24 @@ final class ConfigurationTests: XCTestCase {
             XCTAssertEqual(IPAddress(socketAddress: address), IPAddress(text), socket)
             XCTAssertNotNil(IPAddress(socketAddress: address), socket)
         }
+    }
+
+    /// Nagle is off on accepted connections, although the server no longer sets it on
+    /// each: Linux copies TCP_NODELAY from the listening socket, where NIO sets it.
+    func testAcceptedConnectionsHaveNagleOff() async throws {
+        let server = try await TestServer.start(self, tls: false)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let client = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: server.plainPort).get()
+        var accepted: [any Channel] = []
+        for _ in 0..<100 where accepted.isEmpty {  // bounded: 2 s
+            accepted = server.server.services.tracker.openChannels
+            if accepted.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let channel = try XCTUnwrap(accepted.first, "the connection was accepted")
+        let noDelay = try await channel.getOption(.tcpOption(.tcp_nodelay)).get()
+        XCTAssertNotEqual(noDelay, 0)
+        try await client.close()
+        try await group.shutdownGracefully()
     }
 }
 

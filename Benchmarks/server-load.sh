@@ -12,7 +12,10 @@
 #   MESSAGES (default 4000; --quick 1000), SESSIONS (20), SIZE (message octets, 1024),
 #   ROUNDS (default 3): interleaved runs per pair; the medians and their ratio are printed,
 #   because one run on a shared 2-core machine moves by tens of percent;
-#   SCRATCH (build folder, default .build-server-release), SERVER (a prebuilt binary).
+#   SCRATCH (build folder, default .build-server-release), SERVER (a prebuilt binary),
+#   SERVER_OPTIONS (more clientid-server options, e.g. "--event-loops 1"; default none).
+# Besides messages/second, each server's CPU time per 1,000 messages is printed (all its
+# threads, from /proc): steadier than throughput when the machine is shared.
 # Needs smtp-source and smtp-sink (Debian package `postfix`): installed here
 # non-interactively when missing and running as root; the postfix daemon is never started.
 set -euo pipefail
@@ -74,53 +77,68 @@ pids+=($!)
 
 start_server() {   # port, name, extra options... (not in a subshell: its PID must reach `pids`)
     local port=$1 name=$2; shift 2
+    # shellcheck disable=SC2086  # SERVER_OPTIONS is a list of words
     "$server" --listen 127.0.0.1:"$port" --allow-unauthenticated --hostname load.test \
-        --max-connections-per-ip 1000 --log-level error --data-dir "$work/$name-data" "$@" \
+        --max-connections-per-ip 1000 --log-level error --data-dir "$work/$name-data" ${SERVER_OPTIONS:-} "$@" \
         >"$work/$name.log" 2>&1 &
     pids+=($!)
 }
+sink_pid=${pids[0]}
 server_sink_port=$(free_port)
 start_server "$server_sink_port" sink --sink
+server_sink_pid=${pids[1]}
 server_maildir_port=$(free_port)
 start_server "$server_maildir_port" maildir --maildir "$work/maildir"
+server_maildir_pid=${pids[2]}
 wait_port "$sink_port"; wait_port "$server_sink_port"; wait_port "$server_maildir_port"
 
-# Prints messages/second for one smtp-source run.
-rate() {   # port, extra smtp-source options...
-    local port=$1; shift
-    local t0 t1
+# CPU time of a process so far, all threads, in nanoseconds (the first field of schedstat).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'; }
+
+# Prints messages/second and the server's CPU milliseconds per 1,000 messages for one smtp-source run.
+rate() {   # port, server PID, extra smtp-source options...
+    local port=$1 pid=$2; shift 2
+    local t0 t1 c0 c1
+    c0=$(cpu_ns "$pid")
     t0=$(date +%s.%N)
     if ! timeout "$limit" smtp-source "$@" -s "$sessions" -m "$messages" -l "$size" \
             -f sender@load.test -t receiver@load.test -M load.test 127.0.0.1:"$port" >/dev/null 2>"$work/source.err"; then
         echo "smtp-source failed against port $port: $(head -3 "$work/source.err")" >&2
-        echo 0
+        echo "0 0"
         return
     fi
     t1=$(date +%s.%N)
-    awk -v n="$messages" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }'
+    c1=$(cpu_ns "$pid")
+    awk -v n="$messages" -v a="$t0" -v b="$t1" -v c0="$c0" -v c1="$c1" \
+        'BEGIN { printf "%.0f %.1f", n / (b - a), (c1 - c0) / 1e6 / n * 1000 }'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+# The middle value (the mean of the two middle ones for an even count).
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $messages messages of $size octets, $sessions parallel sessions, 127.0.0.1"
-echo "== medians of $rounds interleaved rounds (each round's figures in brackets)"
-printf "%-16s %-10s %14s %18s %7s\n" scenario delivery "smtp-sink msg/s" "clientid-server" "ours/sink"
+echo "== clientid-server options: ${SERVER_OPTIONS:-(defaults)}"
+echo "== medians of $rounds interleaved rounds (each round's figures in brackets); CPU: ms per 1,000 messages"
+printf "%-16s %-10s %14s %18s %7s %10s %10s\n" scenario delivery "smtp-sink msg/s" "clientid-server" "ours/sink" "sink CPU" "our CPU"
 for scenario in per-connection reuse; do
     options=(); [ "$scenario" = reuse ] && options=(-d)
-    rate "$sink_port" "${options[@]}" >/dev/null   # warm-up
+    rate "$sink_port" "$sink_pid" "${options[@]}" >/dev/null   # warm-up
     for delivery in sink maildir; do
-        port=$server_sink_port; [ "$delivery" = maildir ] && port=$server_maildir_port
-        rate "$port" "${options[@]}" >/dev/null     # warm-up
+        port=$server_sink_port pid=$server_sink_pid
+        [ "$delivery" = maildir ] && port=$server_maildir_port pid=$server_maildir_pid
+        rate "$port" "$pid" "${options[@]}" >/dev/null     # warm-up
         # Interleaved, so that both see the same machine load.
-        peers=(); ourss=()
+        peers=(); ourss=(); peer_cpus=(); our_cpus=()
         for _ in $(seq 1 "$rounds"); do
-            peers+=("$(rate "$sink_port" "${options[@]}")")
-            ourss+=("$(rate "$port" "${options[@]}")")
+            read -r r c <<<"$(rate "$sink_port" "$sink_pid" "${options[@]}")"
+            peers+=("$r"); peer_cpus+=("$c")
+            read -r r c <<<"$(rate "$port" "$pid" "${options[@]}")"
+            ourss+=("$r"); our_cpus+=("$c")
         done
         peer=$(median "${peers[@]}"); ours=$(median "${ourss[@]}")
-        printf '%-16s %-10s %14s %18s %7s   [%s] [%s]\n' "$scenario" "$delivery" "$peer" "$ours" "$(ratio "$ours" "$peer")" \
-            "${peers[*]}" "${ourss[*]}"
+        printf '%-16s %-10s %14s %18s %7s %10s %10s   [%s] [%s]\n' "$scenario" "$delivery" "$peer" "$ours" \
+            "$(ratio "$ours" "$peer")" "$(median "${peer_cpus[@]}")" "$(median "${our_cpus[@]}")" "${peers[*]}" "${ourss[*]}"
     done
 done
 

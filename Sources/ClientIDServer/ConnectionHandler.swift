@@ -27,15 +27,18 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let services: ServerServices
     private let connectionID: ConnectionID
     private(set) var session: SMTPSession
-    private var logger: Logger
+    private var logger: ConnectionLogger
     private let implicitTLS: Bool
 
     private var context: ChannelHandlerContext?
     private var peer: IPAddress?
     private var registered = false
+    /// The replies of one read go out in this buffer, reused while nothing else holds it.
+    private var replies: ByteBuffer?
 
     /// Actions not performed yet: a `.delay` holds back the ones after it.
     private(set) var pending = CircularBuffer<Action>(initialCapacity: 8)
+    private var actionBuffer: [Action] = []
     private var delayed = false
     private var draining = false
     private var closing = false
@@ -53,25 +56,27 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// From `.startTLS` to the end of the handshake: plaintext is never read (D13).
     private var awaitingHandshake = false
 
+    // Deadlines: kept as values and checked by one timer, the watchdog, which is armed
+    // for the earliest of them and never later than `watchInterval` ahead. A new deadline
+    // is never sooner than that, so a read only compares (no timer is scheduled or
+    // cancelled per command or per message); the watchdog re-arms itself when it fires.
     private var lastActivity = NIODeadline.now()
-    private var idleTimer: Scheduled<Void>?
-    private var handshakeTimer: Scheduled<Void>?
-    private var shuttingDown = false
-
-    /// Slowloris: a command line that has begun must end by this timer (`commandTimeout`).
-    private var commandTimer: Scheduled<Void>?
-    /// Message content: when it began, octets read since, and the next rate check.
+    /// Slowloris: a command line that has begun must end by this (`commandTimeout`).
+    private var commandDeadline: NIODeadline?
+    /// Message content: when it began and octets read since (`minimumDataRate`).
     private var contentStart: NIODeadline?
     private var contentBytes = 0
-    private var rateTimer: Scheduled<Void>?
+    private var watchdog: Scheduled<Void>?
+    private var watchdogDue = NIODeadline.distantFuture
+    private var handshakeTimer: Scheduled<Void>?
+    private var shuttingDown = false
 
     init(services: ServerServices, implicitTLS: Bool) {
         self.services = services
         self.implicitTLS = implicitTLS
         connectionID = services.nextConnectionID()
         session = SMTPSession(configuration: implicitTLS ? services.implicitTLSSession : services.plainSession)
-        logger = services.logger
-        logger[metadataKey: "conn"] = "\(connectionID.rawValue)"
+        logger = ConnectionLogger(base: services.logger, connection: connectionID)
     }
 
     // MARK: Channel events
@@ -86,8 +91,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         let remote = context.channel.remoteAddress
-        peer = remote?.ipAddress.flatMap(IPAddress.init)
-        logger[metadataKey: "peer"] = "\(remote?.ipAddress ?? "?"):\(remote?.port ?? 0)"
+        peer = remote.flatMap(IPAddress.init(socketAddress:))
+        logger.peer = remote
         logger.info("connection opened", metadata: ["tls": "\(implicitTLS)"])
 
         switch services.tracker.open(context.channel, address: peer) {
@@ -102,7 +107,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         if let peer { services.policy.connectionOpened(connectionID, address: peer) }
         if implicitTLS { startHandshakeTimer(context) }
-        startIdleTimer(context)
+        armWatchdog(context, due: min(nextDeadline(.now()), lastActivity + watchInterval))
         let greetingDelay = services.configuration.greetingDelay
         if greetingDelay > .zero {
             // Whatever arrives meanwhile is held by the session, which answers 554 at start.
@@ -117,10 +122,9 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        idleTimer?.cancel()
+        watchdog?.cancel()
+        watchdog = nil
         handshakeTimer?.cancel()
-        commandTimer?.cancel()
-        rateTimer?.cancel()
         perform(session.connectionClosed())
         abortMessage()
         if registered {
@@ -135,12 +139,19 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing, !awaitingHandshake else { return }  // D13: never executed
-        lastActivity = .now()
+        let now = NIODeadline.now()
+        lastActivity = now
         let buffer = unwrapInboundIn(data)
         if contentStart != nil { contentBytes += buffer.readableBytes }
-        let actions = buffer.withUnsafeReadableBytes { session.receive($0) }
+        // One array for the actions of every read, emptied after use (taken out meanwhile,
+        // so that a read inside `perform` would get its own).
+        var actions = actionBuffer
+        actionBuffer = []
+        buffer.withUnsafeReadableBytes { session.receive($0, into: &actions) }
         perform(actions)
-        if !closing { updateProgressDeadlines(context) }
+        actions.removeAll(keepingCapacity: true)
+        actionBuffer = actions
+        if !closing { updateProgressDeadlines(context, now: now) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -192,18 +203,27 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         defer { draining = false }
         var wrote = false
         // The replies of one batch go out in one buffer, written in place, and one flush.
-        var batch: ByteBuffer?
+        // The buffer is kept: once the socket has taken it, `clear()` finds it unshared
+        // and writes the next batch into the same storage (no allocation per reply).
+        var batched = false
         func writeBatch() {
-            guard let replies = batch else { return }
+            guard batched, let replies else { return }
             context.write(wrapOutboundOut(replies), promise: nil)
-            batch = nil
+            batched = false
             wrote = true
         }
         while let action = pending.popFirst() {
             switch action {
             case .send(let reply):
-                if batch == nil { batch = context.channel.allocator.buffer(capacity: 256) }
-                batch!.writeReply(reply)
+                if !batched {
+                    if replies == nil {
+                        replies = context.channel.allocator.buffer(capacity: 256)
+                    } else {
+                        replies!.clear()
+                    }
+                    batched = true
+                }
+                replies!.writeReply(reply)
             case .delay(let duration):
                 writeBatch()
                 if wrote { context.flush() }
@@ -250,9 +270,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func closeAfterWrites(_ context: ChannelHandlerContext) {
         guard !closing else { return }
         closing = true
-        idleTimer?.cancel()
-        commandTimer?.cancel()
-        rateTimer?.cancel()
+        watchdog?.cancel()
+        watchdog = nil
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.flush()
         // A write of nothing completes after every write before it.
@@ -476,76 +495,92 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Timers
 
-    /// RFC 5321 §4.5.3.2.7. Not while the server itself is busy (credentials, delivery).
-    private func startIdleTimer(_ context: ChannelHandlerContext) {
-        let timeout = TimeAmount(services.configuration.idleTimeout)
-        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastActivity + timeout) {
-            guard !self.closing, self.context != nil else { return }
-            if self.session.awaiting != nil || self.awaitingHandshake || self.readPaused {
-                self.lastActivity = .now()  // the server is the one busy; the handshake has its own deadline
-                self.startIdleTimer(context)
-            } else if NIODeadline.now() >= self.lastActivity + timeout {
-                self.logger.notice("idle timeout")
-                self.perform(self.session.timedOut())
-            } else {
-                self.startIdleTimer(context)
+    /// The watchdog is armed at most this far ahead: no deadline that a read sets
+    /// (idle, command, the first rate check) is sooner, so reads never re-arm it.
+    /// At least a second, so that a zero grace period does not make it spin.
+    private var watchInterval: TimeAmount {
+        let configuration = services.configuration
+        var interval = min(configuration.idleTimeout, configuration.commandTimeout)
+        if configuration.minimumDataRate > 0 { interval = min(interval, configuration.minimumDataRateGrace) }
+        return TimeAmount(max(interval, .seconds(1)))
+    }
+
+    /// When message content falls below `minimumDataRate` if nothing more comes: the
+    /// grace period, then one octet more than has come at the minimum rate.
+    private var rateDeadline: NIODeadline? {
+        let configuration = services.configuration
+        guard let start = contentStart, configuration.minimumDataRate > 0, session.isReceivingContent else { return nil }
+        let rate = Int64(configuration.minimumDataRate)
+        return start + TimeAmount(configuration.minimumDataRateGrace)
+            + .nanoseconds((Int64(contentBytes) + 1) * 1_000_000_000 / rate)
+    }
+
+    /// The earliest deadline in force.
+    private func nextDeadline(_ now: NIODeadline) -> NIODeadline {
+        // RFC 5321 §4.5.3.2.7. Not while the server itself is busy (credentials, delivery).
+        var due = lastActivity + TimeAmount(services.configuration.idleTimeout)
+        if let commandDeadline { due = min(due, commandDeadline) }
+        if let rate = rateDeadline { due = min(due, rate) }
+        return due
+    }
+
+    /// Makes the watchdog fire at `due` at the latest.
+    private func armWatchdog(_ context: ChannelHandlerContext, due: NIODeadline) {
+        if watchdog != nil && watchdogDue <= due { return }
+        watchdog?.cancel()
+        watchdogDue = due
+        watchdog = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
+            self.watchdog = nil
+            self.watchdogFired(context)
+        }
+    }
+
+    private func watchdogFired(_ context: ChannelHandlerContext) {
+        guard !closing, self.context != nil else { return }
+        let now = NIODeadline.now()
+        if let deadline = commandDeadline, now >= deadline {
+            commandDeadline = nil
+            if session.hasPartialLine {
+                logger.notice("command deadline passed", metadata: ["buffered": "\(session.bufferedInputCount)"])
+                perform(session.timedOut())
+                return
             }
         }
+        if let deadline = rateDeadline, now >= deadline {
+            logger.notice("minimum data rate not kept", metadata: ["octets": "\(contentBytes)"])
+            perform(session.timedOut())
+            return
+        }
+        if session.awaiting != nil || awaitingHandshake || readPaused {
+            lastActivity = now  // the server is the one busy; the handshake has its own deadline
+        } else if now >= lastActivity + TimeAmount(services.configuration.idleTimeout) {
+            logger.notice("idle timeout")
+            perform(session.timedOut())
+            return
+        }
+        armWatchdog(context, due: min(nextDeadline(now), now + watchInterval))
     }
 
     /// After each read: a command line that has begun gets `commandTimeout` to end;
     /// message content must keep up `minimumDataRate` after its grace period.
-    private func updateProgressDeadlines(_ context: ChannelHandlerContext) {
-        let configuration = services.configuration
+    private func updateProgressDeadlines(_ context: ChannelHandlerContext, now: NIODeadline) {
         if session.isReceivingContent {
-            commandTimer?.cancel()
-            commandTimer = nil
-            if contentStart == nil, configuration.minimumDataRate > 0 {
-                contentStart = .now()
+            commandDeadline = nil
+            if contentStart == nil, services.configuration.minimumDataRate > 0 {
+                contentStart = now
                 contentBytes = 0
-                scheduleRateCheck(context)
+                if let rate = rateDeadline { armWatchdog(context, due: rate) }
             }
             return
         }
-        if contentStart != nil {
-            contentStart = nil
-            rateTimer?.cancel()
-            rateTimer = nil
-        }
+        contentStart = nil
         if session.hasPartialLine {
-            guard commandTimer == nil else { return }
-            commandTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.commandTimeout)) {
-                self.commandTimer = nil
-                guard !self.closing, self.context != nil, self.session.hasPartialLine else { return }
-                self.logger.notice("command deadline passed", metadata: ["buffered": "\(self.session.bufferedInputCount)"])
-                self.perform(self.session.timedOut())
-            }
+            guard commandDeadline == nil else { return }
+            let deadline = now + TimeAmount(services.configuration.commandTimeout)
+            commandDeadline = deadline
+            armWatchdog(context, due: deadline)
         } else {
-            commandTimer?.cancel()
-            commandTimer = nil
-        }
-    }
-
-    /// Checks the rate exactly when the client would fall behind if it sent nothing more.
-    private func scheduleRateCheck(_ context: ChannelHandlerContext) {
-        guard let start = contentStart else { return }
-        let configuration = services.configuration
-        let rate = Int64(configuration.minimumDataRate)
-        let due =
-            start + TimeAmount(configuration.minimumDataRateGrace)
-            + .nanoseconds((Int64(contentBytes) + 1) * 1_000_000_000 / rate)
-        rateTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
-            self.rateTimer = nil
-            guard !self.closing, self.context != nil, self.session.isReceivingContent, let start = self.contentStart else {
-                return
-            }
-            let elapsed = NIODeadline.now() - start - TimeAmount(configuration.minimumDataRateGrace)
-            if Int64(self.contentBytes) * 1_000_000_000 < rate * elapsed.nanoseconds {
-                self.logger.notice("minimum data rate not kept", metadata: ["octets": "\(self.contentBytes)"])
-                self.perform(self.session.timedOut())
-            } else {
-                self.scheduleRateCheck(context)
-            }
+            commandDeadline = nil
         }
     }
 
@@ -638,6 +673,62 @@ extension ByteBuffer {
             }
             writeString(line)
             writeInteger(UInt16(0x0D0A))  // CRLF (big-endian by default)
+        }
+    }
+}
+
+/// The server's logger with the connection's number and peer on every line. The
+/// metadata is made only for lines that are logged: setting it on a `Logger` per
+/// connection made `StreamLogHandler` format it at once, whatever the log level,
+/// which cost more than the rest of accepting a connection.
+struct ConnectionLogger {
+    let base: Logger
+    let connection: ConnectionID
+    var peer: SocketAddress?
+
+    private func metadata(_ extra: Logger.Metadata?) -> Logger.Metadata {
+        var metadata = extra ?? [:]
+        metadata["conn"] = "\(connection.rawValue)"
+        if let peer { metadata["peer"] = "\(peer.ipAddress ?? "?"):\(peer.port ?? 0)" }
+        return metadata
+    }
+
+    func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata?) {
+        base.log(level: level, message(), metadata: self.metadata(metadata()))
+    }
+
+    func debug(_ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(.debug, message(), metadata: metadata())
+    }
+    func info(_ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(.info, message(), metadata: metadata())
+    }
+    func notice(_ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(.notice, message(), metadata: metadata())
+    }
+    func warning(_ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(.warning, message(), metadata: metadata())
+    }
+    func error(_ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(.error, message(), metadata: metadata())
+    }
+}
+
+extension IPAddress {
+    /// The address of a socket, read from its `sockaddr` (no text made and parsed per
+    /// connection). IPv4-mapped IPv6 addresses are IPv4, as in `init?(_ text:)`.
+    init?(socketAddress: SocketAddress) {
+        switch socketAddress {
+        case .v4(let address):
+            self = .v4(UInt32(bigEndian: address.address.sin_addr.s_addr))
+        case .v6(let address):
+            var value: UInt128 = 0
+            withUnsafeBytes(of: address.address.sin6_addr) { bytes in
+                for byte in bytes { value = value << 8 | UInt128(byte) }
+            }
+            self = value >> 32 == 0xFFFF ? .v4(UInt32(truncatingIfNeeded: value)) : .v6(value)
+        case .unixDomainSocket:
+            return nil
         }
     }
 }

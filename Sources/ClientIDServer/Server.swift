@@ -190,6 +190,7 @@ public final class ClientIDServer: Sendable {
         {
             throw ServerError("invalid limits: deadlines and rates must be positive (0 turns a rate or a count off)")
         }
+        if let loops = configuration.eventLoops, loops < 1 { throw ServerError("event loops: at least 1") }
 
         // TLS identity.
         let identity = try ServerIdentity.load(configuration.certificate, hostname: configuration.session.hostname)
@@ -233,16 +234,27 @@ public final class ClientIDServer: Sendable {
         // than cores let concurrent deliveries share the file system's journal commits.
         let threadPool = NIOThreadPool(numberOfThreads: max(4, 4 * System.coreCount))
         threadPool.start()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoops ?? System.coreCount)
         let services = ServerServices(
             configuration: configuration, users: users, policy: engine, maildir: maildir, tlsContext: tlsContext,
             threadPool: threadPool, logger: logger, deviceKeys: keys)
 
         func bind(_ endpoint: ServerConfiguration.Endpoint, implicitTLS: Bool) async throws -> any Channel {
-            try await ServerBootstrap(group: group)
+            let common = ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Nagle off: a reply must not wait for the client's ACK. NIO sets TCP_NODELAY on
+            // the listening socket and Linux copies it to every accepted one (a test checks),
+            // so there no system call per connection is needed. (The `.socketOption(.tcp_nodelay)`
+            // set here before was SOL_SOCKET's option 1, SO_DEBUG: not Nagle, and refused
+            // without CAP_NET_ADMIN, which closed every connection of a server not run as root.)
+            #if os(Linux)
+            let bootstrap = common
+            #else
+            let bootstrap = common.childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            #endif
+            return
+                try await bootstrap
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if implicitTLS {

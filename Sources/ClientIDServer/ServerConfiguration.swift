@@ -139,6 +139,8 @@ public struct ServerConfiguration: Sendable {
     /// Wait this long before the greeting (Postfix `postscreen_greet_wait`); a client that
     /// talks meanwhile gets `554 5.5.0` and close. 0 (the default) sends the greeting at once.
     public var greetingDelay: Duration = .zero
+    /// Event-loop threads serving connections; nil: one per core (`System.coreCount`).
+    public var eventLoops: Int?
 
     public init() {}
 

@@ -35,10 +35,27 @@ struct DataDecoder: Sendable, Equatable {
     /// Decodes `input` into `output` and returns how many bytes were consumed:
     /// all of them, or up to and including the end marker (`ended`).
     mutating func decode(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) -> (consumed: Int, ended: Bool) {
+        let count = input.count
+        guard count > 0, let base = input.baseAddress else { return (0, false) }
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
         var i = 0
-        while i < input.count {
-            let b = input[i]
-            i += 1
+        while i < count {
+            if position == .inLine {
+                // Inside a line only a CR can matter (a bare LF is content): copy the run
+                // up to it in one piece instead of a byte at a time.
+                let start = i
+                i = Self.firstCR(bytes, from: i, count: count)
+                let run = i &- start
+                if run > 0 {
+                    output.append(contentsOf: UnsafeRawBufferPointer(start: bytes + start, count: run))
+                    // The line's length grows by the run: the same test as per byte, as it only grows.
+                    lineLength &+= run
+                    if lineLength > maxLineLength { sawOverlongLine = true }
+                }
+                guard i < count else { break }
+            }
+            let b = bytes[i]
+            i &+= 1
             // Counted as it comes, so that a line without end is caught at the limit, not at its CRLF.
             lineLength &+= 1
             if lineLength > maxLineLength { sawOverlongLine = true }
@@ -78,5 +95,22 @@ struct DataDecoder: Sendable, Equatable {
             }
         }
         return (i, false)
+    }
+
+    /// The index of the first CR in `bytes[from..<count]`, or `count`. Eight bytes at a
+    /// time: `x` has a zero byte where the word has a CR, and the lowest flagged byte of
+    /// `(x - 0x01…) & ~x & 0x80…` is exactly the first zero byte (a borrow only moves up).
+    @inline(__always)
+    static func firstCR(_ bytes: UnsafePointer<UInt8>, from: Int, count: Int) -> Int {
+        var i = from
+        while i &+ 8 <= count {
+            // Little-endian order, so that the first byte is the lowest.
+            let x = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self).littleEndian ^ 0x0D0D_0D0D_0D0D_0D0D
+            let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if found != 0 { return i &+ (found.trailingZeroBitCount &>> 3) }
+            i &+= 8
+        }
+        while i < count && bytes[i] != 0x0D { i &+= 1 }
+        return i
     }
 }

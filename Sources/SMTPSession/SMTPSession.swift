@@ -184,23 +184,28 @@ public struct SMTPSession: Sendable {
 
     /// Bytes read from the client (after TLS decryption).
     public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> [Action] {
+        var out: [Action] = []
+        receive(bytes, into: &out)
+        return out
+    }
+
+    /// `receive(_:)` appending its actions to `out`, so that a driver can keep one array
+    /// for every read instead of getting a new one each time.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, into out: inout [Action]) {
         switch state {
         case .closed:
-            return []
+            return
         case .awaitingTLSHandshake:
-            return []  // D13: plaintext sent after STARTTLS is never executed.
+            return  // D13: plaintext sent after STARTTLS is never executed.
         case .notStarted, .awaitingCredentials, .awaitingDelivery:
             if input.count - inputStart + bytes.count > configuration.maxBufferedInput {
                 inputOverflowed = true
             } else {
                 input.append(contentsOf: bytes)
             }
-            return []
         case .command, .authExchange, .data, .chunk:
             input.append(contentsOf: bytes)
-            var out: [Action] = []
             process(&out)
-            return out
         }
     }
 
@@ -278,7 +283,7 @@ public struct SMTPSession: Sendable {
         var out: [Action] = []
         switch result {
         case .stored(let queueID):
-            out.append(.send(Reply(250, "2.0.0", queueID.map { "OK queued as \($0)" } ?? "OK message accepted")))
+            out.append(.send(queueID.map { Reply(250, "2.0.0", "OK queued as \($0)") } ?? Self.messageAccepted))
         case .temporaryFailure:
             out.append(.send(Reply(451, "4.3.0", "Temporary failure, message not stored")))
         case .permanentFailure:
@@ -351,31 +356,22 @@ public struct SMTPSession: Sendable {
                 // Feed the framer one LF-terminated slice at a time, so that it
                 // never frames bytes that turn out to be DATA or BDAT content.
                 let end = input[inputStart...].firstIndex(of: 0x0A).map { $0 + 1 } ?? input.count
-                var events: [Framed] = []
+                // One LF-ended slice gives at most a line and an error: no array for the usual one.
+                var first: Framed?
+                var more: [Framed] = []
                 input.withUnsafeBytes { all in
                     framer.feed(UnsafeRawBufferPointer(rebasing: all[inputStart..<end])) { event in
+                        let framed: Framed
                         switch event {
-                        case .line(let line): events.append(.line(Array(line)))
-                        case .error(let error): events.append(.error(error))
+                        case .line(let line): framed = .line(Array(line))
+                        case .error(let error): framed = .error(error)
                         }
+                        if first == nil { first = framed } else { more.append(framed) }
                     }
                 }
                 inputStart = end
-                for event in events {
-                    switch (event, state) {
-                    case (.line(let line), .command):
-                        command(line, pipelined: inputStart < input.count, &out)
-                    case (.line(let line), .authExchange(let exchange)):
-                        authResponse(line, exchange, &out)
-                    case (.error(let error), .command):
-                        reject(Self.syntaxReply(error), &out)  // D12: framing errors come first
-                    case (.error(let error), .authExchange):
-                        state = .command
-                        reject(error.kind == .lineTooLong ? Self.authLineTooLong : Self.cannotDecode, &out)
-                    default:
-                        break  // the session closed
-                    }
-                }
+                if let first { handle(first, &out) }
+                for event in more { handle(event, &out) }
             case .data(var decoder):
                 var content: [UInt8] = []
                 let (consumed, ended) = input.withUnsafeBytes { all in
@@ -403,6 +399,22 @@ public struct SMTPSession: Sendable {
         } else if inputStart >= 4096 {
             input.removeFirst(inputStart)
             inputStart = 0
+        }
+    }
+
+    private mutating func handle(_ event: Framed, _ out: inout [Action]) {
+        switch (event, state) {
+        case (.line(let line), .command):
+            command(line, pipelined: inputStart < input.count, &out)
+        case (.line(let line), .authExchange(let exchange)):
+            authResponse(line, exchange, &out)
+        case (.error(let error), .command):
+            reject(Self.syntaxReply(error), &out)  // D12: framing errors come first
+        case (.error(let error), .authExchange):
+            state = .command
+            reject(error.kind == .lineTooLong ? Self.authLineTooLong : Self.cannotDecode, &out)
+        default:
+            break  // the session closed
         }
     }
 
@@ -541,10 +553,10 @@ public struct SMTPSession: Sendable {
         case .rset:
             if junk(&out) { return }
             resetTransaction(&out)
-            out.append(.send(Reply(250, "2.0.0", "OK")))
+            out.append(.send(Self.ok))
         case .noop:
             if junk(&out) { return }
-            out.append(.send(Reply(250, "2.0.0", "OK")))
+            out.append(.send(Self.ok))
         case .vrfy:
             if junk(&out) { return }
             // RFC 5321 §3.5.3: 252 when the server will not verify.
@@ -622,7 +634,7 @@ public struct SMTPSession: Sendable {
         }
         facts.transaction = Transaction(
             sender: String(decoding: line[mail.path], as: UTF8.self), body: mail.body, smtputf8: mail.smtputf8)
-        out.append(.send(Reply(250, "2.1.0", "Sender OK")))
+        out.append(.send(Self.senderOK))
     }
 
     private var mailParameters: [String] {
@@ -654,7 +666,7 @@ public struct SMTPSession: Sendable {
         }
         transaction.recipients.append(String(decoding: line[rcpt.path], as: UTF8.self))
         facts.transaction = transaction
-        out.append(.send(Reply(250, "2.1.5", "Recipient OK")))
+        out.append(.send(Self.recipientOK))
     }
 
     /// RFC 5321 §4.1.1.4; RFC 3030 §2 (no DATA after BDAT in one transaction).
@@ -664,7 +676,7 @@ public struct SMTPSession: Sendable {
         guard !transaction.recipients.isEmpty else { return reject(Reply(554, "5.5.1", "No valid recipients"), &out) }
         transaction.content = .open
         facts.transaction = transaction
-        out.append(.send(Reply(354, nil, "End data with <CR><LF>.<CR><LF>")))
+        out.append(.send(Self.startMailInput))
         out.append(.beginMessage)
         state = .data(DataDecoder(maxLineLength: configuration.maxTextLineLength))
     }
@@ -884,12 +896,19 @@ public struct SMTPSession: Sendable {
         // D17: policy never refuses here.
         facts.clientIDAccepted = true
         facts.clientIdentity = identity
-        out.append(.send(Reply(250, "2.0.0", "OK")))
+        out.append(.send(Self.ok))
         out.append(.clientIdentified(identity))
     }
 
     // MARK: Replies and helpers
 
+    // The replies of every message, made once: a `Reply` made per command costs an
+    // array of lines each time.
+    static let ok = Reply(250, "2.0.0", "OK")
+    static let senderOK = Reply(250, "2.1.0", "Sender OK")
+    static let recipientOK = Reply(250, "2.1.5", "Recipient OK")
+    static let startMailInput = Reply(354, nil, "End data with <CR><LF>.<CR><LF>")
+    static let messageAccepted = Reply(250, "2.0.0", "OK message accepted")
     static let unknownCommand = Reply(500, "5.5.1", "Syntax error, command unrecognized")
     /// D18: the one reply for a wrong password and for every policy refusal.
     public static let authenticationFailed = Reply(535, "5.7.8", "Authentication credentials invalid")

@@ -122,12 +122,16 @@ struct ClientIDServerCommand: AsyncParsableCommand {
     @Option(help: "NOOP, RSET, VRFY and HELP before each counts as an error (Postfix smtpd_junk_command_limit: 100).")
     var maxJunkCommands = 100
 
+    @Option(help: "Event-loop threads serving connections (default: one per core).")
+    var eventLoops: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
     func validate() throws {
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if noListen && tlsListen == nil { throw ValidationError("--no-listen needs --tls-listen") }
+        if let eventLoops, eventLoops < 1 { throw ValidationError("--event-loops must be at least 1") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
         if let registry {
             do throws(ServerError) {
@@ -174,6 +178,7 @@ struct ClientIDServerCommand: AsyncParsableCommand {
         configuration.authThrottle.window = .seconds(authThrottleWindow)
         configuration.authThrottle.maxDelay = .seconds(authThrottleMaxDelay)
         configuration.session.maxJunkCommands = maxJunkCommands
+        configuration.eventLoops = eventLoops
         configuration.policyFile = policy
         configuration.dataDirectory = dataDir
         if let registry { configuration.registry = try ServerConfiguration.Registry(argument: registry) }

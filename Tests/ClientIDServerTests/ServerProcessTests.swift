@@ -244,4 +244,22 @@ final class ServerProcessTests: XCTestCase {
         XCTAssertEqual(files("tmp"), [], "the failed message's file is removed")
         XCTAssertTrue(server.process.isRunning, "EFBIG, not SIGXFSZ")
     }
+
+    /// Started as an ordinary user, the server greets the connections it accepts. It once
+    /// set `.socketOption(.tcp_nodelay)` on each, which is SOL_SOCKET/SO_DEBUG (TCP_NODELAY's
+    /// number at the wrong level), and SO_DEBUG needs CAP_NET_ADMIN: as anyone but root
+    /// every connection was closed before the greeting.
+    func testUnprivilegedServerGreets() async throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root, to start the server as nobody") }
+        let setpriv = try Programs.require("setpriv", debianPackage: "util-linux")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("clientid-proc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        let server = try await ServerProcess(
+            self, arguments: ["--allow-unauthenticated"],
+            launcher: [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"], root: root)
+        let connection = try HeldConnection(port: server.port)
+        XCTAssertTrue(connection.reply().hasPrefix("220 "), server.log.text)
+        XCTAssertTrue(connection.command("EHLO client.example.net").hasPrefix("250"), server.log.text)
+    }
 }

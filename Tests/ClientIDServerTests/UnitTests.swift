@@ -1,6 +1,9 @@
 // The server's own pieces, without sockets.
 
+import ClientIDPolicy
 import Foundation
+import NIOCore
+import NIOPosix
 import XCTest
 
 @testable import ClientIDServer
@@ -64,6 +67,39 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(configuration.session.maxRecipients, 100)
         XCTAssertGreaterThanOrEqual(configuration.idleTimeout, .seconds(300))
         XCTAssertNoThrow(try configuration.session.validate())
+    }
+
+    /// The peer's address is read from its `sockaddr`: the same as parsing its text, with
+    /// IPv4-mapped IPv6 addresses taken as IPv4.
+    func testAddressFromSocketAddressMatchesText() throws {
+        let cases: [(socket: String, text: String)] = [
+            ("127.0.0.1", "127.0.0.1"), ("192.0.2.255", "192.0.2.255"), ("0.0.0.0", "0.0.0.0"),
+            ("::1", "::1"), ("2001:db8::8:800:200c:417a", "2001:db8::8:800:200c:417a"),
+            ("::ffff:198.51.100.7", "198.51.100.7"), ("ffff::1", "ffff::1"),
+        ]
+        for (socket, text) in cases {
+            let address = try SocketAddress(ipAddress: socket, port: 25)
+            XCTAssertEqual(IPAddress(socketAddress: address), IPAddress(text), socket)
+            XCTAssertNotNil(IPAddress(socketAddress: address), socket)
+        }
+    }
+
+    /// Nagle is off on accepted connections, although the server no longer sets it on
+    /// each: Linux copies TCP_NODELAY from the listening socket, where NIO sets it.
+    func testAcceptedConnectionsHaveNagleOff() async throws {
+        let server = try await TestServer.start(self, tls: false)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let client = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: server.plainPort).get()
+        var accepted: [any Channel] = []
+        for _ in 0..<100 where accepted.isEmpty {  // bounded: 2 s
+            accepted = server.server.services.tracker.openChannels
+            if accepted.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let channel = try XCTUnwrap(accepted.first, "the connection was accepted")
+        let noDelay = try await channel.getOption(.tcpOption(.tcp_nodelay)).get()
+        XCTAssertNotEqual(noDelay, 0)
+        try await client.close()
+        try await group.shutdownGracefully()
     }
 }
 

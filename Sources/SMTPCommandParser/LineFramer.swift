@@ -37,7 +37,9 @@ public struct LineFramer: Sendable {
     public init(maxLineLength: Int = 512) {
         precondition(maxLineLength >= 3, "a line holds at least one byte and CRLF")
         self.maxLineLength = maxLineLength
-        pending.reserveCapacity(maxLineLength)
+        // No capacity up front: a session's limit is sized for AUTH lines (12 KB), and an
+        // idle connection should not hold that. The buffer grows with the longest line
+        // that spans chunks, up to the limit, and keeps its capacity after.
     }
 
     /// Bytes held for an unfinished line.

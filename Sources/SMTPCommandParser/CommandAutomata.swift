@@ -101,28 +101,19 @@ final class CommandAutomata: Sendable {
         startTLS = .init(rule("starttls"), prefix: "STARTTLS")
         auth = .init(rule("auth"), prefix: "AUTH ")
         clientID = .init(rule("clientid"), prefix: "CLIENTID ")
-        sizeParam = rule("size-param"); bodyParam = rule("body-param"); smtputf8Param = rule("smtputf8-param")
-        authParam = rule("auth-param"); notifyParam = rule("notify-param"); orcptParam = rule("orcpt-param")
-        retParam = rule("ret-param"); envidParam = rule("envid-param"); requireTLSParam = rule("requiretls-param")
-        mtPriorityParam = rule("mt-priority-param"); ipv6Addr = rule("IPv6-addr")
+        // One automaton per known parameter, in `KnownParameter` order.
+        let parameters = KnownParameter.allCases.map { rule($0.rule) }
+        func parameter(_ known: KnownParameter) -> Automaton { parameters[known.rawValue] }
+        sizeParam = parameter(.size); bodyParam = parameter(.body); smtputf8Param = parameter(.smtputf8)
+        authParam = parameter(.auth); notifyParam = parameter(.notify); orcptParam = parameter(.orcpt)
+        retParam = parameter(.ret); envidParam = parameter(.envid); requireTLSParam = parameter(.requireTLS)
+        mtPriorityParam = parameter(.mtPriority); ipv6Addr = rule("IPv6-addr")
         // LineParse.scanParameter runs these past the parameter's end and
         // relies on each stopping at the SP that ends it.
-        for parameter in [
-            sizeParam, bodyParam, smtputf8Param, authParam, notifyParam, orcptParam, retParam, envidParam, requireTLSParam,
-            mtPriorityParam,
-        ] where !parameter.rejectsEverywhere(0x20) {
-            preconditionFailure("the grammar of \(parameter.rule) lets a value contain SP; LineParse.scanParameter assumes not")
+        for automaton in parameters where !automaton.rejectsEverywhere(0x20) {
+            preconditionFailure("the grammar of \(automaton.rule) lets a value contain SP; LineParse.scanParameter assumes not")
         }
-        // In `KnownParameter` order.
-        let parameterAutomata = [
-            sizeParam, bodyParam, smtputf8Param, authParam, notifyParam, orcptParam, retParam, envidParam,
-            requireTLSParam, mtPriorityParam,
-        ]
-        var rows: [Int] = []
-        for known in KnownParameter.allCases {
-            rows.append(parameterAutomata[known.rawValue].row(after: Array(known.keyword.utf8)) ?? -1)
-        }
-        keywordRows = rows
+        keywordRows = KnownParameter.allCases.map { parameter($0).row(after: Array($0.keyword.utf8)) ?? -1 }
         ehloDomain = field(ehlo, "domain"); heloDomain = field(helo, "domain")
         mailPath = field(mail, "path"); mailParameters = field(mail, "parameters")
         rcptPath = field(rcpt, "path"); rcptParameters = field(rcpt, "parameters")

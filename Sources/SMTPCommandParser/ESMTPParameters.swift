@@ -115,6 +115,22 @@ enum KnownParameter: Int, CaseIterable {
 
     var forRcpt: Bool { self == .notify || self == .orcpt }
 
+    /// Its value's rule in Grammar/esmtp-parameters.abnf.
+    var rule: String {
+        switch self {
+        case .size: "size-param"
+        case .body: "body-param"
+        case .smtputf8: "smtputf8-param"
+        case .auth: "auth-param"
+        case .notify: "notify-param"
+        case .orcpt: "orcpt-param"
+        case .ret: "ret-param"
+        case .envid: "envid-param"
+        case .requireTLS: "requiretls-param"
+        case .mtPriority: "mt-priority-param"
+        }
+    }
+
     func automaton(_ a: CommandAutomata) -> Automaton {
         switch self {
         case .size: a.sizeParam

@@ -234,15 +234,42 @@ public final class ClientIDServer: Sendable {
         // than cores let concurrent deliveries share the file system's journal commits.
         let threadPool = NIOThreadPool(numberOfThreads: max(4, 4 * System.coreCount))
         threadPool.start()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoops ?? System.coreCount)
+        let group = MultiThreadedEventLoopGroup(
+            numberOfThreads: configuration.eventLoops ?? ServerConfiguration.defaultEventLoops)
         let services = ServerServices(
             configuration: configuration, users: users, policy: engine, maildir: maildir, tlsContext: tlsContext,
             threadPool: threadPool, logger: logger, deviceKeys: keys)
 
-        func bind(_ endpoint: ServerConfiguration.Endpoint, implicitTLS: Bool) async throws -> any Channel {
-            let common = ServerBootstrap(group: group)
+        // SO_REUSEPORT from the C library (NIO names no constant for it; a raw number
+        // here once meant SO_DEBUG, see below).
+        let reusePort = NIOBSDSocket.Option(rawValue: SO_REUSEPORT)
+        /// One listening socket per event loop (SO_REUSEPORT), each accepting onto its own loop:
+        /// the kernel spreads connections over the sockets, and no accepted connection is handed
+        /// from the accepting loop to another (which cost a cross-CPU wake-up per connection).
+        /// The first socket picks the port when the endpoint asks for port 0; the rest join it.
+        /// SO_REUSEPORT would also let a second server started on the same port join silently
+        /// and take half the connections, so the port is first bound without it (`portIsFree`).
+        func bind(_ endpoint: ServerConfiguration.Endpoint, implicitTLS: Bool) async throws -> [any Channel] {
+            if endpoint.port != 0 {
+                try portIsFree(host: endpoint.host, port: endpoint.port)
+            }
+            var channels: [any Channel] = []
+            do {
+                for loop in group.makeIterator() {
+                    let port = channels.first?.localAddress?.port ?? endpoint.port
+                    channels.append(try await bind(endpoint.host, port, on: loop, implicitTLS: implicitTLS))
+                }
+            } catch {
+                for channel in channels { try? await channel.close() }
+                throw error
+            }
+            return channels
+        }
+        func bind(_ host: String, _ port: Int, on loop: any EventLoop, implicitTLS: Bool) async throws -> any Channel {
+            let common = ServerBootstrap(group: loop)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(ChannelOptions.Types.SocketOption(level: .socket, name: reusePort), value: 1)
             // Nagle off: a reply must not wait for the client's ACK. NIO sets TCP_NODELAY on
             // the listening socket and Linux copies it to every accepted one (a test checks),
             // so there no system call per connection is needed. (The `.socketOption(.tcp_nodelay)`
@@ -264,7 +291,7 @@ public final class ClientIDServer: Sendable {
                             ConnectionHandler(services: services, implicitTLS: implicitTLS))
                     }
                 }
-                .bind(host: endpoint.host, port: endpoint.port).get()
+                .bind(host: host, port: port).get()
         }
 
         var listeners: [any Channel] = []
@@ -272,14 +299,16 @@ public final class ClientIDServer: Sendable {
             var plainAddress: SocketAddress?
             var tlsAddress: SocketAddress?
             if let endpoint = configuration.listen {
-                let channel = try await bind(endpoint, implicitTLS: false)
-                listeners.append(channel)
+                let channels = try await bind(endpoint, implicitTLS: false)
+                listeners += channels
+                let channel = channels[0]
                 plainAddress = channel.localAddress
                 logger.notice("listening (STARTTLS)", metadata: ["address": "\(channel.localAddress.map(describe) ?? "?")"])
             }
             if let endpoint = configuration.tlsListen {
-                let channel = try await bind(endpoint, implicitTLS: true)
-                listeners.append(channel)
+                let channels = try await bind(endpoint, implicitTLS: true)
+                listeners += channels
+                let channel = channels[0]
                 tlsAddress = channel.localAddress
                 logger.notice("listening (implicit TLS)", metadata: ["address": "\(channel.localAddress.map(describe) ?? "?")"])
             }
@@ -453,6 +482,39 @@ private final class SignalStream: Sendable {
             for source in sources { source.cancel() }
             sources = []
         }
+    }
+}
+
+/// Binds `host:port` without SO_REUSEPORT and lets go: fails, as a plain `bind` would,
+/// when anything listens there already, including another clientid-server whose sockets
+/// would otherwise accept this one's SO_REUSEPORT listeners beside them.
+func portIsFree(host: String, port: Int) throws {
+    let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+    let family = address.protocol.rawValue
+    #if canImport(Glibc)
+    let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+    #else
+    let fd = socket(family, SOCK_STREAM, 0)
+    #endif
+    let place = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    guard fd >= 0 else { throw ServerError("\(place): socket: \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    var one: Int32 = 1
+    _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+    if family == AF_INET6 {  // dual stack, as NIO's own sockets
+        var zero: Int32 = 0
+        _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &zero, socklen_t(MemoryLayout<Int32>.size))
+    }
+    #if canImport(Glibc)
+    let result = address.withSockAddr { pointer, length in Glibc.bind(fd, pointer, socklen_t(length)) }
+    #else
+    let result = address.withSockAddr { pointer, length in Darwin.bind(fd, pointer, socklen_t(length)) }
+    #endif
+    guard result == 0 else {
+        let code = errno
+        throw ServerError(
+            "\(place): \(String(cString: strerror(code)))"
+                + (code == EADDRINUSE ? " (another server, or another clientid-server, listens there)" : ""))
     }
 }
 

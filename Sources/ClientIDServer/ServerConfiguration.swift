@@ -4,6 +4,7 @@
 
 import ClientIDPolicy
 import DeviceRegistryPostgres
+import NIOCore
 import SMTPSession
 
 public struct ServerConfiguration: Sendable {
@@ -139,8 +140,14 @@ public struct ServerConfiguration: Sendable {
     /// Wait this long before the greeting (Postfix `postscreen_greet_wait`); a client that
     /// talks meanwhile gets `554 5.5.0` and close. 0 (the default) sends the greeting at once.
     public var greetingDelay: Duration = .zero
-    /// Event-loop threads serving connections; nil: one per core (`System.coreCount`).
+    /// Event-loop threads serving connections; nil: `defaultEventLoops`.
     public var eventLoops: Int?
+    /// One per core but one, and at least one. The core left over runs the blocking pool
+    /// (password hashes, Maildir fsyncs) and the kernel's side of the sockets. On the 2-core
+    /// machine this project measures on, one loop was as fast as two or faster in every
+    /// scenario measured (docs/server.md, "Event loops"): `--sink` and Maildir, one message
+    /// per connection and reuse, and TLS handshakes; two loops woke each other across CPUs.
+    public static var defaultEventLoops: Int { max(1, System.coreCount - 1) }
 
     public init() {}
 

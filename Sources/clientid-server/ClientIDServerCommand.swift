@@ -122,7 +122,10 @@ struct ClientIDServerCommand: AsyncParsableCommand {
     @Option(help: "NOOP, RSET, VRFY and HELP before each counts as an error (Postfix smtpd_junk_command_limit: 100).")
     var maxJunkCommands = 100
 
-    @Option(help: "Event-loop threads serving connections (default: one per core).")
+    @Option(
+        help:
+            "Event-loop threads serving connections, each with its own listening socket (default: one per core but one, at least 1)."
+    )
     var eventLoops: Int?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")

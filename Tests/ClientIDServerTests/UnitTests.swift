@@ -101,6 +101,59 @@ final class ConfigurationTests: XCTestCase {
         try await client.close()
         try await group.shutdownGracefully()
     }
+
+    /// Each event loop has its own listening socket on the one port (SO_REUSEPORT) and serves
+    /// the connections that socket accepts: none is handed from one loop to another.
+    func testEachLoopServesWhatItsListenerAccepts() async throws {
+        let server = try await TestServer.start(self, tls: false) { $0.eventLoops = 3 }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var clients: [any Channel] = []
+        for _ in 0..<30 {
+            clients.append(try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: server.plainPort).get())
+        }
+        var accepted: [any Channel] = []
+        for _ in 0..<100 where accepted.count < 30 {  // bounded: 2 s
+            accepted = server.server.services.tracker.openChannels
+            if accepted.count < 30 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        XCTAssertEqual(accepted.count, 30)
+        for channel in accepted {
+            let listener = try XCTUnwrap(channel.parent)
+            XCTAssertTrue(listener.eventLoop === channel.eventLoop, "accepted on one loop, served on another")
+        }
+        // The kernel spreads connections over the listeners (30 on one of 3: odds 3^-29).
+        let loops = Set(accepted.map { ObjectIdentifier($0.eventLoop) })
+        XCTAssertGreaterThan(loops.count, 1)
+        for client in clients { try await client.close() }
+        try await group.shutdownGracefully()
+    }
+
+    /// SO_REUSEPORT would let a second server on the same port start and take half the
+    /// connections; the port is first bound without it, so the second server fails instead.
+    func testSecondServerOnTheSamePortFailsToStart() async throws {
+        let first = try await TestServer.start(self) { $0.eventLoops = 2 }
+        for (plain, port) in [(true, first.plainPort), (false, first.tlsPort)] {
+            do {
+                let second = try await TestServer.start(self, tls: !plain) {
+                    $0.eventLoops = 2
+                    if plain {
+                        $0.listen = .init(host: "127.0.0.1", port: port)
+                    } else {
+                        $0.listen = nil
+                        $0.tlsListen = .init(host: "127.0.0.1", port: port)
+                    }
+                }
+                await second.stop()
+                XCTFail("a second server started on port \(port)")
+            } catch {
+                XCTAssertTrue("\(error)".contains("127.0.0.1:\(port): Address already in use"), "\(error)")
+            }
+        }
+        // The first server still serves.
+        let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: first.plainPort).get()
+        try await client.close()
+    }
 }
 
 final class MaildirTests: XCTestCase {

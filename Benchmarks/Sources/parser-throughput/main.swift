@@ -11,20 +11,24 @@ import SMTPCommandParser
 
 var lines = 1_000_000
 var repeatCount = 5
+var profileRounds = 1
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--lines": lines = Int(arguments.next() ?? "") ?? lines
     case "--repeat": repeatCount = Int(arguments.next() ?? "") ?? repeatCount
+    case "--profile-rounds": profileRounds = Int(arguments.next() ?? "") ?? profileRounds
     case "--profile-parser":
-        // For valgrind/perf: only the framer + parser workload, once.
+        // For valgrind/perf: only the framer + parser workload, once (or --profile-rounds
+        // times, given first, so that a sampling profiler sees more parsing than corpus building).
         let corpus = Corpus(lines: lines)
-        print(Workloads.frameAndParse(corpus, with: SMTPCommandParser()))
+        for _ in 0..<profileRounds { print(Workloads.frameAndParse(corpus, with: SMTPCommandParser())) }
         exit(0)
     case "-h", "--help":
         print(
             "usage: parser-throughput [--lines N (default 1000000)]"
-                + " [--repeat R (default 5 interleaved rounds, best of each workload kept)]")
+                + " [--repeat R (default 5 interleaved rounds, best of each workload kept)]"
+                + " [--profile-rounds K --profile-parser (framer + parser only, K times, for profilers)]")
         exit(0)
     default:
         FileHandle.standardError.write(Data("unknown argument \(argument); see --help\n".utf8))

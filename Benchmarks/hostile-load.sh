@@ -15,13 +15,8 @@ connections=${CONNECTIONS:-1000}
 seconds=${SECONDS_UNDER_LOAD:-30}
 limit=${P99_LIMIT_MS:-250}
 
-server=${SERVER:-}
-if [ -z "$server" ]; then
-    scratch=${SCRATCH:-$root/.build-server-release}
-    echo "== building clientid-server (release, $scratch)"
-    (cd "$root" && swift build -c release --product clientid-server --scratch-path "$scratch" >/dev/null)
-    server="$scratch/release/clientid-server"
-fi
+# shellcheck source=Benchmarks/server-binary.sh
+. "$root/Benchmarks/server-binary.sh"
 
 # One descriptor per connection on each side, and some to spare.
 ulimit -n $(( connections * 2 + 1024 ))

@@ -41,13 +41,8 @@ if ! command -v smtp-source >/dev/null || ! command -v smtp-sink >/dev/null; the
     fi
 fi
 
-server=${SERVER:-}
-if [ -z "$server" ]; then
-    scratch=${SCRATCH:-$root/.build-server-release}
-    echo "== building clientid-server (release, $scratch)"
-    (cd "$root" && swift build -c release --product clientid-server --scratch-path "$scratch" >/dev/null)
-    server="$scratch/release/clientid-server"
-fi
+# shellcheck source=Benchmarks/server-binary.sh
+. "$root/Benchmarks/server-binary.sh"
 
 work=$(mktemp -d)
 pids=()

@@ -247,6 +247,8 @@ public final class ClientIDServer: Sendable {
         /// the kernel spreads connections over the sockets, and no accepted connection is handed
         /// from the accepting loop to another (which cost a cross-CPU wake-up per connection).
         /// The first socket picks the port when the endpoint asks for port 0; the rest join it.
+        /// (Linux spreads connections over such sockets; other systems may not, and then one
+        /// loop accepts them all, which is slower but not wrong.)
         /// SO_REUSEPORT would also let a second server started on the same port join silently
         /// and take half the connections, so the port is first bound without it (`portIsFree`).
         func bind(_ endpoint: ServerConfiguration.Endpoint, implicitTLS: Bool) async throws -> [any Channel] {

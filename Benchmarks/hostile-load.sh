@@ -10,6 +10,11 @@
 #   SERVER (a prebuilt clientid-server; otherwise a release build in SCRATCH,
 #   default .build-server-release).
 set -euo pipefail
+. "$(dirname "$0")/../scripts/help.sh"
+case "${1:-}" in   # anything else is refused rather than run
+    "") ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 connections=${CONNECTIONS:-1000}
 seconds=${SECONDS_UNDER_LOAD:-30}

@@ -19,6 +19,11 @@
 # Needs smtp-source and smtp-sink (Debian package `postfix`): installed here
 # non-interactively when missing and running as root; the postfix daemon is never started.
 set -euo pipefail
+. "$(dirname "$0")/../scripts/help.sh"
+case "${1:-}" in   # anything else is refused rather than run
+    "" | --quick) ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 messages=${MESSAGES:-4000}
 sessions=${SESSIONS:-20}

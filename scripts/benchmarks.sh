@@ -6,6 +6,7 @@
 #      path) with package-benchmark's `thresholds check`.
 # Usage: scripts/benchmarks.sh [--quick]   (--quick: 200,000 lines, 3 runs)
 set -euo pipefail
+. "$(dirname "$0")/help.sh"
 cd "$(dirname "$0")/../Benchmarks"
 lines=1000000
 repeats=5

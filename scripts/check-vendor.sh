@@ -2,6 +2,7 @@
 # Vendors the parser module into a new, empty package and builds it there:
 # proves the module needs nothing but the Swift standard library.
 set -euo pipefail
+. "$(dirname "$0")/help.sh"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -9,6 +9,7 @@
 #   scripts/format-check.sh --fix      rewrite the same files in place, then lint
 #   scripts/format-check.sh FILE...    lint only these files
 set -euo pipefail
+. "$(dirname "$0")/help.sh"
 cd "$(dirname "$0")/.."
 
 fix=false

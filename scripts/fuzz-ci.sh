@@ -9,6 +9,7 @@
 # and passed to the harnesses in SMTP_FUZZ_IGNORE (see Fuzz/README.md).
 # Nothing is written into Corpus/: new inputs and crashes go to $FUZZ_OUT.
 set -euo pipefail
+. "$(dirname "$0")/help.sh"
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 seconds=${FUZZ_SECONDS:-60}

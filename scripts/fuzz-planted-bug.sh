@@ -8,6 +8,7 @@
 #   scripts/fuzz-planted-bug.sh parser   VRFY/EXPN read trailing white space as SMTPUTF8 (lenient)
 # Extra arguments go to smtp-fuzz (e.g. --duration 5m).
 set -euo pipefail
+. "$(dirname "$0")/help.sh"
 cd "$(dirname "$0")/.."
 plant=${1:-framer}
 shift || true

@@ -7,6 +7,7 @@
 # Inputs that campaigns merged in (named by SHA-1) and Corpus/Regressions/ are
 # left alone. Run from anywhere; commit the result.
 set -euo pipefail
+. "$(dirname "$0")/help.sh"
 cd "$(dirname "$0")/.."
 scratch=.build-fuzzer   # our own build folder, so a concurrent `swift build` is not blocked
 

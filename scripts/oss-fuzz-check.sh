@@ -6,6 +6,7 @@
 # ClusterFuzz would. Fails when a harness is missing, crashes or finds a bug.
 # Usage: scripts/oss-fuzz-check.sh [seconds per harness, default 5]
 set -euo pipefail
+. "$(dirname "$0")/help.sh"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-5}"
 command -v zip >/dev/null || { echo "zip is required (apt-get install zip)" >&2; exit 1; }

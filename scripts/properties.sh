@@ -13,6 +13,7 @@
 # SCRATCH selects the build directory (default .build-props, so a run does not
 # lock the default .build of someone else's build).
 set -euo pipefail
+. "$(dirname "$0")/help.sh"
 cd "$(dirname "$0")/.."
 scratch="${SCRATCH:-.build-props}"
 filter="PropertyTests\\.${1:-}"

@@ -14,6 +14,7 @@
 # Environment: CLIENTID_PG_DATA (data folder), CLIENTID_PG_PORT (first port tried).
 # `scripts/start-postgres.sh stop` stops the cluster.
 set -euo pipefail
+. "$(dirname "$0")/help.sh"
 
 data=${CLIENTID_PG_DATA:-/var/lib/postgresql/clientid-test}
 first_port=${CLIENTID_PG_PORT:-55432}

@@ -369,19 +369,8 @@ extension Automaton {
     @inlinable @inline(__always)
     func skipChain(_ bytes: UnsafePointer<UInt8>, _ from: Int, _ count: Int, _ row: Int, set: Int) -> (Int, Int) {
         let info = fastNext[row &+ chainColumn]
-        let member = loopTables + (set &<< 8)
-        let limit = min(count, from &+ Int(info & 0x3FF))
-        var i = from
-        scan: do {
-            while i &+ 4 <= limit {
-                if member[Int(bytes[i])] == 0 { break scan }
-                if member[Int(bytes[i &+ 1])] == 0 { i &+= 1; break scan }
-                if member[Int(bytes[i &+ 2])] == 0 { i &+= 2; break scan }
-                if member[Int(bytes[i &+ 3])] == 0 { i &+= 3; break scan }
-                i &+= 4
-            }
-            while i < limit && member[Int(bytes[i])] != 0 { i &+= 1 }
-        }
+        // The same scan as a loop's, stopped where the chain runs out.
+        let i = skipLoop(bytes, from, min(count, from &+ Int(info & 0x3FF)), set: set)
         return (i, Int(chainRows[Int((info &>> 10) & 0x3FFF) &+ (i &- from)]))
     }
 

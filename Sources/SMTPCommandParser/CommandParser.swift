@@ -298,22 +298,10 @@ struct LineParse {
             while i < mailbox.upperBound && line[i] != 0x22 { i += line[i] == 0x5C ? 2 : 1 }
             i += 1
         }
-        // Eight bytes at a time while a whole word fits in the mailbox:
-        // (x - 0x01...) & ~x & 0x80... flags the zero bytes of x = word ^ "@@@@@@@@",
-        // and the lowest flag is exact (a borrow only spreads upwards).
-        if let base = line.baseAddress {
-            while i &+ 8 <= mailbox.upperBound {
-                let x = base.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian ^ 0x4040_4040_4040_4040
-                let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
-                if found != 0 { return i &+ (found.trailingZeroBitCount &>> 3) }
-                i &+= 8
-            }
-        }
-        while i < mailbox.upperBound {
-            if line[i] == UInt8(ascii: "@") { return i }
-            i += 1
-        }
-        return nil
+        guard let base = line.baseAddress else { return nil }
+        let at = ByteScan.firstIndex(
+            of: UInt8(ascii: "@"), in: base.assumingMemoryBound(to: UInt8.self), from: i, to: mailbox.upperBound)
+        return at < mailbox.upperBound ? at : nil
     }
 
     /// RFC 5321 §4.5.3.1.2 length, and the IPv6 syntax of `[IPv6:...]`

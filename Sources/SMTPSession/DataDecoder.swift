@@ -7,6 +7,8 @@
 // are content. The CRLF of the DATA command line counts as the CRLF before the
 // first line, so ".\r\n" right after DATA is an empty message.
 
+import SMTPCommandParser
+
 struct DataDecoder: Sendable, Equatable {
     enum Position: Sendable, Equatable {
         /// Just after CRLF: a "." here is special.
@@ -44,7 +46,7 @@ struct DataDecoder: Sendable, Equatable {
                 // Inside a line only a CR can matter (a bare LF is content): copy the run
                 // up to it in one piece instead of a byte at a time.
                 let start = i
-                i = Self.firstCR(bytes, from: i, count: count)
+                i = ByteScan.firstIndex(of: 0x0D, in: bytes, from: i, to: count)
                 let run = i &- start
                 if run > 0 {
                     output.append(contentsOf: UnsafeRawBufferPointer(start: bytes + start, count: run))
@@ -95,22 +97,5 @@ struct DataDecoder: Sendable, Equatable {
             }
         }
         return (i, false)
-    }
-
-    /// The index of the first CR in `bytes[from..<count]`, or `count`. Eight bytes at a
-    /// time: `x` has a zero byte where the word has a CR, and the lowest flagged byte of
-    /// `(x - 0x01…) & ~x & 0x80…` is exactly the first zero byte (a borrow only moves up).
-    @inline(__always)
-    static func firstCR(_ bytes: UnsafePointer<UInt8>, from: Int, count: Int) -> Int {
-        var i = from
-        while i &+ 8 <= count {
-            // Little-endian order, so that the first byte is the lowest.
-            let x = UnsafeRawPointer(bytes + i).loadUnaligned(as: UInt64.self).littleEndian ^ 0x0D0D_0D0D_0D0D_0D0D
-            let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
-            if found != 0 { return i &+ (found.trailingZeroBitCount &>> 3) }
-            i &+= 8
-        }
-        while i < count && bytes[i] != 0x0D { i &+= 1 }
-        return i
     }
 }

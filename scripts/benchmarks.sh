@@ -2,7 +2,9 @@
 # Runs the parser benchmarks from Benchmarks/ (a nested package):
 #   1. parser-throughput: every workload over the same generated corpus in one
 #      run, printing the ratio table the README reports;
-#   2. the committed malloc thresholds (zero per parsed command on the success
+#   2. parser-throughput --automata-alone: the parser's time per line beside
+#      its line automata's alone (the floor under this design), per command kind;
+#   3. the committed malloc thresholds (zero per parsed command on the success
 #      path) with package-benchmark's `thresholds check`.
 # Usage: scripts/benchmarks.sh [--quick]   (--quick: 200,000 lines, 3 runs)
 set -euo pipefail
@@ -16,6 +18,10 @@ echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/10485
 echo "== parser-throughput (release build)"
 swift build -c release --product parser-throughput
 .build/release/parser-throughput --lines "$lines" --repeat "$repeats"
+
+echo
+echo "== the floor: each line's command automaton alone, beside the whole parser"
+.build/release/parser-throughput --lines "$lines" --repeat "$repeats" --automata-alone
 
 echo
 echo "== malloc thresholds (Benchmarks/Thresholds)"

@@ -12,6 +12,7 @@ import SMTPCommandParser
 var lines = 1_000_000
 var repeatCount = 5
 var profileRounds = 1
+var automataAlone = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -24,11 +25,28 @@ while let argument = arguments.next() {
         let corpus = Corpus(lines: lines)
         for _ in 0..<profileRounds { print(Workloads.frameAndParse(corpus, with: SMTPCommandParser())) }
         exit(0)
+    case "--automata-alone": automataAlone = true
+    case "--profile-kind":
+        // For perf: the parser alone over the lines of one kind, --profile-rounds times.
+        let name = arguments.next() ?? ""
+        guard let kind = Corpus.Kind(rawValue: name) else {
+            let kinds = Corpus.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+            FileHandle.standardError.write(Data("--profile-kind: no kind \(name); kinds: \(kinds)\n".utf8))
+            exit(2)
+        }
+        let subset = Corpus(lines: lines).only(kind)
+        var accepted = 0
+        for _ in 0..<profileRounds { accepted &+= Workloads.parse(subset, with: SMTPCommandParser()) }
+        print(accepted)
+        exit(0)
     case "-h", "--help":
         print(
             "usage: parser-throughput [--lines N (default 1000000)]"
                 + " [--repeat R (default 5 interleaved rounds, best of each workload kept)]"
-                + " [--profile-rounds K --profile-parser (framer + parser only, K times, for profilers)]")
+                + " [--profile-rounds K --profile-parser (framer + parser only, K times, for profilers)]"
+                + " [--profile-rounds K --profile-kind KIND (the parser alone on one kind's lines, e.g. mail, K times)]"
+                + " [--automata-alone (instead of the ratio table: the parser's time per line beside its line"
+                + " automata's alone, overall and per command kind)]")
         exit(0)
     default:
         FileHandle.standardError.write(Data("unknown argument \(argument); see --help\n".utf8))
@@ -83,6 +101,31 @@ struct Row {
     }
     for (i, workload) in workloads.enumerated() { log("  \(workload.name): \(String(format: "%.4f", best[i].seconds)) s") }
     return best
+}
+
+/// Nanoseconds per line of each workload, best of `repeats` interleaved rounds.
+@MainActor func nanosecondsPerLine(_ corpus: Corpus, _ workloads: [(name: String, body: () -> Int)]) -> [Double] {
+    timeInterleaved(workloads).map { $0.seconds / Double(corpus.lineCount) * 1e9 }
+}
+
+if automataAlone {
+    log("timing the parser and its line automata alone (best of \(repeats) interleaved rounds)...")
+    print("| lines | count | parser, ns/line | line automaton alone, ns/line | the rest, ns/line |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for kind in [nil] + Corpus.Kind.allCases {
+        let subset = kind.map { corpus.only($0) } ?? corpus
+        let alone = LineAutomataAlone(subset)
+        let ns = nanosecondsPerLine(
+            subset,
+            [
+                ("parser, \(kind?.rawValue ?? "all")", { Workloads.parse(subset, with: strict) }),
+                ("line automata alone, \(kind?.rawValue ?? "all")", { alone.run(subset) }),
+            ])
+        print(
+            "| \(kind?.rawValue ?? "all") | \(subset.lineCount) | \(String(format: "%.1f", ns[0])) | \(String(format: "%.1f", ns[1])) | \(String(format: "%.1f", ns[0] - ns[1])) |"
+        )
+    }
+    exit(0)
 }
 
 log("timing (best of \(repeats) interleaved rounds)...")

@@ -20,6 +20,11 @@ public struct Corpus: Sendable {
 
     public func line(_ i: Int) -> Range<Int> { lineStarts[i]..<lineStarts[i + 1] }
 
+    /// The first word of line `i` (up to SP or CR), as written.
+    public func verb(ofLine i: Int) -> String {
+        String(decoding: bytes[line(i)].prefix { $0 != 0x20 && $0 != 0x0D }, as: UTF8.self)
+    }
+
     /// About `lines` lines (default a million), from `seed`.
     public init(lines: Int = 1_000_000, seed: UInt64 = 0x5EED_C0DE) {
         var rng = SplitMix64(seed: seed)

@@ -13,31 +13,29 @@ public struct LineAutomataAlone {
     /// verb has no automaton (the parser answers those without one).
     let plan: [(automaton: Automaton, from: Int, row: Int)?]
 
-    /// The verbs of the corpus, their strict-grammar rules and the literal
-    /// prefixes the parser skips (the parser's `CommandAutomata` is internal).
-    static let commands: [(verb: String, rule: String, prefix: String)] = [
-        ("EHLO", "ehlo", "EHLO "), ("HELO", "helo", "HELO "), ("MAIL", "mail", "MAIL FROM:"),
-        ("RCPT", "rcpt", "RCPT TO:"), ("DATA", "data", "DATA"), ("BDAT", "bdat", "BDAT "),
-        ("RSET", "rset", "RSET"), ("VRFY", "vrfy", "VRFY "), ("NOOP", "noop", "NOOP"), ("QUIT", "quit", "QUIT"),
-        ("STARTTLS", "starttls", "STARTTLS"), ("AUTH", "auth", "AUTH "), ("CLIENTID", "clientid", "CLIENTID "),
+    /// The literal prefix the parser skips, per verb of the corpus (the
+    /// parser's `CommandAutomata` is internal). Each verb's strict-grammar
+    /// rule is named after it.
+    static let prefixes: [String: String] = [
+        "EHLO": "EHLO ", "HELO": "HELO ", "MAIL": "MAIL FROM:", "RCPT": "RCPT TO:", "DATA": "DATA", "BDAT": "BDAT ",
+        "RSET": "RSET", "VRFY": "VRFY ", "NOOP": "NOOP", "QUIT": "QUIT", "STARTTLS": "STARTTLS", "AUTH": "AUTH ",
+        "CLIENTID": "CLIENTID ",
     ]
 
     public init(_ corpus: Corpus) {
         var plan: [(automaton: Automaton, from: Int, row: Int)?] = []
         plan.reserveCapacity(corpus.lineCount)
         for i in 0..<corpus.lineCount {
-            let line = corpus.bytes[corpus.line(i)]
-            let verb = String(decoding: line.prefix { $0 != 0x20 && $0 != 0x0D }, as: UTF8.self).uppercased()
-            guard let command = Self.commands.first(where: { $0.verb == verb }),
-                let automaton = SMTPGrammar.automaton(forRule: command.rule), let start = automaton.row(after: [])
+            let verb = corpus.verb(ofLine: i).uppercased()
+            guard let prefix = Self.prefixes[verb], let automaton = SMTPGrammar.automaton(forRule: verb),
+                let start = automaton.row(after: [])
             else {
                 plan.append(nil)
                 continue
             }
-            let prefix = Array(command.prefix.utf8)
-            let head = String(decoding: line.prefix(prefix.count), as: UTF8.self).uppercased()
-            if head == command.prefix, let row = automaton.row(after: prefix) {
-                plan.append((automaton, prefix.count, row))
+            let head = String(decoding: corpus.bytes[corpus.line(i)].prefix(prefix.utf8.count), as: UTF8.self)
+            if head.uppercased() == prefix, let row = automaton.row(after: Array(prefix.utf8)) {
+                plan.append((automaton, prefix.utf8.count, row))
             } else {
                 plan.append((automaton, 0, start))
             }

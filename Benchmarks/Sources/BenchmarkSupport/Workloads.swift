@@ -89,9 +89,10 @@ public enum Workloads {
     public static func interpret(_ corpus: Corpus, with interpreter: Interpreter) -> Int {
         var accepted = 0
         for i in 0..<corpus.lineCount {
-            let line = Array(corpus.bytes[corpus.line(i)])
-            let verb = String(decoding: line.prefix { $0 != 0x20 && $0 != 0x0D }, as: UTF8.self).lowercased()
-            if interpreter.grammar[verb] != nil, interpreter.matches(verb, line) { accepted &+= 1 }
+            let verb = corpus.verb(ofLine: i).lowercased()
+            if interpreter.grammar[verb] != nil, interpreter.matches(verb, Array(corpus.bytes[corpus.line(i)])) {
+                accepted &+= 1
+            }
         }
         return accepted
     }

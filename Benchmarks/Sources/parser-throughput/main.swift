@@ -113,16 +113,17 @@ if automataAlone {
     print("| lines | count | parser, ns/line | line automaton alone, ns/line | the rest, ns/line |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for kind in [nil] + Corpus.Kind.allCases {
+        let name = kind?.rawValue ?? "all"
         let subset = kind.map { corpus.only($0) } ?? corpus
         let alone = LineAutomataAlone(subset)
         let ns = nanosecondsPerLine(
             subset,
             [
-                ("parser, \(kind?.rawValue ?? "all")", { Workloads.parse(subset, with: strict) }),
-                ("line automata alone, \(kind?.rawValue ?? "all")", { alone.run(subset) }),
+                ("parser, \(name)", { Workloads.parse(subset, with: strict) }),
+                ("line automata alone, \(name)", { alone.run(subset) }),
             ])
         print(
-            "| \(kind?.rawValue ?? "all") | \(subset.lineCount) | \(String(format: "%.1f", ns[0])) | \(String(format: "%.1f", ns[1])) | \(String(format: "%.1f", ns[0] - ns[1])) |"
+            "| \(name) | \(subset.lineCount) | \(String(format: "%.1f", ns[0])) | \(String(format: "%.1f", ns[1])) | \(String(format: "%.1f", ns[0] - ns[1])) |"
         )
     }
     exit(0)

@@ -19,10 +19,11 @@ let package = Package(
         .library(name: "DeviceRegistryPostgres", targets: ["DeviceRegistryPostgres"]),
         .executable(name: "abnfc", targets: ["abnfc"]),
         .executable(name: "smtp-parse", targets: ["smtp-parse"]),
+        .executable(name: "smtp-fuzz", targets: ["smtp-fuzz"]),
+        // Not an API: products only because the nested Fuzz/ package links its harnesses
+        // against them (a package can depend only on another package's products).
         .library(name: "FuzzProperties", targets: ["FuzzProperties"]),
         .library(name: "FuzzServerProperties", targets: ["FuzzServerProperties"]),
-        .executable(name: "smtp-fuzz", targets: ["smtp-fuzz"]),
-        .library(name: "PropertyTesting", targets: ["PropertyTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -89,8 +90,11 @@ let package = Package(
         // with the regression replay test so a saved input is judged the same way.
         .target(
             name: "FuzzProperties",
-            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser", "SMTPSession", "ClientIDPolicy"]
+            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser", "SMTPSession", "ClientIDPolicy", "ClientIDRuleModel"]
         ),
+        // The CLIENTID rules D6–D11 as a client follows them: the one model the fuzz
+        // properties and the property suites check the session against. Test support.
+        .target(name: "ClientIDRuleModel"),
         // The server-pipeline target's checks: ClientIDServer's pipeline on NIO's EmbeddedChannel.
         // Apart from FuzzProperties so that smtp-fuzz never builds NIO.
         .target(
@@ -148,7 +152,7 @@ let package = Package(
         .target(name: "SMTPSession", dependencies: ["SMTPCommandParser", "ClientIDPolicy"]),
         .testTarget(
             name: "SMTPSessionTests",
-            dependencies: ["SMTPSession", "SMTPCommandParser", "ClientIDPolicy"],
+            dependencies: ["SMTPSession", "SMTPCommandParser", "ClientIDPolicy", "ClientIDRuleModel"],
             exclude: ["Transcripts"]
         ),
         .testTarget(
@@ -164,7 +168,10 @@ let package = Package(
         .target(name: "PropertyTesting", dependencies: ["ABNF"]),
         .testTarget(
             name: "PropertyTests",
-            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser", "PropertyTesting", "SMTPSession", "ClientIDPolicy"],
+            dependencies: [
+                "ABNF", "ABNFCompiler", "SMTPCommandParser", "PropertyTesting", "SMTPSession", "ClientIDPolicy",
+                "ClientIDRuleModel",
+            ],
             exclude: ["Grammar"]
         ),
         // The reference submission server: a thin SwiftNIO driver of SMTPSession, TLS,

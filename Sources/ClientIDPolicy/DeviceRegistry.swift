@@ -55,6 +55,17 @@ public struct DeviceKey: Hashable, Sendable, CustomStringConvertible {
 /// Turns an identity into its registry key (D20).
 public protocol DeviceKeyDerivation: Sendable {
     func key(for identity: ClientIdentity) -> DeviceKey
+    /// The key of one account's use of a device: what that account did with it is
+    /// counted under it, so that another account's failures with the same claimed
+    /// token never reach it (D21: the token is only a claim).
+    func key(for identity: ClientIdentity, account: String) -> DeviceKey
+}
+
+extension DeviceKeyDerivation {
+    /// The key of "TYPE SP token SP account": unambiguous, as a token holds no SP (D2).
+    public func key(for identity: ClientIdentity, account: String) -> DeviceKey {
+        key(for: ClientIdentity(type: identity.type, token: identity.token + " " + account))
+    }
 }
 
 /// One (device, account) pair as the registry keeps it.
@@ -82,7 +93,7 @@ public struct DeviceRecord: Sendable, Equatable {
 }
 
 /// Failures of a registry store (I/O, corruption). Policy answers them with a temporary failure.
-public struct DeviceRegistryError: Error, Sendable, CustomStringConvertible {
+public struct DeviceRegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
@@ -165,28 +176,4 @@ public final class InMemoryDeviceRegistry: DeviceRegistry {
     }
 
     public func count() -> Int { store.withLock { $0.count } }
-}
-
-/// A registry that several servers share (DeviceRegistryPostgres). It also keeps the
-/// per-device state behind the limits of D21, so that they hold across every server
-/// sharing it, not per process: who holds an authenticated session of a device, and
-/// recent refused attempts of a device. The engine uses it instead of its own counters
-/// when its registry conforms.
-///
-/// Contract (the shared test suite checks it):
-/// - `holdSession` is atomic across servers: with `limit` L, at most L connections
-///   hold a device at once, however many servers ask at the same moment.
-/// - A server that stops without releasing (a crash) loses its holds after a lease.
-public protocol SharedDeviceState: DeviceRegistry {
-    /// If fewer than `limit` other connections hold `device`, records that `connection`
-    /// (of this server) holds it and returns true; otherwise changes nothing and returns false.
-    func holdSession(device: DeviceKey, connection: ConnectionID, limit: Int) throws(DeviceRegistryError) -> Bool
-    /// Ends the hold of `connection`, if any. Does not wait for the store (called on event loops).
-    func releaseSession(connection: ConnectionID)
-    /// How many connections hold `device`, on every server.
-    func sessionCount(device: DeviceKey) throws(DeviceRegistryError) -> Int
-    /// Records a refused attempt of `device`, and forgets every failure before `cutoff`.
-    func recordFailure(device: DeviceKey, at time: Timestamp, forgettingBefore cutoff: Timestamp) throws(DeviceRegistryError)
-    /// Refused attempts of `device` at or after `since`.
-    func failureCount(device: DeviceKey, since: Timestamp) throws(DeviceRegistryError) -> Int
 }

@@ -25,9 +25,11 @@ package final class InProcessConnections: Sendable {
     /// `configuration.delivery` `.maildir(path)` creates that folder now (deliveries then fail,
     /// see above, but the message is gathered as in the server); `.sink` drops content.
     package init(configuration: ServerConfiguration, logger: Logger) throws {
+        var policyConfiguration = PolicyConfiguration()
+        configuration.applyDefaultLimits(to: &policyConfiguration)
         let policy = ClientIDPolicyEngine(
-            configuration: PolicyConfiguration(), registry: InMemoryDeviceRegistry(capacity: 1024),
-            keys: HMACDeviceKeys(secret: Array(repeating: 0x5A, count: 32)))
+            configuration: policyConfiguration, registry: InMemoryDeviceRegistry(capacity: 1024),
+            keys: HMACDeviceKeys(secret: Array(repeating: 0x5A, count: 32)), throttle: configuration.throttle)
         let maildir: Maildir?
         switch configuration.delivery {
         case .maildir(let path): maildir = try Maildir(path: path, hostname: configuration.session.hostname)

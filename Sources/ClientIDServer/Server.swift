@@ -1,4 +1,5 @@
-// The listeners, what every connection shares, and graceful shutdown.
+// A running server: start (its services and listeners), reload on SIGHUP, and
+// graceful shutdown on SIGTERM or SIGINT.
 
 import ClientIDPolicy
 import ClientIDPolicyYAML
@@ -11,138 +12,6 @@ import NIOPosix
 import NIOSSL
 import SMTPSession
 import Synchronization
-
-/// What all connections share. Immutable after start but for the counters and
-/// what SIGHUP reloads (accounts, policy).
-final class ServerServices: Sendable {
-    let configuration: ServerConfiguration
-    let plainSession: SMTPSession.Configuration
-    let implicitTLSSession: SMTPSession.Configuration
-    private let accounts: Mutex<UserStore>
-    /// The accounts now: a connection takes them when it checks credentials.
-    var users: UserStore { accounts.withLock { $0 } }
-    let policy: ClientIDPolicyEngine
-    /// nil with `--sink`.
-    let maildir: Maildir?
-    let tlsContext: NIOSSLContext?
-    let threadPool: NIOThreadPool
-    let logger: Logger
-    let tracker: ConnectionTracker
-    /// Brute force across connections (Hardening.swift).
-    let throttle: AuthFailureThrottle
-    /// The registry's keyed hash, so that the throttle counts devices without keeping tokens (D20).
-    let deviceKeys: (any DeviceKeyDerivation)?
-    let statistics = ServerStatistics()
-    private let connectionCounter = Atomic<UInt64>(0)
-    private let queuePrefix: String
-
-    var sink: Bool { maildir == nil }
-
-    init(
-        configuration: ServerConfiguration, users: UserStore, policy: ClientIDPolicyEngine, maildir: Maildir?,
-        tlsContext: NIOSSLContext?, threadPool: NIOThreadPool, logger: Logger,
-        deviceKeys: (any DeviceKeyDerivation)? = nil
-    ) {
-        self.configuration = configuration
-        self.deviceKeys = deviceKeys
-        throttle = AuthFailureThrottle(
-            settings: configuration.authThrottle, baseDelay: configuration.session.authFailureDelay)
-        var plain = configuration.session
-        plain.implicitTLS = false
-        plain.startTLSAvailable = tlsContext != nil
-        plainSession = plain
-        var implicit = configuration.session
-        implicit.implicitTLS = true
-        implicitTLSSession = implicit
-        accounts = Mutex(users)
-        self.policy = policy
-        self.maildir = maildir
-        self.tlsContext = tlsContext
-        self.threadPool = threadPool
-        self.logger = logger
-        tracker = ConnectionTracker(
-            maxPerIP: configuration.maxConnectionsPerIP, maxTotal: configuration.maxConnections,
-            hostname: configuration.session.hostname)
-        // Queue IDs: a per-start random prefix and a counter, so they never repeat.
-        queuePrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16, uppercase: true)
-    }
-
-    func nextConnectionID() -> ConnectionID {
-        ConnectionID(connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue)
-    }
-
-    func replaceUsers(_ users: UserStore) {
-        accounts.withLock { $0 = users }
-    }
-
-    func nextQueueID() -> String {
-        "\(queuePrefix)\(String(connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16, uppercase: true))"
-    }
-}
-
-/// Open connections: the per-IP and total limits, and the list shutdown walks.
-final class ConnectionTracker: Sendable {
-    enum Verdict {
-        case accepted
-        case refused(Reply, reason: String)
-    }
-
-    private struct State {
-        var channels: [ObjectIdentifier: any Channel] = [:]
-        var perIP: [IPAddress: Int] = [:]
-        var shuttingDown = false
-    }
-
-    private let state = Mutex(State())
-    private let maxPerIP: Int
-    private let maxTotal: Int
-    private let hostname: String
-
-    init(maxPerIP: Int, maxTotal: Int, hostname: String) {
-        self.maxPerIP = maxPerIP
-        self.maxTotal = maxTotal
-        self.hostname = hostname
-    }
-
-    func open(_ channel: any Channel, address: IPAddress?) -> Verdict {
-        state.withLock { state in
-            if state.shuttingDown {
-                return .refused(Reply(421, "4.3.2", "\(hostname) Service shutting down"), reason: "shutting down")
-            }
-            if maxTotal > 0 && state.channels.count >= maxTotal {
-                return .refused(
-                    Reply(421, "4.3.2", "\(hostname) Too many connections, try again later"), reason: "max-connections")
-            }
-            if let address, maxPerIP > 0, state.perIP[address, default: 0] >= maxPerIP {
-                return .refused(
-                    Reply(421, "4.7.0", "\(hostname) Too many connections from your address"), reason: "max-connections-per-ip")
-            }
-            state.channels[ObjectIdentifier(channel)] = channel
-            if let address { state.perIP[address, default: 0] += 1 }
-            return .accepted
-        }
-    }
-
-    func close(_ channel: any Channel, address: IPAddress?) {
-        state.withLock { state in
-            state.channels[ObjectIdentifier(channel)] = nil
-            if let address {
-                state.perIP[address, default: 1] -= 1
-                if state.perIP[address] == 0 { state.perIP[address] = nil }
-            }
-        }
-    }
-
-    /// Refuses new connections from now on; returns the open ones.
-    func beginShutdown() -> [any Channel] {
-        state.withLock { state in
-            state.shuttingDown = true
-            return Array(state.channels.values)
-        }
-    }
-
-    var openChannels: [any Channel] { state.withLock { Array($0.channels.values) } }
-}
 
 /// A running server. `start` binds the listeners; `shutdown` stops it gracefully.
 public final class ClientIDServer: Sendable {
@@ -222,7 +91,8 @@ public final class ClientIDServer: Sendable {
         } catch {
             throw ServerError("\(error)")
         }
-        let engine = ClientIDPolicyEngine(configuration: policy, registry: registry, keys: keys)
+        let engine = ClientIDPolicyEngine(
+            configuration: policy, registry: registry, keys: keys, throttle: configuration.throttle)
 
         let maildir: Maildir?
         switch configuration.delivery {
@@ -238,7 +108,7 @@ public final class ClientIDServer: Sendable {
             numberOfThreads: configuration.eventLoops ?? ServerConfiguration.defaultEventLoops)
         let services = ServerServices(
             configuration: configuration, users: users, policy: engine, maildir: maildir, tlsContext: tlsContext,
-            threadPool: threadPool, logger: logger, deviceKeys: keys)
+            threadPool: threadPool, logger: logger)
 
         // SO_REUSEPORT from the C library (NIO names no constant for it; a raw number
         // here once meant SO_DEBUG, see below).
@@ -316,7 +186,6 @@ public final class ClientIDServer: Sendable {
             }
             // Upkeep (registry records past their age, old failure counts): hourly, off the loops.
             let upkeep = group.next().scheduleRepeatedTask(initialDelay: .hours(1), delay: .hours(1)) { _ in
-                services.throttle.prune()
                 threadPool.submit { _ in
                     do throws(DeviceRegistryError) {
                         let removed = try engine.removeExpired()
@@ -352,7 +221,7 @@ public final class ClientIDServer: Sendable {
         let open = services.tracker.beginShutdown()
         for channel in open {
             channel.eventLoop.execute {
-                try? channel.pipeline.syncOperations.handler(type: ConnectionHandler.self).beginShutdown()
+                try? channel.pipeline.syncOperations.handler(type: ConnectionHandler.self).shutdown(.graceful)
             }
         }
         let grace = ContinuousClock.now + services.configuration.shutdownGracePeriod
@@ -364,7 +233,7 @@ public final class ClientIDServer: Sendable {
         while !services.tracker.openChannels.isEmpty && ContinuousClock.now < deadline {
             for channel in services.tracker.openChannels {
                 channel.eventLoop.execute {
-                    try? channel.pipeline.syncOperations.handler(type: ConnectionHandler.self).forceShutdown()
+                    try? channel.pipeline.syncOperations.handler(type: ConnectionHandler.self).shutdown(.now)
                 }
             }
             try? await Task.sleep(for: .milliseconds(100))
@@ -420,46 +289,6 @@ public final class ClientIDServer: Sendable {
     }
 }
 
-/// The accounts given directly, and those of the users file when there is one.
-private func loadUsers(_ configuration: ServerConfiguration) throws -> UserStore {
-    var users = configuration.users
-    guard let file = configuration.usersFile else { return users }
-    let text: String
-    do {
-        text = try String(contentsOfFile: file, encoding: .utf8)
-    } catch {
-        throw ServerError("\(file): cannot read: \(error.localizedDescription)")
-    }
-    do throws(UserStore.Problem) {
-        try users.add(fileText: text, file: file)
-    } catch {
-        throw ServerError(error.description)
-    }
-    return users
-}
-
-/// The policy file (or the default policy), with the server's per-device limit
-/// when the file sets none, validated.
-private func loadPolicy(_ configuration: ServerConfiguration) throws -> PolicyConfiguration {
-    var policy = PolicyConfiguration()
-    if let file = configuration.policyFile {
-        do throws(PolicyFileError) {
-            policy = try PolicyConfiguration.load(yamlFile: file)
-        } catch {
-            throw ServerError("policy: \(error)")
-        }
-    }
-    if policy.limits.perDevice.maxConnections == 0 {
-        policy.limits.perDevice.maxConnections = configuration.maxConnectionsPerDevice
-    }
-    do throws(PolicyConfigurationError) {
-        try policy.validate()
-    } catch {
-        throw ServerError("policy: \(configuration.policyFile.map { "\($0): " } ?? "")\(error)")
-    }
-    return policy
-}
-
 /// Signals as an async sequence (Dispatch sources; the default actions are off).
 private final class SignalStream: Sendable {
     let numbers: AsyncStream<Int32>
@@ -485,44 +314,6 @@ private final class SignalStream: Sendable {
             sources = []
         }
     }
-}
-
-/// Binds `host:port` without SO_REUSEPORT and lets go: fails, as a plain `bind` would,
-/// when anything listens there already, including another clientid-server whose sockets
-/// would otherwise accept this one's SO_REUSEPORT listeners beside them.
-func portIsFree(host: String, port: Int) throws {
-    let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
-    let family = address.protocol.rawValue
-    #if canImport(Glibc)
-    let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
-    #else
-    let fd = socket(family, SOCK_STREAM, 0)
-    #endif
-    let place = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-    guard fd >= 0 else { throw ServerError("\(place): socket: \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    var one: Int32 = 1
-    _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-    if family == AF_INET6 {  // dual stack, as NIO's own sockets
-        var zero: Int32 = 0
-        _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &zero, socklen_t(MemoryLayout<Int32>.size))
-    }
-    #if canImport(Glibc)
-    let result = address.withSockAddr { pointer, length in Glibc.bind(fd, pointer, socklen_t(length)) }
-    #else
-    let result = address.withSockAddr { pointer, length in Darwin.bind(fd, pointer, socklen_t(length)) }
-    #endif
-    guard result == 0 else {
-        let code = errno
-        throw ServerError(
-            "\(place): \(String(cString: strerror(code)))"
-                + (code == EADDRINUSE ? " (another server, or another clientid-server, listens there)" : ""))
-    }
-}
-
-func describe(_ address: SocketAddress) -> String {
-    guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
-    return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
 }
 
 private func makeDirectory(_ path: String) throws {

@@ -106,6 +106,8 @@ public struct ServerConfiguration: Sendable {
     /// a handshake takes milliseconds, so 30 s is generous and bounds idle sockets.
     public var tlsHandshakeTimeout: Duration = .seconds(30)
     /// Postfix `smtpd_client_connection_count_limit` = 50. Refused with `421 4.7.0` at connect.
+    /// The policy engine counts them: a policy file's `limits.perIP.maxConnections` wins
+    /// when it is not 0. 0 turns it off.
     public var maxConnectionsPerIP: Int = 50
     /// All connections together; more are refused with `421 4.3.2` at connect.
     /// Postfix's `default_process_limit` is 100; a connection costs far less here.
@@ -117,15 +119,18 @@ public struct ServerConfiguration: Sendable {
     /// How long a SIGTERM waits for transactions in flight before it answers `421` anyway.
     public var shutdownGracePeriod: Duration = .seconds(10)
 
-    /// Brute force across connections (docs/server.md, Hardening).
+    /// Brute force across connections (docs/server.md, Hardening). The policy engine
+    /// counts the failures; these are its limits when the policy file sets none.
     public struct AuthThrottle: Sendable, Equatable {
         /// Failures remembered this long.
         public var window: Duration = .seconds(15 * 60)
-        /// This many failures of one address, account or device in the window: `421` and
-        /// close, and every later AUTH matching one of them gets `421` unchecked. 0 turns it off.
+        /// This many failures from one address in the window: `421` and close, and every
+        /// later AUTH from it gets `421` unchecked. Keyed by address only: an account name
+        /// or a device token is a claim, and nobody may lock another client out. 0 turns it off.
+        /// A policy file's `limits.perIP.maxAuthFailures` (with its window) wins when not 0.
         public var maxFailures: Int = 10
-        /// The delay before `535` doubles per recent failure, from the session's
-        /// `authFailureDelay`, up to this.
+        /// The delay before `535` doubles per recent failure of the address or the
+        /// account, from the session's `authFailureDelay`, up to this.
         public var maxDelay: Duration = .seconds(30)
         public init() {}
     }
@@ -150,6 +155,24 @@ public struct ServerConfiguration: Sendable {
     public static var defaultEventLoops: Int { max(1, System.coreCount - 1) }
 
     public init() {}
+
+    /// The engine's throttle: the session's failure delay, doubled up to `authThrottle.maxDelay`.
+    public var throttle: ClientIDPolicy.AuthThrottle {
+        ClientIDPolicy.AuthThrottle(baseDelay: session.authFailureDelay, maxDelay: authThrottle.maxDelay)
+    }
+
+    /// The server's limits in a policy that sets none (0 in the file): the policy engine
+    /// owns these counts, and the command line sets their defaults.
+    public func applyDefaultLimits(to policy: inout PolicyConfiguration) {
+        if policy.limits.perIP.maxConnections == 0 { policy.limits.perIP.maxConnections = maxConnectionsPerIP }
+        if policy.limits.perIP.maxAuthFailures == 0 {
+            policy.limits.perIP.maxAuthFailures = authThrottle.maxFailures
+            policy.limits.perIP.window = .seconds(Int64(authThrottle.window.components.seconds))
+        }
+        if policy.limits.perDevice.maxConnections == 0 {
+            policy.limits.perDevice.maxConnections = maxConnectionsPerDevice
+        }
+    }
 
     public static var defaultSession: SMTPSession.Configuration {
         var c = SMTPSession.Configuration()

@@ -12,17 +12,21 @@
 // - a reply with no complete command left to answer, or a command left
 //   without a reply once the session is idle (one final reply per command, in
 //   order, also pipelined, RFC 2920);
-// - a CLIENTID accepted (250) when D6–D10 say no: before TLS, before an EHLO on
-//   this TLS session, after any AUTH line, twice; or refused when they say yes (D17);
+// - a CLIENTID reply other than the one D6–D11 and D17 give (the rules are the
+//   shared `ClientIDRuleModel`, the same the property suites use);
 // - any byte received after a STARTTLS line and before the handshake ended
 //   executed afterwards (D13): the model drops those bytes, so a reply to one
 //   shows as a reply without a command;
 // - replies after close, a 421 not followed by close, a 535 without its delay
 //   (D18), ill-formed enhanced status codes (RFC 2034, RFC 3463);
 // - credentials, identity, TLS state or message content handed to the driver
-//   (checkCredentials, deliver, messageData) different from the model's.
+//   (checkCredentials, beginMessage, deliver, messageData) different from the model's;
+// - an event the state does not allow (an answer nobody asked for) accepted instead
+//   of refused with `SessionUsageError`, or refused when it was allowed;
+// - a `.reading` phase that disagrees with what the model reads next.
 
 import ClientIDPolicy
+import ClientIDRuleModel
 import SMTPCommandParser
 import SMTPSession
 
@@ -206,21 +210,32 @@ public enum SessionProperties {
         func startIfDue() throws(PropertyViolation) {
             guard !started else { return }
             started = true
-            try model.apply(session.start(), after: .start, session: session)
+            let greeting: [Action]
+            do throws(SessionUsageError) {
+                greeting = try session.start()
+            } catch {
+                throw PropertyViolation("start-refused", "\(error)")
+            }
+            try model.apply(greeting, after: .start, refused: false, session: session)
         }
         if !decoded.startAfterFirstEvent || decoded.events.isEmpty { try startIfDue() }
         for (n, event) in decoded.events.enumerated() {
-            let actions: [Action]
-            switch event {
-            case .receive(let bytes): actions = session.receive(bytes)
-            case .tlsEstablished: actions = session.tlsEstablished()
-            case .tlsFailed: actions = session.tlsFailed()
-            case .credentials(let outcome): actions = session.credentialsChecked(outcome)
-            case .delivery(let result): actions = session.deliveryFinished(result)
-            case .timedOut: actions = session.timedOut()
-            case .connectionClosed: actions = session.connectionClosed()
+            var actions: [Action] = []
+            var refused = false
+            do throws(SessionUsageError) {
+                switch event {
+                case .receive(let bytes): actions = session.receive(bytes)
+                case .tlsEstablished: actions = try session.tlsEstablished()
+                case .tlsFailed: actions = try session.tlsFailed()
+                case .credentials(let outcome): actions = try session.credentialsChecked(outcome)
+                case .delivery(let result): actions = try session.deliveryFinished(result)
+                case .timedOut: actions = session.timedOut()
+                case .connectionClosed: actions = session.connectionClosed()
+                }
+            } catch {
+                refused = true
             }
-            try model.apply(actions, after: .event(event), session: session)
+            try model.apply(actions, after: .event(event), refused: refused, session: session)
             if n == 0 { try startIfDue() }
         }
     }
@@ -259,12 +274,12 @@ struct SessionModel {
     var buffer: [UInt8] = []
 
     // What the client established on this TLS session (reset by STARTTLS, D13).
-    var tls: Bool
-    var clientIDAdvertised = false
+    var rules: ClientIDRuleModel
+    var tls: Bool { rules.tls }
     var identity: ClientIdentity?
-    var clientIDAccepted = false
-    var authLineSeen = false
     var authenticated = false
+    /// The last `.reading` phase the session reported.
+    var phase: ReadPhase?
 
     // The message being received: content as the model reads it, as the session streamed it.
     var expectedContent: [UInt8] = []
@@ -277,12 +292,30 @@ struct SessionModel {
         self.configuration = configuration
         parser = SMTPCommandParser(
             options: .init(lenient: configuration.lenientParser, smtputf8: configuration.smtputf8))
-        tls = configuration.implicitTLS
+        rules = ClientIDRuleModel(enabled: configuration.clientIDEnabled, tls: configuration.implicitTLS)
     }
 
     // MARK: Applying one call's actions
 
-    mutating func apply(_ actions: [Action], after cause: Cause, session: SMTPSession) throws(PropertyViolation) {
+    mutating func apply(_ actions: [Action], after cause: Cause, refused: Bool, session: SMTPSession) throws(PropertyViolation) {
+        // An answer to a request that is not out is the driver's bug: refused with
+        // `SessionUsageError` while open, ignored once closed (the close may race it).
+        let answerAllowed: Bool?
+        switch cause {
+        case .event(.tlsEstablished), .event(.tlsFailed): answerAllowed = mode == .handshake
+        case .event(.credentials):
+            if case .credentials = expecting { answerAllowed = true } else { answerAllowed = false }
+        case .event(.delivery):
+            if case .delivery = expecting { answerAllowed = true } else { answerAllowed = false }
+        default: answerAllowed = nil
+        }
+        if let answerAllowed {
+            try require(
+                refused == (!answerAllowed && mode != .closed), refused ? "allowed-event-refused" : "unexpected-event-accepted",
+                "\(cause) in mode \(mode), expecting \(expecting)")
+        } else {
+            try require(!refused, "allowed-event-refused", "\(cause)")
+        }
         switch cause {
         case .start:
             started = true
@@ -394,10 +427,17 @@ struct SessionModel {
             case .clientIdentityDiscarded:
                 try require(expectDiscarded, "identity-discarded-unexpectedly", "\(actions)")
                 expectDiscarded = false
-            case .beginMessage:
+            case .beginMessage(let envelope):
+                try require(
+                    envelope.size == 0 && envelope.tls == tls && envelope.clientIdentity == identity
+                        && (envelope.authenticatedUser != nil) == authenticated, "begin-message-envelope-differs",
+                    "model tls=\(tls) identity=\(identity?.type ?? "none") authenticated=\(authenticated), envelope \(envelope)")
                 expectedContent = []
                 streamedContent = []
                 contentAborted = false
+            case .reading(let reported):
+                try require(reported != phase, "reading-phase-repeated", "\(reported) twice in a row")
+                phase = reported
             case .messageData(let bytes):
                 streamedContent += bytes
             case .abortMessage:
@@ -441,6 +481,7 @@ struct SessionModel {
         try require(!expectStartTLS, "starttls-220-without-start-tls", "\(actions)")
         try require(!expectDiscarded, "security-layer-kept-identity", "\(actions)")
         try checkIdle(session)
+        try checkPhase()
     }
 
     // MARK: Replies
@@ -471,9 +512,7 @@ struct SessionModel {
                 // RFC 4954 §4, D14: back to just after the greeting; the identity is gone.
                 expectDiscarded = identity != nil
                 identity = nil
-                clientIDAdvertised = false
-                clientIDAccepted = false
-                authLineSeen = true
+                rules.securityLayerTookEffect()
                 buffer = []
             }
             expecting = .replies
@@ -528,30 +567,19 @@ struct SessionModel {
 
         if case .clientID(let type, let token)? = parsed {
             let id = ClientIdentity(typeBytes: line[type], tokenBytes: line[token])
-            // D6–D10, in the order DECISIONS.md gives; nil: D17 says 250.
-            let refusal: String?
-            if !configuration.clientIDEnabled {
-                refusal = "while-disabled"  // D6
-            } else if !tls {
-                refusal = "before-tls"  // D7
-            } else if !clientIDAdvertised {
-                refusal = "before-ehlo"  // D8
-            } else if clientIDAccepted {
-                refusal = "twice"  // D9
-            } else if authLineSeen {
-                refusal = "after-auth"  // D10
-            } else {
-                refusal = nil
-            }
+            let verdict = rules.verdict(wellFormed: true)
             if reply.code == 250 {
-                if let refusal { throw PropertyViolation("clientid-accepted-\(refusal)", "\(escaped(line)) answered \(reply)") }
-                clientIDAccepted = true
+                if verdict != .accepted {
+                    throw PropertyViolation("clientid-accepted-against-\(verdict.rawValue)", "\(escaped(line)) answered \(reply)")
+                }
+                rules.clientIDAccepted()
                 identity = id
                 pendingIdentified = id
             } else {
-                try require(refusal != nil, "clientid-refused", "D17: \(escaped(line)) answered \(reply)")
-                let expected = refusal == "while-disabled" || refusal == "before-tls" ? 500 : 503
-                try require(reply.code == expected, "clientid-wrong-refusal", "\(refusal!): \(escaped(line)) answered \(reply)")
+                try require(verdict != .accepted, "clientid-refused", "D17: \(escaped(line)) answered \(reply)")
+                try require(
+                    reply.code == verdict.replyCode, "clientid-wrong-refusal",
+                    "\(verdict.rawValue): \(escaped(line)) answered \(reply)")
             }
         } else if verb == "CLIENTID" {
             try require(reply.code != 250, "malformed-clientid-accepted", "\(escaped(line)) answered \(reply)")
@@ -559,16 +587,16 @@ struct SessionModel {
 
         switch parsed {
         case .ehlo? where reply.code == 250:
-            clientIDAdvertised = tls && configuration.clientIDEnabled  // D8, D15
+            rules.ehloAccepted()  // D8, D15
             let keywords = reply.lines.dropFirst()
             try require(
-                keywords.contains("CLIENTID") == clientIDAdvertised, "ehlo-clientid-keyword",
+                keywords.contains("CLIENTID") == rules.advertised, "ehlo-clientid-keyword",
                 "tls=\(tls) enabled=\(configuration.clientIDEnabled): \(reply)")
             try require(
                 keywords.contains("STARTTLS") == (!tls && configuration.startTLSAvailable), "ehlo-starttls-keyword",
                 "tls=\(tls): \(reply)")
         case .helo? where reply.code == 250:
-            clientIDAdvertised = false  // D8
+            rules.heloAccepted()  // D8
         case .data? where reply.code == 354:
             mode = .data
         case .auth? where reply.code == 334:
@@ -624,7 +652,7 @@ struct SessionModel {
             // not read as commands at all (docs/session.md's "even a malformed one" means
             // a line that fails the AUTH syntax; the first campaign asked this question).
             if isFramed(line), Self.verb(line) == "AUTH" || parsed.map({ if case .auth = $0 { true } else { false } }) == true {
-                authLineSeen = true
+                rules.authLineReceived()
             }
             var chunk: [UInt8] = []
             if case .bdat(let size, _)? = parsed {
@@ -687,6 +715,22 @@ struct SessionModel {
         }
     }
 
+    /// The phase the session last reported agrees with what the model reads next.
+    private func checkPhase() throws(PropertyViolation) {
+        guard started, mode != .closed else { return }
+        let expected: [ReadPhase]
+        switch (mode, expecting) {
+        case (.handshake, _), (_, .credentials), (_, .delivery): expected = [.driverAnswer]
+        case (.data, _): expected = [.content]
+        // A BDAT chunk is content; the model reads it with its command line.
+        case (.command, _): expected = [.nextCommand, .restOfLine, .content]
+        default: expected = [.nextCommand, .restOfLine]
+        }
+        try require(
+            phase.map(expected.contains) ?? false, "reading-phase-differs",
+            "session reads \(String(describing: phase)), model mode \(mode) expecting \(expecting)")
+    }
+
     /// A command line as the session reads it: within the length limit, framed
     /// (no NUL, and no CR or LF but the final CRLF: D5, D12), then parsed.
     private func parse(_ line: [UInt8]) -> SMTPCommand? {
@@ -703,11 +747,8 @@ struct SessionModel {
     }
 
     private mutating func resetForTLS() {
-        tls = true
-        clientIDAdvertised = false
+        rules.tlsEstablished()
         identity = nil
-        clientIDAccepted = false
-        authLineSeen = false
         authenticated = false
         buffer = []
         mode = .command

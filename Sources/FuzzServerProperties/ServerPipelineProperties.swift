@@ -204,15 +204,17 @@ public enum ServerPipelineProperties {
             while let action = queue.popFirst(), !closed {
                 switch action {
                 case .send(let reply): out += reply.bytes
-                case .checkCredentials: queue += session.credentialsChecked(.temporaryFailure)
-                case .deliver: queue += session.deliveryFinished(input.maildir ? .temporaryFailure : .stored(queueID: nil))
+                // Answers to the request just made: the session cannot refuse them.
+                case .checkCredentials: queue += (try? session.credentialsChecked(.temporaryFailure)) ?? []
+                case .deliver:
+                    queue += (try? session.deliveryFinished(input.maildir ? .temporaryFailure : .stored(queueID: nil))) ?? []
                 case .close: closed = true
-                case .startTLS: queue += session.tlsFailed()
+                case .startTLS: queue += (try? session.tlsFailed()) ?? []
                 default: break
                 }
             }
         }
-        perform(session.start())
+        perform((try? session.start()) ?? [])
         for read in reads where !closed { perform(session.receive(read)) }
         return out
     }

@@ -30,6 +30,8 @@ public struct LineFramer: Sendable {
     private var bareLF = -1
     private var bareCR = -1
     private var nul = -1
+    /// `pending` holds a whole line that `nextLine` reported as `.heldLine`.
+    private var heldLineReady = false
 
     static let hint: StaticString =
         "command lines end with CRLF and fit the line limit (512 octets by default, RFC 5321 §4.5.3.1.4)"
@@ -43,27 +45,56 @@ public struct LineFramer: Sendable {
     }
 
     /// Bytes held for an unfinished line.
-    public var bufferedByteCount: Int { pending.count }
+    public var bufferedByteCount: Int { heldLineReady ? 0 : pending.count }
 
     /// Whether a line has started but not ended.
-    public var hasPartialLine: Bool { !pending.isEmpty || discarding || afterCR }
+    public var hasPartialLine: Bool { (!pending.isEmpty && !heldLineReady) || discarding || afterCR }
 
-    /// Feeds a chunk; `handle` receives each complete line or error in order.
-    public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ handle: (Event) throws -> Void) rethrows {
+    /// What `nextLine(in:from:)` found.
+    public enum NextLine: Sendable, Equatable {
+        /// A whole line, CRLF included, at these offsets of the chunk: nothing was copied.
+        case line(Range<Int>)
+        /// A whole line that began in an earlier chunk. The framer holds it: read it with
+        /// `takeHeldLine()` before the next call.
+        case heldLine
+        case error(SMTPSyntaxError)
+        /// The chunk ended inside a line: its bytes are held (or skipped, when overlong).
+        case needMore
+    }
+
+    /// Frames one line (or one error) from `chunk[start...]` and returns it with the
+    /// offset just past the bytes it consumed, so that a caller can stop after a line:
+    /// a session stops after `DATA` and reads the rest of the chunk as message content,
+    /// which must never be framed as command lines.
+    @inline(__always)
+    public mutating func nextLine(in chunk: UnsafeRawBufferPointer, from start: Int) -> (NextLine, end: Int) {
+        if heldLineReady {
+            heldLineReady = false
+            pending.removeAll(keepingCapacity: true)
+        }
+        var start = start
+        while true {
+            let (found, end) = scanLine(chunk, from: start)
+            if let found { return (found, end) }
+            start = end  // the end of an overlong line, reported when it grew too long
+        }
+    }
+
+    /// One line from `start`, or nil at the end of an overlong line being skipped.
+    @inline(__always)
+    private mutating func scanLine(_ chunk: UnsafeRawBufferPointer, from start: Int) -> (NextLine?, end: Int) {
         let count = chunk.count
-        guard count > 0, let base = chunk.baseAddress else { return }
+        guard start < count, let base = chunk.baseAddress else { return (.needMore, count) }
         let bytes = base.assumingMemoryBound(to: UInt8.self)
-        var lineStart = 0
-        var i = 0
+        let lineStart = start
+        var i = start
         // Bytes of the current line that came in earlier chunks.
-        var carried = pending.count
+        let carried = pending.count
         if afterCR {
             afterCR = false
-            if bytes[0] == 0x0A {
-                i = 1
-                try endLine(chunk, lineStart: 0, end: 1, carried: carried, handle)
-                lineStart = 1
-                carried = 0
+            if bytes[i] == 0x0A {
+                i &+= 1
+                return (endLine(chunk, lineStart: lineStart, end: i, carried: carried), i)
             } else if bareCR < 0 {
                 bareCR = carried - 1
             }
@@ -85,7 +116,7 @@ public struct LineFramer: Sendable {
                 i &+= 8
             }
             if !discarding && carried &+ (i &- lineStart) > maxLineLength {
-                try tooLong(handle)
+                return (tooLong(), i)
             }
             guard i < count else { break }
             let b = bytes[i]
@@ -101,14 +132,9 @@ public struct LineFramer: Sendable {
                     i &+= 1
                     // The common line: whole in this chunk, nothing odd in it, short enough.
                     if carried == 0 && (bareLF & bareCR & nul) < 0 && !discarding && i &- lineStart <= maxLineLength {
-                        try handle(.line(UnsafeRawBufferPointer(rebasing: chunk[lineStart..<i])))
-                        lineStart = i
-                        continue
+                        return (.line(lineStart..<i), i)
                     }
-                    try endLine(chunk, lineStart: lineStart, end: i, carried: carried, handle)
-                    lineStart = i
-                    carried = 0
-                    continue
+                    return (endLine(chunk, lineStart: lineStart, end: i, carried: carried), i)
                 }
                 if bareCR < 0 { bareCR = offset }
             } else if b == 0x0A {
@@ -118,11 +144,50 @@ public struct LineFramer: Sendable {
             }
         }
         if !discarding && carried &+ (count &- lineStart) > maxLineLength {
-            try tooLong(handle)
+            return (tooLong(), count)
         }
         // Keep the unfinished tail (bounded by the limit).
-        if !discarding && lineStart < count {
+        if !discarding {
             pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[lineStart..<count]))
+        }
+        return (.needMore, count)
+    }
+
+    /// The line `nextLine` reported as `.heldLine`, moved out of the framer (no copy).
+    /// Give the array back with `reuse(_:)` to keep its capacity for the next long line.
+    public mutating func takeHeldLine() -> [UInt8] {
+        precondition(heldLineReady, "takeHeldLine() after nextLine returned .heldLine")
+        heldLineReady = false
+        defer { pending = [] }
+        return pending
+    }
+
+    /// Hands back the storage of a line taken with `takeHeldLine()`.
+    public mutating func reuse(_ storage: [UInt8]) {
+        guard pending.isEmpty, !heldLineReady, storage.capacity > pending.capacity else { return }
+        pending = storage
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Feeds a chunk; `handle` receives each complete line or error in order.
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ handle: (Event) throws -> Void) rethrows {
+        var start = 0
+        while true {
+            let (found, end) = nextLine(in: chunk, from: start)
+            start = end
+            switch found {
+            case .line(let range):
+                try handle(.line(UnsafeRawBufferPointer(rebasing: chunk[range])))
+            case .heldLine:
+                heldLineReady = false
+                // Cleared even when the handler throws, so no stale bytes start the next line.
+                defer { pending.removeAll(keepingCapacity: true) }
+                try pending.withUnsafeBytes { try handle(.line($0)) }
+            case .error(let error):
+                try handle(.error(error))
+            case .needMore:
+                return
+            }
         }
     }
 
@@ -132,16 +197,15 @@ public struct LineFramer: Sendable {
     }
 
     /// One error per overlong line, then skip to its CRLF without buffering.
-    private mutating func tooLong(_ handle: (Event) throws -> Void) rethrows {
+    private mutating func tooLong() -> NextLine {
         discarding = true
         pending.removeAll(keepingCapacity: true)
-        try handle(.error(SMTPSyntaxError(.lineTooLong, offset: maxLineLength, rule: "command-line", hint: Self.hint)))
+        return .error(SMTPSyntaxError(.lineTooLong, offset: maxLineLength, rule: "command-line", hint: Self.hint))
     }
 
-    /// Ends the current line at `end` (just past its LF) and reports it.
-    private mutating func endLine(
-        _ chunk: UnsafeRawBufferPointer, lineStart: Int, end: Int, carried: Int, _ handle: (Event) throws -> Void
-    ) rethrows {
+    /// Ends the current line at `end` (just past its LF): the line, its error, or nil
+    /// for the end of an overlong line (already reported).
+    private mutating func endLine(_ chunk: UnsafeRawBufferPointer, lineStart: Int, end: Int, carried: Int) -> NextLine? {
         let lf = bareLF
         let cr = bareCR
         let zero = nul
@@ -150,24 +214,23 @@ public struct LineFramer: Sendable {
         nul = -1
         if discarding {
             discarding = false
-            return  // its error was reported when it grew too long
+            return nil  // its error was reported when it grew too long
         }
         if carried + (end - lineStart) > maxLineLength {
             pending.removeAll(keepingCapacity: true)
-            return try handle(.error(SMTPSyntaxError(.lineTooLong, offset: maxLineLength, rule: "command-line", hint: Self.hint)))
+            return .error(SMTPSyntaxError(.lineTooLong, offset: maxLineLength, rule: "command-line", hint: Self.hint))
         }
         let kind: SMTPSyntaxError.Kind? = lf >= 0 ? .bareLineFeed : cr >= 0 ? .bareCarriageReturn : zero >= 0 ? .nulByte : nil
         if let kind {
             pending.removeAll(keepingCapacity: true)
             let offset = kind == .bareLineFeed ? lf : kind == .bareCarriageReturn ? cr : zero
-            return try handle(.error(SMTPSyntaxError(kind, offset: offset, rule: "command-line", hint: Self.hint)))
+            return .error(SMTPSyntaxError(kind, offset: offset, rule: "command-line", hint: Self.hint))
         }
         if pending.isEmpty {
-            return try handle(.line(UnsafeRawBufferPointer(rebasing: chunk[lineStart..<end])))
+            return .line(lineStart..<end)
         }
         pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[lineStart..<end]))
-        // Cleared even when the handler throws, so no stale bytes start the next line.
-        defer { pending.removeAll(keepingCapacity: true) }
-        try pending.withUnsafeBytes { try handle(.line($0)) }
+        heldLineReady = true
+        return .heldLine
     }
 }

@@ -1,6 +1,7 @@
 // What the session asks its driver to do, and the answers the driver gives
 // back. The session never blocks: anything slow is an action, and its result
-// comes back as an event.
+// comes back as an event. Every action carries what the driver needs to perform
+// it, so a driver never reads the session's state back.
 
 import ClientIDPolicy
 import SMTPCommandParser
@@ -23,8 +24,10 @@ public enum Action: Sendable, Equatable {
     case clientIdentified(ClientIdentity)
     /// D14: the identity given earlier no longer applies to this session.
     case clientIdentityDiscarded
-    /// A message starts (after `354`, or with the first accepted BDAT chunk).
-    case beginMessage
+    /// A message starts (after `354`, or with the first accepted BDAT chunk). The
+    /// envelope as it stands (its `size` is 0), for a trace header written before
+    /// the content.
+    case beginMessage(Envelope)
     /// Message content, dot-stuffing removed (DATA) or as sent (BDAT).
     case messageData([UInt8])
     /// The message is complete: store it durably and answer `deliveryFinished(_:)`.
@@ -34,6 +37,36 @@ public enum Action: Sendable, Equatable {
     case abortMessage
     /// Close the connection after writing the replies before this action.
     case close
+    /// What the session reads next has changed: the driver's deadlines follow it
+    /// (sent only on a change, and never after `.close`).
+    case reading(ReadPhase)
+}
+
+/// What the session reads next, for the driver's deadlines (RFC 5321 §4.5.3.2).
+public enum ReadPhase: Sendable, Equatable {
+    /// The start of the next command: nothing of it has arrived (the idle timeout runs).
+    case nextCommand
+    /// The rest of a command or AUTH response line that has begun (a per-command deadline
+    /// runs, against clients that send a byte now and then).
+    case restOfLine
+    /// Message content, after `354` or in a BDAT chunk (a minimum data rate applies).
+    case content
+    /// Nothing: the session waits for the driver's answer (credentials, delivery, TLS
+    /// handshake), so no deadline of the client's runs.
+    case driverAnswer
+}
+
+/// An event the session's state does not allow: a bug in the driver, never the
+/// client's doing (the client's mistakes are replies). A closed session is not one:
+/// it ignores every event but `start()` and `refuse(_:)` (the connection may close
+/// while a request is out).
+public struct SessionUsageError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The event that was called (`credentialsChecked`, ...).
+    public let event: String
+    /// What the session was doing (`reading commands`, `waiting for delivery`, ...).
+    public let state: String
+
+    public var description: String { "\(event) is not allowed while \(state)" }
 }
 
 /// What `checkCredentials` asks the driver to verify.
@@ -135,6 +168,7 @@ extension AuthenticationOutcome {
         switch decision.verdict {
         case .allow: self = .accepted
         case .reject: self = .rejected
+        case .tooManyFailures: self = .tooManyFailures
         case .temporaryFailure: self = .temporaryFailure
         }
     }

@@ -24,26 +24,57 @@ public struct Reply: Sendable, Equatable, CustomStringConvertible {
 
     /// The reply lines without CRLF, as they appear on the wire.
     public var textLines: [String] {
-        let status = enhancedStatus.map { "\($0) " } ?? ""
-        return lines.indices.map { i in
-            let separator = i == lines.count - 1 ? " " : "-"
-            // RFC 4954 §4: an empty challenge is "334 " (a space and no text).
-            return "\(code)\(separator)\(status)\(lines[i])"
+        lines.indices.map { i in
+            var line: [UInt8] = []
+            writeLine(i, into: &line)
+            return String(decoding: line.dropLast(2), as: UTF8.self)
         }
     }
 
     /// The wire form: each line ends in CRLF (RFC 5321 §4.2).
     public var bytes: [UInt8] {
         var out: [UInt8] = []
-        for line in textLines {
-            out += line.utf8
-            out += [0x0D, 0x0A]
-        }
+        write(into: &out)
         return out
+    }
+
+    /// Writes the wire form into `sink` (a driver's own buffer type): the one encoder
+    /// of replies, so every driver sends the same bytes as `bytes`.
+    public func write<Sink: ReplySink>(into sink: inout Sink) {
+        for i in lines.indices { writeLine(i, into: &sink) }
+    }
+
+    /// `250-first` / `250 last`: code, "-" on every line but the last, the enhanced
+    /// status, the text, CRLF. RFC 4954 §4: an empty challenge is "334 " (a space and no text).
+    private func writeLine<Sink: ReplySink>(_ i: Int, into sink: inout Sink) {
+        // 200...599 (the initialiser's precondition): three digits.
+        sink.appendByte(UInt8(truncatingIfNeeded: 0x30 + code / 100))
+        sink.appendByte(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
+        sink.appendByte(UInt8(truncatingIfNeeded: 0x30 + code % 10))
+        sink.appendByte(i == lines.count - 1 ? UInt8(ascii: " ") : UInt8(ascii: "-"))
+        if let enhancedStatus {
+            sink.appendText(enhancedStatus)
+            sink.appendByte(UInt8(ascii: " "))
+        }
+        sink.appendText(lines[i])
+        sink.appendByte(0x0D)
+        sink.appendByte(0x0A)
     }
 
     public var description: String { textLines.joined(separator: "\n") }
 
     /// True for 4xx and 5xx replies.
     public var isNegative: Bool { code >= 400 }
+}
+
+/// Where `Reply.write(into:)` puts a reply's bytes: an array here, a driver's
+/// buffer (a NIO `ByteBuffer` in the server) there.
+public protocol ReplySink {
+    mutating func appendByte(_ byte: UInt8)
+    mutating func appendText(_ text: String)
+}
+
+extension Array: ReplySink where Element == UInt8 {
+    public mutating func appendByte(_ byte: UInt8) { append(byte) }
+    public mutating func appendText(_ text: String) { append(contentsOf: text.utf8) }
 }

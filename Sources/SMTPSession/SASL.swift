@@ -4,7 +4,7 @@
 /// RFC 4954 §4 / RFC 4648 §4: strict base64. Any character outside the
 /// alphabet, or "=" anywhere but at the end, makes the response undecodable.
 enum Base64 {
-    static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+    static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
         guard text.count % 4 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(text.count / 4 * 3)

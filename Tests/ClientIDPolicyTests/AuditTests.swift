@@ -56,7 +56,7 @@ final class AuditTests: XCTestCase {
 
     func testClientIdentifiedEvent() {
         let f = fixture([.systemLog, .authentication])
-        f.engine.connectionOpened(ConnectionID(1), address: home)
+        _ = f.engine.connectionOpened(ConnectionID(1), address: home)
         let events = f.engine.clientIdentified(ConnectionID(1), identity: identity)
         XCTAssertEqual(events.map(\.kind), [.clientIdentified])
         XCTAssertEqual(events[0].token, identity.token)

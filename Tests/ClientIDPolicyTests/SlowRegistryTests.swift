@@ -12,7 +12,7 @@ final class SlowRegistryTests: XCTestCase {
     func testConnectionCallsGoOnWhileAnAuthDecisionWaitsForTheRegistry() throws {
         let registry = StallingRegistry()
         let engine = ClientIDPolicyEngine(registry: registry, keys: testKeys, clock: ManualClock())
-        engine.connectionOpened(ConnectionID(1), address: home)
+        _ = engine.connectionOpened(ConnectionID(1), address: home)
         _ = engine.clientIdentified(ConnectionID(1), identity: uuid(1))
 
         let decided = Mutex<AuthenticationDecision?>(nil)
@@ -27,7 +27,7 @@ final class SlowRegistryTests: XCTestCase {
         XCTAssertEqual(registry.entered.wait(timeout: .now() + 10), .success, "the decision never reached the registry")
 
         // Another connection comes and goes while the registry is stalled.
-        engine.connectionOpened(ConnectionID(2), address: office)
+        _ = engine.connectionOpened(ConnectionID(2), address: office)
         _ = engine.clientIdentified(ConnectionID(2), identity: uuid(2))
         engine.clientIdentityDiscarded(ConnectionID(2))
         engine.connectionClosed(ConnectionID(2))
@@ -38,11 +38,11 @@ final class SlowRegistryTests: XCTestCase {
         registry.release()
         XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
         XCTAssertEqual(decided.withLock { $0 }?.verdict, .allow)
-        XCTAssertTrue(engine.connectionOpened(ConnectionID(3), address: home))
+        XCTAssertEqual(engine.connectionOpened(ConnectionID(3), address: home), .accepted)
     }
 }
 
-/// An in-memory registry whose device lookup waits, the first time, until
+/// An in-memory registry whose record lookup waits, the first time, until
 /// `release()` (or 5 s, so that a test that got it wrong still ends).
 final class StallingRegistry: DeviceRegistry, @unchecked Sendable {
     let inner = InMemoryDeviceRegistry()
@@ -56,12 +56,6 @@ final class StallingRegistry: DeviceRegistry, @unchecked Sendable {
 
     var capacity: Int { inner.capacity }
     func record(device: DeviceKey, account: String) throws(DeviceRegistryError) -> DeviceRecord? {
-        try inner.record(device: device, account: account)
-    }
-    func records(forAccount account: String) throws(DeviceRegistryError) -> [DeviceRecord] {
-        try inner.records(forAccount: account)
-    }
-    func records(forDevice device: DeviceKey) throws(DeviceRegistryError) -> [DeviceRecord] {
         let first = stalled.withLock { done in
             defer { done = true }
             return !done
@@ -71,7 +65,13 @@ final class StallingRegistry: DeviceRegistry, @unchecked Sendable {
             _ = gate.wait(timeout: .now() + 5)
             ended.withLock { $0 = true }
         }
-        return try inner.records(forDevice: device)
+        return try inner.record(device: device, account: account)
+    }
+    func records(forAccount account: String) throws(DeviceRegistryError) -> [DeviceRecord] {
+        try inner.records(forAccount: account)
+    }
+    func records(forDevice device: DeviceKey) throws(DeviceRegistryError) -> [DeviceRecord] {
+        try inner.records(forDevice: device)
     }
     func save(_ record: DeviceRecord) throws(DeviceRegistryError) { try inner.save(record) }
     func remove(device: DeviceKey, account: String) throws(DeviceRegistryError) {

@@ -101,14 +101,6 @@ final class ThunderbirdTests: XCTestCase {
                 before: { [uuid] f in
                     _ = f.attempt("test", ClientIdentity(type: "UUID", token: uuid), from: office, keepOpen: true)
                 }),
-            Case(
-                name: "per-IP AUTH failures", rule: .ipFailureLimit,
-                configure: { $0.limits.perIP.maxAuthFailures = 2 },
-                before: { f in for _ in 0..<2 { _ = f.attempt("test", nil, valid: false) } }),
-            Case(
-                name: "per-IP connections", rule: .ipConnectionLimit,
-                configure: { $0.limits.perIP.maxConnections = 1 },
-                before: { f in _ = f.attempt("bob@example.com", nil, keepOpen: true) }),
         ]
         for policyCase in cases {
             var configuration = PolicyConfiguration()

@@ -143,15 +143,22 @@ final class UseCaseTests: XCTestCase {
         c.limits.perDevice.maxAuthFailures = 100
         var f = PolicyFixture(c)
         for n in 0..<3 { XCTAssertFalse(f.attempt("test", uuid(n), valid: false).allowed) }
-        XCTAssertEqual(f.attempt("test", uuid(99)).rule, .ipFailureLimit, "a fresh token does not reset the address")
+        XCTAssertEqual(f.engine.admission(address: home), .lockedOut(delay: .seconds(8)), "checked no more")
+        let raced = f.attempt("test", uuid(99))
+        XCTAssertEqual(raced.rule, .ipFailureLimit, "a fresh token does not reset the address")
+        XCTAssertEqual(raced.verdict, .tooManyFailures)
         XCTAssertTrue(f.attempt("test", uuid(99), from: office).allowed)
+        XCTAssertEqual(f.engine.admission(address: office), .check)
 
+        // Connections per address are refused at connect, before the greeting.
         var d = PolicyConfiguration()
         d.limits.perIP.maxConnections = 1
         var g = PolicyFixture(d)
         XCTAssertTrue(g.attempt("test", laptop, keepOpen: true).allowed)
-        XCTAssertEqual(g.attempt("test", phone).rule, .ipConnectionLimit)
-        XCTAssertFalse(g.engine.connectionOpened(ConnectionID(999), address: home), "the server may refuse at once")
+        XCTAssertEqual(g.engine.connectionOpened(ConnectionID(999), address: home), .tooManyFromAddress)
+        XCTAssertEqual(g.engine.connectionOpened(ConnectionID(998), address: office), .accepted)
+        g.engine.connectionClosed(ConnectionID(999))  // refused, never counted: closing it changes nothing
+        XCTAssertEqual(g.engine.connectionOpened(ConnectionID(997), address: home), .tooManyFromAddress)
     }
 
     /// Use case 7 / draft §6.2 item 4: one device cannot be on two distant networks at once.
@@ -235,7 +242,10 @@ final class UseCaseTests: XCTestCase {
     }
 
     /// A registry that fails gives a temporary failure, never an acceptance.
-    func testRegistryFailureIsTemporary() {
+    /// A registry outage refuses only what needs the registry: the default policy
+    /// decides without it (and says it failed, for the log); a policy with device rules
+    /// fails closed with a temporary failure (454).
+    func testRegistryOutageFollowsThePolicy() {
         struct Broken: DeviceRegistry {
             var capacity: Int { 1 }
             func record(device: DeviceKey, account: String) throws(DeviceRegistryError) -> DeviceRecord? {
@@ -255,9 +265,35 @@ final class UseCaseTests: XCTestCase {
             func count() throws(DeviceRegistryError) -> Int { throw DeviceRegistryError("down") }
         }
         var f = PolicyFixture(registry: Broken())
-        let decision = f.attempt("test", laptop)
-        XCTAssertEqual(decision.verdict, .temporaryFailure)
-        XCTAssertEqual(decision.rule, .registryUnavailable)
+        let open = f.attempt("test", laptop)
+        XCTAssertEqual(open.verdict, .allow, "the default policy needs no registry (D22)")
+        XCTAssertEqual(open.registryFailure, DeviceRegistryError("down"), "but the driver hears of the outage")
+        XCTAssertEqual(f.attempt("test", laptop, valid: false).rule, .invalidCredentials, "a wrong password stays wrong")
         XCTAssertTrue(f.attempt("test", nil).allowed, "no identity, no registry needed")
+
+        let laptop = self.laptop
+        for configure in [
+            { (c: inout PolicyConfiguration) in
+                c.devices.mode = .listed
+                c.devices.accounts["test"] = [.init(type: laptop.type, token: laptop.token)]
+            },
+            {
+                $0.devices.mode = .learn; $0.devices.maxDevices = 2
+            },
+            { $0.sharedToken.maxAccounts = 2 },
+            { $0.distantNetworks.enabled = true },
+        ] as [(inout PolicyConfiguration) -> Void] {
+            var c = PolicyConfiguration()
+            configure(&c)
+            XCTAssertTrue(c.dependsOnRegistry(sharedSessions: false))
+            var g = PolicyFixture(c, registry: Broken())
+            let closed = g.attempt("test", laptop)
+            XCTAssertEqual(closed.verdict, .temporaryFailure, "\(c.devices.mode): fails closed")
+            XCTAssertEqual(closed.rule, .registryUnavailable)
+        }
+        var limits = PolicyConfiguration()
+        limits.limits.perDevice.maxConnections = 1
+        XCTAssertFalse(limits.dependsOnRegistry(sharedSessions: false), "counted in memory")
+        XCTAssertTrue(limits.dependsOnRegistry(sharedSessions: true), "counted in the shared registry")
     }
 }

@@ -67,7 +67,8 @@ final class PolicyTests: XCTestCase {
     }
 
     /// D21: per-device connection limit, on top of the per-IP one; the refusal at AUTH
-    /// is the same 535 5.7.8 as a wrong password (D18).
+    /// is the same 535 5.7.8 as a wrong password (D18). Only authenticated sessions
+    /// hold a device: a CLIENTID alone (anyone can claim a token) takes no place.
     func testPerDeviceConnectionLimitRefusedAtAuth() async throws {
         let server = try await TestServer.start(self) { $0.maxConnectionsPerDevice = 1 }
         let script = #"""
@@ -89,11 +90,12 @@ final class PolicyTests: XCTestCase {
             a = connect("device-1")
             b = connect("device-1")
             c = connect("device-2")
+            auth("FIRST", a)
             auth("SECOND-SAME-DEVICE", b)
             auth("OTHER-DEVICE", c)
-            b.quit()
+            a.quit()
             time.sleep(0.3)  # the server notices the close
-            auth("FIRST-AFTER-SECOND-LEFT", a)
+            auth("SECOND-AFTER-FIRST-LEFT", b)
             """#
         let result = try await Programs.python(script, ["\(server.tlsPort)"])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -101,9 +103,10 @@ final class PolicyTests: XCTestCase {
             result.stdout.split(separator: "\n"),
             [
                 "CLIENTID 250", "CLIENTID 250", "CLIENTID 250",  // D17: never refused at CLIENTID
+                "FIRST 235",
                 "SECOND-SAME-DEVICE 535 5.7.8 Authentication credentials invalid",
                 "OTHER-DEVICE 235",
-                "FIRST-AFTER-SECOND-LEFT 235",
+                "SECOND-AFTER-FIRST-LEFT 235",
             ])
     }
 }

@@ -94,7 +94,7 @@ final class StreamingDeliveryTests: XCTestCase {
         // Content is handed to the disk in 64 KiB chunks and reading stops while two are
         // waiting: whatever the message size, the connection holds well under 1 MiB.
         let peak = server.server.statistics.peakMessageBytes
-        XCTAssertGreaterThanOrEqual(peak, ConnectionHandler.messageChunkSize, "a chunk was gathered before writing")
+        XCTAssertGreaterThanOrEqual(peak, MessageSpool.chunkSize, "a chunk was gathered before writing")
         XCTAssertLessThan(peak, 1024 * 1024, "memory per connection is bounded, not the message size")
     }
 

@@ -1,5 +1,6 @@
 import ABNF
 import ClientIDPolicy
+import ClientIDRuleModel
 import Foundation
 import PropertyTesting
 import SMTPCommandParser
@@ -104,14 +105,6 @@ final class SessionProperties: XCTestCase {
         func key(for identity: ClientIdentity) -> DeviceKey { DeviceKey(bytes: Array("\(identity.type) \(identity.token)".utf8)) }
     }
 
-    /// What the client can know from the replies (D6–D11).
-    struct Observer {
-        var tls = false
-        var advertised = false
-        var authSeen = false
-        var accepted: ClientIdentity?
-    }
-
     /// Runs a conversation and checks every property on the way.
     static func run(_ conversation: Conversation, profile: Profile, policy: Bool) -> Verdict {
         var configuration = SMTPSession.Configuration()
@@ -129,10 +122,11 @@ final class SessionProperties: XCTestCase {
             configuration: policyConfiguration, registry: InMemoryDeviceRegistry(), keys: PlainKeys())
         let connection = ConnectionID(1)
         let address = IPAddress("192.0.2.1")!
-        engine.connectionOpened(connection, address: address)
+        _ = engine.connectionOpened(connection, address: address)
 
         var transcript: [String] = []
-        var observer = Observer()
+        var observer = ClientIDRuleModel(enabled: configuration.clientIDEnabled, tls: configuration.implicitTLS)
+        var acceptedIdentity: ClientIdentity?
         var acceptedClientIDs = 0
         var authentications = 0
         var resets = 0
@@ -161,9 +155,9 @@ final class SessionProperties: XCTestCase {
                     } else {
                         outcome = request.username == "carol" ? .rejected : .accepted
                     }
-                    queue += session.credentialsChecked(outcome)
+                    queue += (try? session.credentialsChecked(outcome)) ?? []
                 case .deliver:
-                    queue += session.deliveryFinished(success: true)
+                    queue += (try? session.deliveryFinished(success: true)) ?? []
                 default:
                     break
                 }
@@ -173,7 +167,7 @@ final class SessionProperties: XCTestCase {
         var greeting: [Reply] = []
         var unusedTLS = false
         var unusedRequests: [AuthenticationRequest] = []
-        perform(session.start(), &greeting, &unusedTLS, &unusedRequests)
+        perform((try? session.start()) ?? [], &greeting, &unusedTLS, &unusedRequests)
 
         for (stepIndex, step) in conversation.steps.enumerated() where !session.isClosed {
             var replies: [Reply] = []
@@ -221,9 +215,9 @@ final class SessionProperties: XCTestCase {
                     let account = requests.removeFirst().username
                     if reply.code == 235 { authentications += 1 }
                     guard reply.code == 235, policy, let list = deviceLists[account] else { return nil }
-                    guard let identity = observer.accepted, Set(list.map(\.identity)).contains(identity) else {
+                    guard let identity = acceptedIdentity, Set(list.map(\.identity)).contains(identity) else {
                         return fail(
-                            "\(account) authenticated with \(observer.accepted.map { "\($0.type) \($0.token)" } ?? "no CLIENTID"), "
+                            "\(account) authenticated with \(acceptedIdentity.map { "\($0.type) \($0.token)" } ?? "no CLIENTID"), "
                                 + "which is not on its list (draft §6.1 item 5)")
                     }
                     return nil
@@ -236,24 +230,23 @@ final class SessionProperties: XCTestCase {
                 let parsed = profile.parser.result(line)
                 switch parsed {
                 case .success(.ehlo):
-                    if reply.code == 250 { observer.advertised = observer.tls }
+                    if reply.code == 250 { observer.ehloAccepted() }
                 case .success(.helo):
-                    if reply.code == 250 { observer.advertised = false }
+                    if reply.code == 250 { observer.heloAccepted() }
                 case .success(.auth):
-                    observer.authSeen = true  // D10: any AUTH command, whatever its outcome
+                    observer.authLineReceived()  // D10: any AUTH command, whatever its outcome
                     if reply.code == 334 { saslResponse = true }
                     if let failure = credentialsAnswered() { return failure }
                 case .success(.clientID(let type, let token)):
                     let identity = ClientIdentity(typeBytes: line[type], tokenBytes: line[token])
-                    let passes = observer.tls && observer.advertised && !observer.authSeen && observer.accepted == nil
+                    let verdict = observer.verdict(wellFormed: true)
+                    if reply.code != verdict.replyCode {
+                        return fail("CLIENTID got \(reply.code), \(verdict.rawValue) says \(verdict.replyCode); \(observer)")
+                    }
                     if reply.code == 250 {
-                        if !observer.tls { return fail("CLIENTID accepted before TLS (D7)") }
-                        if observer.authSeen { return fail("CLIENTID accepted after AUTH (D10)") }
-                        if observer.accepted != nil { return fail("a second CLIENTID accepted on one TLS session (D9)") }
-                        observer.accepted = identity
+                        observer.clientIDAccepted()
+                        acceptedIdentity = identity
                         acceptedClientIDs += 1
-                    } else if passes {
-                        return fail("a CLIENTID that passes D6–D11 got \(reply.code), not 250 (D17)")
                     }
                 case .success(.startTLS):
                     if reply.code == 220 {
@@ -263,7 +256,7 @@ final class SessionProperties: XCTestCase {
                         if step.tlsSucceeds {
                             var none: [Reply] = []
                             var again = false
-                            perform(session.tlsEstablished(), &none, &again, &requests)
+                            perform((try? session.tlsEstablished()) ?? [], &none, &again, &requests)
                             transcript.append("(TLS established)")
                             if !none.isEmpty { return fail("replies after the TLS handshake: \(none)") }
                             if session.clientIdentity != nil || session.authenticatedUser != nil || session.inTransaction
@@ -274,12 +267,13 @@ final class SessionProperties: XCTestCase {
                                         + "user \(String(describing: session.authenticatedUser)), transaction \(session.inTransaction), "
                                         + "\(session.bufferedInputCount) buffered octets")
                             }
-                            observer = Observer(tls: true)
+                            observer.tlsEstablished()
+                            acceptedIdentity = nil
                             resets += 1
                         } else {
                             var none: [Reply] = []
                             var again = false
-                            perform(session.tlsFailed(), &none, &again, &requests)
+                            perform((try? session.tlsFailed()) ?? [], &none, &again, &requests)
                             transcript.append("(TLS handshake failed)")
                             if !session.isClosed { return fail("the session stays open after a failed TLS handshake") }
                         }

@@ -18,14 +18,14 @@ final class HardeningSessionTests: XCTestCase {
     func testInputBeforeTheGreetingIsASynchronizationError() {
         var h = synchronized(start: false)
         h.send("EHLO client.example.net")
-        h.record(h.session.start())
+        h.event { try $0.start() }
         XCTAssertEqual(
             h.replies().map(\.description), ["554 5.5.0 server.example.com SMTP synchronization error, closing connection"])
         XCTAssertTrue(h.session.isClosed)
         // Without enforcement the same input is answered after the greeting.
         var lenient = Harness(Harness.defaultConfiguration, start: false)
         lenient.send("EHLO client.example.net")
-        lenient.record(lenient.session.start())
+        lenient.event { try $0.start() }
         XCTAssertEqual(lenient.codes(), [220, 250])
     }
 
@@ -58,7 +58,7 @@ final class HardeningSessionTests: XCTestCase {
         let actions = h.takeActions()
         XCTAssertEqual(actions.count, 2, "\(actions)")
         XCTAssertEqual(actions.first.flatMap { if case .send(let r) = $0 { r.code } else { nil } }, 554)
-        XCTAssertFalse(actions.contains(.beginMessage))
+        XCTAssertFalse(actions.contains { if case .beginMessage = $0 { true } else { false } })
         XCTAssertEqual(actions.last, .close)
     }
 
@@ -127,12 +127,12 @@ final class HardeningSessionTests: XCTestCase {
         h.startTLSAndEHLO()
         h.send("AUTH PLAIN \(base64(Array("\0test\0wrong".utf8)))")
         _ = h.takeActions()
-        h.record(h.session.credentialsChecked(.rejected, failureDelay: .seconds(7)))
+        h.event { try $0.credentialsChecked(.rejected, failureDelay: .seconds(7)) }
         XCTAssertEqual(
             h.takeActions(), [.delay(.seconds(7)), .send(Reply(535, "5.7.8", "Authentication credentials invalid"))])
         h.send("AUTH PLAIN \(base64(Array("\0test\0right".utf8)))")
         _ = h.takeActions()
-        h.record(h.session.credentialsChecked(.tooManyFailures, failureDelay: .seconds(3)))
+        h.event { try $0.credentialsChecked(.tooManyFailures, failureDelay: .seconds(3)) }
         let actions = h.takeActions()
         XCTAssertEqual(actions.first, .delay(.seconds(3)))
         XCTAssertEqual(actions.last, .close)
@@ -140,20 +140,29 @@ final class HardeningSessionTests: XCTestCase {
         XCTAssertNil(h.session.authenticatedUser)
     }
 
-    func testObservablesForTheDriversDeadlines() {
+    /// The `.reading` actions the driver's deadlines follow: reported on a change only.
+    func testReadPhasesForTheDriversDeadlines() {
         var h = synchronized()
+        XCTAssertEqual(h.phases, [.nextCommand], "after the greeting")
         h.send("EHLO client.example.net")
-        XCTAssertFalse(h.session.hasPartialLine)
+        XCTAssertEqual(h.phases, [.nextCommand], "no change, no action")
         h.sendRaw(Array("MAIL FROM:<a@exa".utf8))
-        XCTAssertTrue(h.session.hasPartialLine)
+        XCTAssertEqual(h.phases.last, .restOfLine)
         h.sendRaw(Array("mple.net>\r\n".utf8))
-        XCTAssertFalse(h.session.hasPartialLine)
+        XCTAssertEqual(h.phases.last, .nextCommand)
         h.send("RCPT TO:<b@example.com>")
-        XCTAssertFalse(h.session.isReceivingContent)
         h.send("DATA")
-        XCTAssertTrue(h.session.isReceivingContent)
-        XCTAssertFalse(h.session.hasPartialLine)
+        XCTAssertEqual(h.phases.last, .content)
         h.sendRaw(Array("x\r\n.\r\n".utf8))
-        XCTAssertFalse(h.session.isReceivingContent)
+        XCTAssertEqual(h.phases.last, .driverAnswer, "the delivery is out")
+        h.delivered()
+        XCTAssertEqual(h.phases, [.nextCommand, .restOfLine, .nextCommand, .content, .driverAnswer, .nextCommand])
+        // An overlong line being skipped is still a line in progress.
+        h.sendRaw(Array(repeating: UInt8(ascii: "x"), count: 600))
+        XCTAssertEqual(h.phases.last, .restOfLine)
+        h.sendRaw(Array("\r\n".utf8))
+        XCTAssertEqual(h.phases.last, .nextCommand)
+        h.send("QUIT")
+        XCTAssertEqual(h.phases.last, .nextCommand, "nothing after close")
     }
 }

@@ -7,29 +7,12 @@
 // The seed is printed on failure; replay one with SESSION_PROPERTY_SEED=<seed>.
 
 import ClientIDPolicy
+import ClientIDRuleModel
 import Foundation
 import SMTPSession
 import XCTest
 
 final class SessionPropertyTests: XCTestCase {
-    /// What the client knows, to predict the CLIENTID reply (D6–D11).
-    struct Observer {
-        var enabled: Bool
-        var tls: Bool
-        var advertised = false
-        var clientIDAccepted = false
-        var authSeen = false
-
-        func predictClientID(malformed: Bool) -> Int {
-            if !enabled { return 500 }  // D6
-            if !tls { return 500 }  // D7
-            if !advertised { return 503 }  // D8
-            if clientIDAccepted { return 503 }  // D9
-            if authSeen { return 503 }  // D10
-            return malformed ? 501 : 250  // D11, D17
-        }
-    }
-
     enum Unit {
         case line(String, kind: Kind)
         case raw([UInt8], kind: Kind)
@@ -77,7 +60,7 @@ final class SessionPropertyTests: XCTestCase {
         configuration.clientIDEnabled = Int.random(in: 0..<6, using: &rng) != 0
         configuration.requireAuthentication = Bool.random(using: &rng)
         var h = Harness(configuration)
-        var observer = Observer(enabled: configuration.clientIDEnabled, tls: configuration.implicitTLS)
+        var observer = ClientIDRuleModel(enabled: configuration.clientIDEnabled, tls: configuration.implicitTLS)
         var failed = false
         func check(_ condition: Bool, _ message: @autoclosure () -> String) {
             if !condition {
@@ -140,24 +123,20 @@ final class SessionPropertyTests: XCTestCase {
                 cursorUnits += 1
                 switch unit.kind {
                 case .clientID(let malformed):
-                    let predicted = observer.predictClientID(malformed: malformed)
+                    let predicted = observer.verdict(wellFormed: !malformed)
                     check(
-                        reply.code == predicted,
-                        "CLIENTID (malformed: \(malformed)) got \(reply.code), D6–D11 predict \(predicted); \(observer)")
-                    if reply.code == 250 {
-                        check(observer.tls, "CLIENTID accepted before TLS")
-                        check(!observer.authSeen, "CLIENTID accepted after AUTH")
-                        check(!observer.clientIDAccepted, "CLIENTID accepted twice")
-                        observer.clientIDAccepted = true
-                    }
+                        reply.code == predicted.replyCode,
+                        "CLIENTID (malformed: \(malformed)) got \(reply.code), \(predicted.rawValue) predicts "
+                            + "\(predicted.replyCode); \(observer)")
+                    if reply.code == 250 { observer.clientIDAccepted() }
                 case .ehlo:
-                    observer.advertised = observer.tls && observer.enabled
+                    if reply.code == 250 { observer.ehloAccepted() }
                 case .helo:
-                    observer.advertised = false
+                    if reply.code == 250 { observer.heloAccepted() }
                 case .auth:
                     // D10. After any AUTH every CLIENTID is 503, so a security layer's reset
-                    // (D14) needs no modelling here.
-                    observer.authSeen = true
+                    // (D14) changes no prediction here.
+                    observer.authLineReceived()
                 case .startTLS:
                     if reply.code == 220 {
                         check(h.session.awaiting == .tlsHandshake, "220 to STARTTLS without a handshake")
@@ -166,7 +145,7 @@ final class SessionPropertyTests: XCTestCase {
                             h.session.clientIdentity == nil && !h.session.inTransaction && h.session.authenticatedUser == nil,
                             "STARTTLS did not empty the state")
                         check(h.session.bufferedInputCount == 0, "plaintext survived STARTTLS")
-                        observer = Observer(enabled: observer.enabled, tls: true)
+                        observer.tlsEstablished()
                     }
                 case .quit, .data, .other:
                     break

@@ -131,7 +131,7 @@ final class SessionTests: XCTestCase {
         var h = Harness(start: false)
         h.send("NOOP")
         XCTAssertEqual(h.codes(), [])
-        h.record(h.session.start())
+        h.event { try $0.start() }
         XCTAssertEqual(h.codes(), [220, 250])
     }
 
@@ -323,10 +323,10 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(none.code("STARTTLS"), 454)
     }
 
-    func testTLSFailureCloses() {
+    func testTLSFailureCloses() throws {
         var h = Harness()
         h.send("STARTTLS")
-        XCTAssertEqual(h.session.tlsFailed(), [.close])
+        XCTAssertEqual(try h.session.tlsFailed(), [.close])
         XCTAssertTrue(h.session.isClosed)
     }
 

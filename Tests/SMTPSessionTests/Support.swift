@@ -7,14 +7,16 @@ import XCTest
 /// A session plus everything it asked for, for assertions.
 struct Harness {
     var session: SMTPSession
-    /// All actions, in order.
+    /// All actions but `.reading`, in order.
     private(set) var actions: [Action] = []
+    /// The `.reading` actions, in order (the driver's deadlines follow them).
+    private(set) var phases: [ReadPhase] = []
     /// Index of the first action not yet taken by `replies()` / `takeActions()`.
     private var cursor = 0
 
     init(_ configuration: Configuration = Harness.defaultConfiguration, start: Bool = true) {
         session = SMTPSession(configuration: configuration)
-        if start { record(session.start()) }
+        if start { event { try $0.start() } }
     }
 
     static var defaultConfiguration: Configuration {
@@ -24,16 +26,31 @@ struct Harness {
         return c
     }
 
-    mutating func record(_ new: [Action]) { actions += new }
+    mutating func record(_ new: [Action]) {
+        for action in new {
+            if case .reading(let phase) = action { phases.append(phase) } else { actions.append(action) }
+        }
+    }
+
+    /// An event that must be allowed in the session's state (else the test fails).
+    mutating func event(
+        file: StaticString = #filePath, line: UInt = #line, _ call: (inout SMTPSession) throws -> [Action]
+    ) {
+        do {
+            record(try call(&session))
+        } catch {
+            XCTFail("\(error)", file: file, line: line)
+        }
+    }
 
     /// Sends raw bytes.
     mutating func sendRaw(_ bytes: [UInt8]) { record(session.receive(bytes)) }
     /// Sends a line; CRLF is appended.
     mutating func send(_ line: String) { sendRaw(Array(line.utf8) + [13, 10]) }
 
-    mutating func tlsEstablished() { record(session.tlsEstablished()) }
-    mutating func credentials(_ outcome: AuthenticationOutcome) { record(session.credentialsChecked(outcome)) }
-    mutating func delivered(_ result: DeliveryResult = .stored(queueID: nil)) { record(session.deliveryFinished(result)) }
+    mutating func tlsEstablished() { event { try $0.tlsEstablished() } }
+    mutating func credentials(_ outcome: AuthenticationOutcome) { event { try $0.credentialsChecked(outcome) } }
+    mutating func delivered(_ result: DeliveryResult = .stored(queueID: nil)) { event { try $0.deliveryFinished(result) } }
 
     /// The actions since the last call.
     mutating func takeActions() -> [Action] {
@@ -106,6 +123,11 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// `actions` without the `.reading` ones (which only the driver's deadlines need).
+func withoutPhases(_ actions: [Action]) -> [Action] {
+    actions.filter { if case .reading = $0 { false } else { true } }
 }
 
 /// The message content handed out in `actions`, joined.

@@ -485,6 +485,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func log(_ event: AuditEvent) {
+        services.configuration.auditObserver?(
+            ConnectionAuditEvent(connection: connectionID, encrypted: session.isEncrypted, event: event))
         switch event.destination {
         case .system: logger.info("policy: \(event)")
         case .user: logger.info("user-log: \(event)")

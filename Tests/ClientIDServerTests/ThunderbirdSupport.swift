@@ -105,9 +105,9 @@ struct ThunderbirdProfile {
     var security: Thunderbird.Security
     var clientID: String
 
-    /// The preferences a user sets in Account Settings for this outgoing server,
-    /// `clientidEnabled` and `clientid` included (docs/server.md, "Using clientid-server
-    /// with Thunderbird"); the rest keeps a headless start quiet and quick.
+    /// What a user's profile holds once this outgoing server is set up (Account Settings)
+    /// with CLIENTID (`clientidEnabled`, `clientid`: Config Editor; docs/server.md, "Using
+    /// clientid-server with Thunderbird"); the last few keep a headless start quiet.
     var preferences: [(String, String)] {
         func text(_ value: String) -> String { "\"\(value)\"" }
         return [
@@ -137,7 +137,8 @@ struct ThunderbirdProfile {
             ("mail.smtpserver.smtp1.try_ssl", "\(security.rawValue)"),
             ("mail.smtpserver.smtp1.clientidEnabled", "true"),
             ("mail.smtpserver.smtp1.clientid", text(clientID)),
-            // SmtpClient's own transcript (S: and C: lines; AUTH and CLIENTID lines withheld).
+            // SmtpClient's own transcript (S: and C: lines; Debian's build withholds no
+            // command, AUTH included: see `redactedTranscript`).
             ("mailnews.smtp.loglevel", text("All")),
             // Marionette picks a free port and writes it to MarionetteActivePort.
             ("marionette.port", "0"),
@@ -233,6 +234,7 @@ struct ThunderbirdSendResult: Decodable {
 final class ThunderbirdProcess: @unchecked Sendable {
     let process = Process()
     let logFile: URL
+    private let log: FileHandle
     private let exited = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var stopped = false
@@ -240,7 +242,7 @@ final class ThunderbirdProcess: @unchecked Sendable {
     init(executable: String, profile: URL, home: URL, logFile: URL) throws {
         self.logFile = logFile
         process.executableURL = URL(fileURLWithPath: executable)
-        // -remote-allow-system-access: Marionette's chrome context (required since 138).
+        // -remote-allow-system-access: Thunderbird 153 refuses Marionette's chrome context without it.
         process.arguments = [
             "--headless", "--marionette", "-remote-allow-system-access", "--no-remote", "--profile", profile.path,
         ]
@@ -252,7 +254,7 @@ final class ThunderbirdProcess: @unchecked Sendable {
         environment["MOZ_CRASHREPORTER_DISABLE"] = "1"
         process.environment = environment
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
+        log = try FileHandle(forWritingTo: logFile)
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
@@ -272,13 +274,12 @@ final class ThunderbirdProcess: @unchecked Sendable {
             return !stopped
         }
         guard first else { return }
-        var exitedByItself = exited.wait(timeout: .now() + grace) == .success
+        let quit = exited.wait(timeout: .now() + grace) == .success
         for member in Self.groupMembers(pid) {
             kill(member, SIGKILL)
         }
-        if !exitedByItself {
-            exitedByItself = exited.wait(timeout: .now() + 10) == .success
-        }
+        if !quit { _ = exited.wait(timeout: .now() + 10) }
+        try? log.close()
         // Content processes notice their parent is gone within a moment; wait for it.
         let deadline = Date().addingTimeInterval(5)
         while !Self.groupMembers(pid).isEmpty && Date() < deadline { usleep(50_000) }
@@ -392,7 +393,7 @@ enum ThunderbirdScripts {
 
     /// The chrome-context send. Arguments: identity key, password, To, Subject, body.
     ///
-    /// The send API of Thunderbird 153 ESR, read from that version's own
+    /// The send API of Thunderbird 153.8.0esr (Debian), read from that version's own
     /// modules/MessageSend.sys.mjs (omni.ja): `nsIMsgSend.createAndSendMessage(editor,
     /// identity, accountKey, compFields, isDigest, dontDeliver, deliverMode, msgToReplace,
     /// bodyType, body, parentWindow, progress, listener, smtpPassword, originalMsgURI,

@@ -199,11 +199,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Starts the server in-process and drives it with real clients (smtplib, swaks, openssl).
+        // Starts the server in-process and drives it with real clients (smtplib, swaks, openssl,
+        // Thunderbird).
         .testTarget(
             name: "ClientIDServerTests",
             dependencies: [
-                "ClientIDServer", "SMTPSession",
+                "ClientIDServer", "SMTPSession", "DeviceRegistrySQLite",
                 "DeviceRegistryPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

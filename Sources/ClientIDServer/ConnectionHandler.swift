@@ -240,7 +240,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 checkCredentials(request, context)
             case .clientIdentified(let identity):
                 // D19, D20: the engine decides what the log may show of the token.
-                for event in services.policy.clientIdentified(connectionID, identity: identity) { logger.audit(event) }
+                for event in services.policy.clientIdentified(connectionID, identity: identity) { audit(event) }
             case .clientIdentityDiscarded:
                 services.policy.clientIdentityDiscarded(connectionID)
             case .beginMessage(let envelope):
@@ -309,7 +309,7 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         }.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let verdict):
-                for event in verdict.events { self.logger.audit(event) }
+                for event in verdict.events { self.audit(event) }
                 if let failure = verdict.registryFailure {
                     self.logger.error("device registry failed; the policy does not need it", metadata: ["error": "\(failure)"])
                 }
@@ -323,6 +323,14 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 self.event("credentialsChecked") { try $0.credentialsChecked(.temporaryFailure) }
             }
         }
+    }
+
+    /// An audit event to the log, and to the embedder's observer (structured, so that
+    /// nobody parses log lines).
+    private func audit(_ event: AuditEvent) {
+        services.configuration.auditObserver?(
+            ConnectionAuditEvent(connection: connectionID, encrypted: tls == .established, event: event))
+        logger.audit(event)
     }
 
     // MARK: Timers

@@ -118,6 +118,11 @@ public struct ServerConfiguration: Sendable {
     public var maxConnectionsPerDevice: Int = 10
     /// How long a SIGTERM waits for transactions in flight before it answers `421` anyway.
     public var shutdownGracePeriod: Duration = .seconds(10)
+    /// Called with each audit event a connection logs (the policy engine's events, its
+    /// D19/D20 flags already applied), as it is logged, on the connection's event loop:
+    /// keep it short. A structured view of the same events, so that an embedder or a test
+    /// never parses log lines. nil (the default) for none.
+    public var auditObserver: (@Sendable (ConnectionAuditEvent) -> Void)?
 
     /// Brute force across connections (docs/server.md, Hardening). The policy engine
     /// counts the failures; these are its limits when the policy file sets none.
@@ -180,6 +185,14 @@ public struct ServerConfiguration: Sendable {
         c.enforceSynchronization = true  // Exim's smtp_enforce_sync (docs/server.md, Hardening)
         return c
     }
+}
+
+/// One audit event as a connection logged it (`ServerConfiguration.auditObserver`).
+public struct ConnectionAuditEvent: Sendable {
+    public var connection: ConnectionID
+    /// TLS was up on the connection (STARTTLS done, or implicit TLS) when the event was logged.
+    public var encrypted: Bool
+    public var event: AuditEvent
 }
 
 #if canImport(Glibc)

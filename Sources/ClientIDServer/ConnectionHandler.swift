@@ -1,5 +1,5 @@
 // One SMTP connection: bytes in → SMTPSession → actions out. The handler keeps no
-// protocol state of its own (ARCHITECTURE.md: one place per layer); it holds what
+// protocol state of its own (docs/architecture.md: one place per layer); it holds what
 // only the driver can: timers, the message being received, the TLS switch.
 //
 // There is no framing decoder in the pipeline: the session frames lines, so no

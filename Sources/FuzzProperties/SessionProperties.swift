@@ -1,5 +1,5 @@
 // Properties of the sans-IO session (Sources/SMTPSession), checked against a
-// model of the wire written here from the RFCs and DECISIONS.md, not from the
+// model of the wire written here from the RFCs and docs/decisions.md, not from the
 // session's code. The input is a configuration and a sequence of driver events
 // (bytes received, TLS, credential and delivery answers, timeout, close); see
 // `SessionInput`. The model follows the byte stream itself: it frames command
@@ -528,7 +528,7 @@ struct SessionModel {
 
         if case .clientID(let type, let token)? = parsed {
             let id = ClientIdentity(typeBytes: line[type], tokenBytes: line[token])
-            // D6–D10, in the order DECISIONS.md gives; nil: D17 says 250.
+            // D6–D10, in the order docs/decisions.md gives; nil: D17 says 250.
             let refusal: String?
             if !configuration.clientIDEnabled {
                 refusal = "while-disabled"  // D6

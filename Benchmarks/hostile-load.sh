@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile load on clientid-server (issue 9): 1,000 idle or slow connections, a flood
+# Hostile load on clientid-server: 1,000 idle or slow connections, a flood
 # client and a well-behaved client timed over and over (Benchmarks/hostile_load.py).
 # Prints the well-behaved session's p50/p99 latency against a stated p99 limit and
 # the server's memory per 1,000 connections. 127.0.0.1 only; bounded by `timeout`;

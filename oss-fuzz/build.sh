@@ -21,7 +21,7 @@ if command -v precompile_swift >/dev/null 2>&1; then
     . precompile_swift
 else
     # Outside OSS-Fuzz's image (scripts/oss-fuzz-check.sh): the sanitizer flags in
-    # both forms (SwiftPM sometimes drops one, see TOOLCHAIN notes), exactly as
+    # both forms (SwiftPM sometimes drops one, see docs/toolchain.md), exactly as
     # scripts/fuzz-ci.sh and smtp-fuzz pass them, so that the check can reuse
     # their build (SMTP_FUZZ_SCRATCH). precompile_swift's -parse-as-library is
     # left out here: no harness file is main.swift.

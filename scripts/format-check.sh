@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Lints the Swift sources with swift-format and the repository's .swift-format
 # (4 spaces, 130 columns; rules that fight the house style are off there):
-# every *.swift under Sources, Tests, Benchmarks and Fuzz, except generated
-# code (*/Generated/*, written by `abnfc generate`) and build folders.
+# every *.swift under Sources, Tests, Benchmarks and Fuzz, except build folders
+# and generated code: a file whose header (first 10 lines) carries the line
+# `// swift-format-ignore-file`, which `abnfc generate` writes into every file it
+# generates (swift-format itself honours the same marker).
 # Exits non-zero when there is any finding.
 #
 #   scripts/format-check.sh            lint (what CI would run)
@@ -18,15 +20,27 @@ if [ "${1:-}" = "--fix" ]; then
     shift
 fi
 
-files=()
+candidates=()
 if [ "$#" -gt 0 ]; then
-    files=("$@")
+    candidates=("$@")
 else
     while IFS= read -r -d '' file; do
-        files+=("$file")
+        candidates+=("$file")
     done < <(find Sources Tests Benchmarks Fuzz \
-        \( -name '.build' -o -name '.build-*' -o -name '.build_*' -o -name '.swiftpm' -o -name 'Generated' \) -prune \
+        \( -name '.build' -o -name '.build-*' -o -name '.build_*' -o -name '.swiftpm' \) -prune \
         -o -name '*.swift' -type f -print0 | sort -z)
+fi
+files=()
+generated=0
+for file in ${candidates[@]+"${candidates[@]}"}; do
+    if head -n 10 -- "$file" | grep -qx '// swift-format-ignore-file'; then
+        generated=$((generated + 1))
+    else
+        files+=("$file")
+    fi
+done
+if [ "$generated" -gt 0 ]; then
+    echo "format-check: $generated generated files skipped (marked // swift-format-ignore-file)"
 fi
 if [ "${#files[@]}" -eq 0 ]; then
     echo "format-check: no Swift files to check" >&2

@@ -22,7 +22,7 @@ step() { printf '\n== %s (%ss)\n' "$1" "$(( $(date +%s) - start ))"; }
 
 known_files=$(grep -v '^#' Corpus/Regressions/KNOWN_FAILURES 2>/dev/null | awk 'NF {print $1}' || true)
 known_symptoms=$(printf '%s\n' $known_files | sed 's|.*/||; s/-[0-9a-f]\{8\}$//' | sort -u | paste -sd, -)
-export SWIFT_BACKTRACE=enable=no   # Swift's backtracer confuses ASan (TOOLCHAIN.md)
+export SWIFT_BACKTRACE=enable=no   # Swift's backtracer confuses ASan (docs/toolchain.md)
 export ASAN_OPTIONS=detect_leaks=0:symbolize=1
 export SMTP_FUZZ_IGNORE="$known_symptoms"
 export SMTP_FUZZ_PACKAGE_ROOT="$PWD"
@@ -32,7 +32,7 @@ toolchain=$(dirname "$(readlink -f "$(command -v swiftc)")")
 step "build the harnesses (libFuzzer + ASan)"
 for t in "${targets[@]}"; do
     for attempt in 1 2 3; do
-        # Both forms of the sanitizer flag, or SwiftPM sometimes passes only one (TOOLCHAIN.md).
+        # Both forms of the sanitizer flag, or SwiftPM sometimes passes only one (docs/toolchain.md).
         if swift build -c release --package-path Fuzz --scratch-path Fuzz/.build-fuzz \
             --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
             --product "fuzz-$t" > "$out/build-$t.log" 2>&1; then break; fi

@@ -1,15 +1,13 @@
 // `abnfc vendor DEST`: copies the parser module (hand-written Swift, the
 // generated automata and the grammar files they came from) into another
 // package's source tree. Every Swift file gets a provenance header: the
-// grammar files' SHA-256, the generator version, and the date and figures of
+// toolkit version, the grammar files' SHA-256, and the date and figures of
 // the last verification (from the module's VERIFICATION.md, written by the
 // campaign runner).
 
 import Foundation
 
 public enum Vendoring {
-    public static let generatorVersion = "0.1.0"
-
     public struct Result {
         public var copied: [String]
         public var header: String
@@ -46,7 +44,7 @@ public enum Vendoring {
         }
         let verification = lastVerification(fm.contents(atPath: source + "/VERIFICATION.md"))
         let header = """
-            // Vendored from smtp-clientid-toolkit by `abnfc vendor` (generator \(generatorVersion)).
+            // Vendored from smtp-clientid-toolkit by `abnfc vendor` (toolkit \(ToolkitVersion.current)).
             // Do not edit here: change the toolkit's grammar or code, re-verify, vendor again.
             // Grammar files (SHA-256):
             \(hashes.joined(separator: "\n"))

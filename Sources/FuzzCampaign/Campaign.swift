@@ -23,7 +23,7 @@ public final class Campaign {
     /// Environment for every harness process.
     var harnessEnvironment: [String: String] {
         var env = [
-            "SWIFT_BACKTRACE": "enable=no",  // Swift's backtracer confuses ASan (TOOLCHAIN.md)
+            "SWIFT_BACKTRACE": "enable=no",  // Swift's backtracer confuses ASan (docs/toolchain.md)
             "SMTP_FUZZ_PACKAGE_ROOT": c.packageRoot,
             "SMTP_FUZZ_IGNORE": KnownFailures.symptoms(corpus: c.corpus).joined(separator: ","),
             "ASAN_OPTIONS": "symbolize=1:detect_leaks=\(c.detectLeaks ? 1 : 0):abort_on_error=0",
@@ -36,7 +36,7 @@ public final class Campaign {
 
     // MARK: Build
 
-    /// The sanitizer build (TOOLCHAIN.md: both forms of the flag, or SwiftPM passes only one).
+    /// The sanitizer build (docs/toolchain.md: both forms of the flag, or SwiftPM passes only one).
     public static func sanitizerBuildArguments(_ c: CampaignConfiguration, _ target: FuzzTarget) -> [String] {
         [
             "build", "-c", "release", "--package-path", c.fuzzPackage, "--scratch-path", c.sanitizerScratch,

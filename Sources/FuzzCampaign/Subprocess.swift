@@ -78,7 +78,7 @@ final class LineCollector: @unchecked Sendable {
 }
 
 /// The toolchain's own tools, which sit beside swiftc (Debian's older llvm-cov
-/// comes first on PATH and cannot read Swift's profiles: TOOLCHAIN.md).
+/// comes first on PATH and cannot read Swift's profiles: docs/toolchain.md).
 public enum Toolchain {
     public static func directory() -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"

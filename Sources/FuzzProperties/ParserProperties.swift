@@ -183,7 +183,7 @@ public enum ParserProperties {
             "\(mode): \(escaped(line)) → \(owned) → \(escaped(text)) → \(again)")
     }
 
-    /// STYLE.md: every proper prefix of a valid line is "incomplete", never an error.
+    /// CONTRIBUTING.md, House style: every proper prefix of a valid line is "incomplete", never an error.
     /// A prefix that itself ends in CRLF is a complete line (an unknown verb's
     /// line may hold an inner CRLF; the framer never passes one), so it is skipped.
     static func checkPrefixes(_ line: UnsafeRawBufferPointer, options: SMTPCommandParser.Options, mode: Mode)

@@ -1,5 +1,5 @@
 // Properties of the sans-IO session (Sources/SMTPSession), checked against a
-// model of the wire written here from the RFCs and DECISIONS.md, not from the
+// model of the wire written here from the RFCs and docs/decisions.md, not from the
 // session's code. The input is a configuration and a sequence of driver events
 // (bytes received, TLS, credential and delivery answers, timeout, close); see
 // `SessionInput`. The model follows the byte stream itself: it frames command

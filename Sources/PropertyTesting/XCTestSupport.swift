@@ -1,7 +1,7 @@
 // The XCTest entry point: a property inside an XCTestCase method reports its
 // shrunk failure through XCTFail at the line of the `forAll` call, with the
 // seed and the command that replays it. (swift-property-based needs Swift
-// Testing and traps under XCTest: TOOLCHAIN.md, Testing.)
+// Testing and traps under XCTest: docs/toolchain.md, Testing.)
 
 #if canImport(XCTest)
 import XCTest

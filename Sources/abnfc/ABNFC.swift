@@ -22,6 +22,7 @@ struct ABNFC: ParsableCommand {
               abnfc sample clientid --count 5 --seed 7
               printf 'a-b\\n-ab\\n' | abnfc match Ldh-str
             """,
+        version: ToolkitVersion.current,
         subcommands: [Check.self, Generate.self, Verify.self, Sample.self, Match.self, Dict.self, Prove.self, Vendor.self]
     )
 }

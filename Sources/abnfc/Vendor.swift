@@ -7,7 +7,7 @@ struct Vendor: ParsableCommand {
         discussion: """
             Copies Sources/SMTPCommandParser (hand-written Swift, Generated/ and Grammar/) to \
             DEST, for example OtherPackage/Sources/SMTPCommandParser, with a provenance header in \
-            each Swift file: the grammar files' SHA-256, the generator version, and the last \
+            each Swift file: the toolkit version, the grammar files' SHA-256, and the last \
             verification recorded in VERIFICATION.md. Refuses when generated code is out of date.
 
             In the other package, declare the target with the grammar folder excluded:

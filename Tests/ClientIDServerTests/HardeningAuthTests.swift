@@ -1,4 +1,4 @@
-// Hostile input, part 2: CLIENTID and AUTH, brute force across connections (issue 9).
+// Hostile input, part 2: CLIENTID and AUTH, brute force across connections.
 
 import Foundation
 import XCTest

@@ -1,5 +1,5 @@
-// Hostile input, part 1: framing, synchronization, STARTTLS, envelope, DATA and BDAT
-// (issue 9). One test per attack; each checks the exact replies and that nothing
+// Hostile input, part 1: framing, synchronization, STARTTLS, envelope, DATA and BDAT.
+// One test per attack; each checks the exact replies and that nothing
 // reached the Maildir. The table in docs/server.md (Hardening) maps them.
 
 import ClientIDServer

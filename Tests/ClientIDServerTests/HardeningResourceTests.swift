@@ -1,4 +1,4 @@
-// Hostile input, part 3: resource bounds and faults (issue 9): junk commands,
+// Hostile input, part 3: resource bounds and faults: junk commands,
 // per-command deadline, minimum data rate, slow clients, vanishing clients, a
 // Maildir that cannot be written, SIGTERM and SIGKILL with deliveries in flight.
 

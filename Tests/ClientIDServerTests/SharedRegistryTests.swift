@@ -1,4 +1,4 @@
-// Two clientid-server processes sharing one PostgreSQL device registry (issue 12):
+// Two clientid-server processes sharing one PostgreSQL device registry:
 // a device learned through one is known to the other, and a per-device connection
 // limit holds across both (D21). Real processes, real smtplib clients.
 //

@@ -1,4 +1,4 @@
-// Draft §8 examples and the D-rules (spec/DECISIONS.md), driven by Python's smtplib.
+// Draft §8 examples and the D-rules (docs/decisions.md), driven by Python's smtplib.
 
 import Foundation
 import XCTest

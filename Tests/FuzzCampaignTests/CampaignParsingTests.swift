@@ -36,9 +36,9 @@ final class CampaignParsingTests: XCTestCase {
             ==1234== ERROR: libFuzzer: deadly signal
                 #0 0x5647 in __sanitizer_print_stack_trace /llvm/asan_stack.cpp:87:3
                 #1 0x5648 in fuzzer::PrintStackTrace() /llvm/FuzzerUtil.cpp:210:5
-                #4 0x7f0c in $ss17_assertionFailure__4file4line5flagss5NeverOs12StaticStringV_SSAHSus6UInt32VtF (/opt/swift/usr/lib/swift/linux/libswiftCore.so+0x2f9360)
-                #5 0x5649 in $s14FuzzProperties0A6TargetO9runOrTrapyySWF /work/main/Sources/FuzzProperties/FuzzTarget.swift:39:13
-                #6 0x5650 in $s14FuzzProperties06ParserB0O14checkRoundTripyyF /work/main/Sources/FuzzProperties/ParserProperties.swift:10:1
+                #4 0x7f0c in $ss17_assertionFailure__4file4line5flagss5NeverOs12StaticStringV_SSAHSus6UInt32VtF (/usr/lib/swift/linux/libswiftCore.so+0x2f9360)
+                #5 0x5649 in $s14FuzzProperties0A6TargetO9runOrTrapyySWF /src/smtp-clientid-toolkit/Sources/FuzzProperties/FuzzTarget.swift:39:13
+                #6 0x5650 in $s14FuzzProperties06ParserB0O14checkRoundTripyyF /src/smtp-clientid-toolkit/Sources/FuzzProperties/ParserProperties.swift:10:1
                 #7 0x5651 in LLVMFuzzerTestOneInput /<compiler-generated>:8:13
 
             """

@@ -1,7 +1,7 @@
 import SMTPCommandParser
 import XCTest
 
-/// CLIENTID syntax as /work/shared/spec/DECISIONS.md reads draft-storey-smtp-client-id-08 §4–§5.
+/// CLIENTID syntax as docs/decisions.md reads draft-storey-smtp-client-id-08 §4–§5.
 final class ClientIDFixtureTests: XCTestCase {
     func testClientIDSyntaxDecisionsD1ToD5() { check(Fixtures.clientID) }
 

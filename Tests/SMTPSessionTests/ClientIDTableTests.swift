@@ -1,5 +1,5 @@
 // The CLIENTID reply for every (session state × command), in the order of
-// DECISIONS.md D6–D11: the first rule that applies decides.
+// docs/decisions.md D6–D11: the first rule that applies decides.
 
 import ClientIDPolicy
 import SMTPSession

@@ -1,4 +1,4 @@
-// The session's own hardening (issue 9), sans-IO: synchronization, HTTP lines, the
+// The session's own hardening, sans-IO: synchronization, HTTP lines, the
 // DATA text-line limit, junk commands, the driver's AUTH delay and lockout, and the
 // observables the driver's deadlines use. The same attacks over sockets are in
 // Tests/ClientIDServerTests/Hardening*.swift.

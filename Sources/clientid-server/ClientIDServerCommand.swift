@@ -7,6 +7,20 @@ import ClientIDServer
 import Foundation
 import Logging
 
+/// The defaults of every option come from `ServerConfiguration()`: written once, there.
+private let defaults = ServerConfiguration()
+
+private let defaultMaildir: String = {
+    guard case .maildir(let path) = defaults.delivery else { preconditionFailure("the default delivery is a Maildir") }
+    return path
+}()
+
+/// Whole and fractional seconds of a duration, as the options take them.
+private func seconds(_ duration: Duration) -> Double {
+    let (whole, attoseconds) = duration.components
+    return Double(whole) + Double(attoseconds) / 1e18
+}
+
 extension ServerConfiguration.Endpoint: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
@@ -26,7 +40,7 @@ struct ClientIDServerCommand: AsyncParsableCommand {
         subcommands: [HashPassword.self])
 
     @Option(help: ArgumentHelp("Plaintext listener with STARTTLS.", valueName: "host:port"))
-    var listen = ServerConfiguration.Endpoint(host: "127.0.0.1", port: 2525)
+    var listen = defaults.listen!
     @Flag(help: "No plaintext listener (implicit TLS only).")
     var noListen = false
     @Option(help: ArgumentHelp("Implicit TLS listener (port 465 style, D16). Off unless given.", valueName: "host:port"))
@@ -58,7 +72,7 @@ struct ClientIDServerCommand: AsyncParsableCommand {
     @Flag(help: "CLIENTID support disabled: never advertised, the verb is unknown (D6).")
     var noClientid = false
     @Option(help: ArgumentHelp("Device registry and its HMAC key (D20).", valueName: "dir"))
-    var dataDir = "./clientid-data"
+    var dataDir = defaults.dataDirectory
     @Option(
         help: ArgumentHelp(
             "Device registry: postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME] shares one between servers "
@@ -68,59 +82,63 @@ struct ClientIDServerCommand: AsyncParsableCommand {
     var registry: String?
 
     @Option(help: ArgumentHelp("Deliver accepted mail here, Maildir style.", valueName: "dir"))
-    var maildir = "./maildir"
+    var maildir = defaultMaildir
     @Flag(help: "Accept and discard messages (load tests).")
     var sink = false
 
     @Option(help: "Command line length with CRLF; longer lines get 500 (RFC 5321 §4.5.3.1.4: 512).")
-    var maxLineLength = 512
+    var maxLineLength = defaults.session.maxCommandLineLength
     @Option(
         help: "Message size in octets, advertised as SIZE (RFC 1870); larger gets 552. Gmail and Microsoft 365 accept 25 MiB.")
-    var maxMessageSize = 25 * 1024 * 1024
+    var maxMessageSize = defaults.session.maxMessageSize
     @Option(help: "Recipients per message; more get 452 (RFC 5321 §4.5.3.1.8: at least 100).")
-    var maxRecipients = 100
+    var maxRecipients = defaults.session.maxRecipients
     @Option(help: "Error replies before 421 and close (Postfix smtpd_soft_error_limit: 10).")
-    var maxErrors = 10
+    var maxErrors = defaults.session.maxErrors
     @Option(help: "Failed AUTH attempts before 421 and close.")
-    var maxAuthFailures = 3
+    var maxAuthFailures = defaults.session.maxAuthFailures
     @Option(help: "Seconds before every 535, wrong password or policy refusal alike (D18; Postfix smtpd_error_sleep_time: 1).")
-    var authFailureDelay = 2.0
+    var authFailureDelay = seconds(defaults.session.authFailureDelay)
     @Option(help: "Idle seconds before 421 and close (RFC 5321 §4.5.3.2.7, Postfix smtpd_timeout: 300).")
-    var idleTimeout = 300
+    var idleTimeout = Int(seconds(defaults.idleTimeout))
     @Option(help: "Seconds allowed for a TLS handshake (Postfix smtpd_starttls_timeout: 300, 10 under stress).")
-    var tlsHandshakeTimeout = 30
+    var tlsHandshakeTimeout = Int(seconds(defaults.tlsHandshakeTimeout))
     @Option(help: "Connections at once; more get 421 at connect (Postfix default_process_limit: 100).")
-    var maxConnections = 1000
+    var maxConnections = defaults.maxConnections
     @Option(
         help:
-            "Connections at once from one IP address; more get 421 at connect (Postfix smtpd_client_connection_count_limit: 50).")
-    var maxConnectionsPerIp = 50
-    @Option(
-        help:
-            "Connections at once per CLIENTID device, refused at AUTH like a wrong password (D21, D18). A policy file's limits.perDevice.maxConnections wins; 0: off."
+            "Connections at once from one IP address; more get 421 at connect (Postfix smtpd_client_connection_count_limit: 50). A policy file's limits.perIP.maxConnections wins; 0: off."
     )
-    var maxConnectionsPerDevice = 10
+    var maxConnectionsPerIp = defaults.maxConnectionsPerIP
+    @Option(
+        help:
+            "Authenticated sessions at once per CLIENTID device, refused at AUTH like a wrong password (D21, D18); a CLIENTID alone holds none. A policy file's limits.perDevice.maxConnections wins; 0: off."
+    )
+    var maxConnectionsPerDevice = defaults.maxConnectionsPerDevice
     @Option(help: "Seconds SIGTERM waits for open transactions before answering 421.")
-    var shutdownGrace = 10
+    var shutdownGrace = Int(seconds(defaults.shutdownGracePeriod))
 
     // Hardening (docs/server.md): defaults from ServerConfiguration and Postfix.
     @Option(help: "Seconds a begun command line has to end (slowloris); then 421 (Postfix smtpd_per_request_deadline).")
-    var commandTimeout = 60
+    var commandTimeout = Int(seconds(defaults.commandTimeout))
     @Option(
         help: "Octets a second message content must average after the grace period; 0: off (Postfix smtpd_min_data_rate: 500).")
-    var minDataRate = 500
+    var minDataRate = defaults.minimumDataRate
     @Option(help: "Seconds of message content before the minimum data rate applies.")
-    var minDataRateGrace = 60
+    var minDataRateGrace = Int(seconds(defaults.minimumDataRateGrace))
     @Option(help: "Seconds to wait before the greeting; input meanwhile gets 554 (Postfix postscreen_greet_wait). 0: none.")
-    var greetingDelay = 0.0
-    @Option(help: "AUTH failures of one address, account or device within the window before 421 and refusal; 0: off.")
-    var authThrottleFailures = 10
+    var greetingDelay = seconds(defaults.greetingDelay)
+    @Option(
+        help:
+            "AUTH failures from one address within the window before 421, and AUTH from it refused unchecked; 0: off. By address only: an account name or a device is a claim, and nobody may lock its owner out. A policy file's limits.perIP.maxAuthFailures wins."
+    )
+    var authThrottleFailures = defaults.authThrottle.maxFailures
     @Option(help: "Seconds AUTH failures are remembered.")
-    var authThrottleWindow = 900
-    @Option(help: "Cap in seconds of the 535 delay, which doubles per recent failure.")
-    var authThrottleMaxDelay = 30
+    var authThrottleWindow = Int(seconds(defaults.authThrottle.window))
+    @Option(help: "Cap in seconds of the 535 delay, which doubles per recent failure of the address or the account.")
+    var authThrottleMaxDelay = Int(seconds(defaults.authThrottle.maxDelay))
     @Option(help: "NOOP, RSET, VRFY and HELP before each counts as an error (Postfix smtpd_junk_command_limit: 100).")
-    var maxJunkCommands = 100
+    var maxJunkCommands = defaults.session.maxJunkCommands
 
     @Option(
         help:

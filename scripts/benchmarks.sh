@@ -5,7 +5,8 @@
 #   2. parser-throughput --automata-alone: the parser's time per line beside
 #      its line automata's alone (the floor under this design), per command kind;
 #   3. the committed malloc thresholds (zero per parsed command on the success
-#      path) with package-benchmark's `thresholds check`.
+#      path, zero per command through SMTPSession.receive) with package-benchmark's
+#      `thresholds check`.
 # Usage: scripts/benchmarks.sh [--quick]   (--quick: 200,000 lines, 3 runs)
 set -euo pipefail
 . "$(dirname "$0")/help.sh"
@@ -25,4 +26,4 @@ echo "== the floor: each line's command automaton alone, beside the whole parser
 
 echo
 echo "== malloc thresholds (Benchmarks/Thresholds)"
-swift package benchmark thresholds check --filter 'ParserSuccessPath.*|HarnessOverhead.*' --no-progress
+swift package benchmark thresholds check --filter 'ParserSuccessPath.*|HarnessOverhead.*|SessionReceive.*' --no-progress

@@ -23,6 +23,8 @@ public struct SMTPSession: Sendable {
 
     var state: State = .notStarted
     var facts: Facts
+    /// The addresses of `facts.transaction` (kept apart so their storage is reused).
+    var addresses = EnvelopeAddresses()
     var counters = Counters()
     /// Bytes received while the session could not read them (a wait), and the framer's
     /// partial line. Lines are otherwise parsed where the driver's buffer holds them.

@@ -86,8 +86,8 @@ extension SMTPSession {
         enum Content: Sendable, Equatable {
             case none, open, discarded
         }
-        var sender: String
-        var recipients: [String] = []
+        /// Recipients accepted (their addresses are in `EnvelopeAddresses`).
+        var recipientCount = 0
         var body: BodyType?
         var smtputf8: Bool
         /// BDAT was used in this transaction (RFC 3030 §2: then DATA is 503).
@@ -97,6 +97,33 @@ extension SMTPSession {
         var size = 0
         /// RFC 5321 §4.5.3.1.6: the DATA content had a line over `maxTextLineLength`.
         var overlongLine = false
+    }
+
+    /// The open transaction's addresses in one buffer kept across transactions, so that
+    /// MAIL and RCPT allocate nothing once it has grown: the sender, then each recipient.
+    /// Strings are made once per message, for the envelope a driver gets.
+    struct EnvelopeAddresses: Sendable, Equatable {
+        private var bytes: [UInt8] = []
+        /// Where each address ends in `bytes`: the sender's first.
+        private var ends: [Int] = []
+
+        mutating func start(sender: UnsafeRawBufferPointer) {
+            bytes.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            add(sender)
+        }
+
+        mutating func add(_ address: UnsafeRawBufferPointer) {
+            bytes.append(contentsOf: address)
+            ends.append(bytes.count)
+        }
+
+        var sender: String { address(0) }
+        var recipients: [String] { ends.indices.dropFirst().map(address) }
+
+        private func address(_ i: Int) -> String {
+            String(decoding: bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]], as: UTF8.self)
+        }
     }
 
     /// Counts against the session's own limits. They belong to this connection only;

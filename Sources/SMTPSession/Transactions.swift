@@ -20,9 +20,8 @@ extension SMTPSession {
         if let size = mail.size, size > UInt64(configuration.maxMessageSize) {
             return out.append(.send(.messageTooBig))
         }
-        facts.transaction = Transaction(
-            sender: String(decoding: UnsafeRawBufferPointer(rebasing: line[mail.path]), as: UTF8.self), body: mail.body,
-            smtputf8: mail.smtputf8)
+        addresses.start(sender: UnsafeRawBufferPointer(rebasing: line[mail.path]))
+        facts.transaction = Transaction(body: mail.body, smtputf8: mail.smtputf8)
         out.append(.send(.senderOK))
     }
 
@@ -52,10 +51,11 @@ extension SMTPSession {
         if let unsupported = unsupportedParameter(rcpt.parameters, line, supported: []) {
             return reject(.parameterNotSupported(unsupported), &out)
         }
-        guard transaction.recipients.count < configuration.maxRecipients else {
+        guard transaction.recipientCount < configuration.maxRecipients else {
             return out.append(.send(.tooManyRecipients))
         }
-        transaction.recipients.append(String(decoding: UnsafeRawBufferPointer(rebasing: line[rcpt.path]), as: UTF8.self))
+        addresses.add(UnsafeRawBufferPointer(rebasing: line[rcpt.path]))
+        transaction.recipientCount += 1
         facts.transaction = transaction
         out.append(.send(.recipientOK))
     }
@@ -64,7 +64,7 @@ extension SMTPSession {
     mutating func data(_ out: inout [Action]) {
         guard var transaction = facts.transaction else { return reject(.needMail, &out) }
         guard !transaction.chunked else { return reject(.dataAfterBDAT, &out) }
-        guard !transaction.recipients.isEmpty else { return reject(.noValidRecipients, &out) }
+        guard transaction.recipientCount > 0 else { return reject(.noValidRecipients, &out) }
         transaction.content = .open
         facts.transaction = transaction
         out.append(.send(.startMailInput))
@@ -76,7 +76,7 @@ extension SMTPSession {
     mutating func bdat(size: UInt64, last: Bool, _ out: inout [Action]) {
         var chunk = BDATChunk(size: size, remaining: size, last: last)
         if var transaction = facts.transaction {
-            if transaction.recipients.isEmpty {
+            if transaction.recipientCount == 0 {
                 chunk.refusal = .noValidRecipients
             } else {
                 transaction.chunked = true
@@ -166,7 +166,7 @@ extension SMTPSession {
 
     private func envelope(_ transaction: Transaction, chunked: Bool) -> Envelope {
         Envelope(
-            sender: transaction.sender, recipients: transaction.recipients, body: transaction.body,
+            sender: addresses.sender, recipients: addresses.recipients, body: transaction.body,
             smtputf8: transaction.smtputf8, size: transaction.size, authenticatedUser: facts.authenticatedUser,
             clientIdentity: facts.clientIdentity, clientDomain: facts.clientDomain, tls: facts.tls, chunked: chunked)
     }

@@ -400,22 +400,3 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         perform(session.shutdown(mode))
     }
 }
-
-extension IPAddress {
-    /// The address of a socket, read from its `sockaddr` (no text made and parsed per
-    /// connection). IPv4-mapped IPv6 addresses are IPv4, as in `init?(_ text:)`.
-    init?(socketAddress: SocketAddress) {
-        switch socketAddress {
-        case .v4(let address):
-            self = .v4(UInt32(bigEndian: address.address.sin_addr.s_addr))
-        case .v6(let address):
-            var value: UInt128 = 0
-            withUnsafeBytes(of: address.address.sin6_addr) { bytes in
-                for byte in bytes { value = value << 8 | UInt128(byte) }
-            }
-            self = value >> 32 == 0xFFFF ? .v4(UInt32(truncatingIfNeeded: value)) : .v6(value)
-        case .unixDomainSocket:
-            return nil
-        }
-    }
-}

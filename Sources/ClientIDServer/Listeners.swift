@@ -1,6 +1,8 @@
-// Listening sockets: one per event loop (SO_REUSEPORT), after a plain bind has
-// shown the port is free, and how an address is written in logs.
+// Sockets: listening ones (one per event loop, SO_REUSEPORT, after a plain bind
+// has shown the port is free), a peer's address as the policy engine counts it,
+// and how an address is written in logs.
 
+import ClientIDPolicy
 import NIOCore
 import NIOPosix
 
@@ -46,4 +48,23 @@ func portIsFree(host: String, port: Int) throws {
 func describe(_ address: SocketAddress) -> String {
     guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
     return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+}
+
+extension IPAddress {
+    /// The address of a socket, read from its `sockaddr` (no text made and parsed per
+    /// connection). IPv4-mapped IPv6 addresses are IPv4, as in `init?(_ text:)`.
+    init?(socketAddress: SocketAddress) {
+        switch socketAddress {
+        case .v4(let address):
+            self = .v4(UInt32(bigEndian: address.address.sin_addr.s_addr))
+        case .v6(let address):
+            var value: UInt128 = 0
+            withUnsafeBytes(of: address.address.sin6_addr) { bytes in
+                for byte in bytes { value = value << 8 | UInt128(byte) }
+            }
+            self = value >> 32 == 0xFFFF ? .v4(UInt32(truncatingIfNeeded: value)) : .v6(value)
+        case .unixDomainSocket:
+            return nil
+        }
+    }
 }

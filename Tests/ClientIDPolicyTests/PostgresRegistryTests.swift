@@ -202,6 +202,16 @@ final class PostgresRegistryTests: XCTestCase {
         XCTAssertTrue(b.attempt("test", uuid(1)).allowed, "free again once A's session ended")
     }
 
+    /// The counting contract of every store (DeviceCountingContract): the shared store
+    /// counts exactly what the in-memory one does.
+    func testCountsTheSameAsTheOtherStores() throws {
+        let registry = try store()
+        try DeviceCountingContract.onlyAuthenticatedSessionsCount(registry, "postgres") { identity in
+            try waitForSessions(registry, testKeys.key(for: identity), 0)
+        }
+        try DeviceCountingContract.failuresCountPerAccountAndDevice(try store(), "postgres")
+    }
+
     /// D21 across servers: failures on A count on B.
     func testPerDeviceFailureLimitHoldsAcrossServers() throws {
         var c = PolicyConfiguration()

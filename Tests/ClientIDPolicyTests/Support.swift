@@ -40,6 +40,20 @@ struct PolicyFixture {
     }
 }
 
+/// A registry that fails on every call (an outage of its database).
+struct FailingRegistry: DeviceRegistry {
+    var capacity: Int { 1 }
+    func record(device: DeviceKey, account: String) throws(DeviceRegistryError) -> DeviceRecord? {
+        throw DeviceRegistryError("down")
+    }
+    func records(forAccount account: String) throws(DeviceRegistryError) -> [DeviceRecord] { throw DeviceRegistryError("down") }
+    func records(forDevice device: DeviceKey) throws(DeviceRegistryError) -> [DeviceRecord] { throw DeviceRegistryError("down") }
+    func save(_ record: DeviceRecord) throws(DeviceRegistryError) { throw DeviceRegistryError("down") }
+    func remove(device: DeviceKey, account: String) throws(DeviceRegistryError) { throw DeviceRegistryError("down") }
+    func removeRecords(lastSeenBefore cutoff: Timestamp) throws(DeviceRegistryError) -> Int { throw DeviceRegistryError("down") }
+    func count() throws(DeviceRegistryError) -> Int { throw DeviceRegistryError("down") }
+}
+
 func uuid(_ n: Int) -> ClientIdentity {
     ClientIdentity(type: "UUID", token: "00000000-0000-4000-8000-\(String(repeating: "0", count: 12 - String(n).count))\(n)")
 }

@@ -26,6 +26,25 @@ final class ThunderbirdTests: XCTestCase {
             [220, 250, 220, 250, 250, 235, 250, 250, 354, 250, 221])
     }
 
+    /// A registry outage: the default policy needs no registry, so Thunderbird still sends
+    /// (D22); a policy with device rules fails closed with a temporary failure (`454`),
+    /// which Thunderbird reports and retries, rather than a `535` that says the password
+    /// is wrong.
+    func testARegistryOutageFollowsThePolicy() {
+        let open = PolicyFixture(registry: FailingRegistry())
+        XCTAssertEqual(
+            replies(converse(thunderbird(uuid: uuid), engine: open.engine).actions).map(\.code),
+            [220, 250, 220, 250, 250, 235, 250, 250, 354, 250, 221])
+
+        var listed = PolicyConfiguration()
+        listed.devices.mode = .listed
+        listed.devices.accounts["test"] = [.init(type: "UUID", token: uuid)]
+        let closed = PolicyFixture(listed, registry: FailingRegistry())
+        let conversation = converse(thunderbird(uuid: uuid), engine: closed.engine)
+        XCTAssertEqual(authAnswer(conversation.actions), [.send(Reply(454, "4.7.0", "Temporary authentication failure"))])
+        XCTAssertEqual(conversation.decisions.map(\.rule), [.registryUnavailable])
+    }
+
     /// The reference refusal: a wrong password.
     private func wrongPasswordAnswer() -> [Action] {
         authAnswer(converse(thunderbird(uuid: uuid, password: "wrong"), engine: PolicyFixture().engine).actions)

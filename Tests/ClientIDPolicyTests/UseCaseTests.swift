@@ -246,25 +246,7 @@ final class UseCaseTests: XCTestCase {
     /// decides without it (and says it failed, for the log); a policy with device rules
     /// fails closed with a temporary failure (454).
     func testRegistryOutageFollowsThePolicy() {
-        struct Broken: DeviceRegistry {
-            var capacity: Int { 1 }
-            func record(device: DeviceKey, account: String) throws(DeviceRegistryError) -> DeviceRecord? {
-                throw DeviceRegistryError("down")
-            }
-            func records(forAccount account: String) throws(DeviceRegistryError) -> [DeviceRecord] {
-                throw DeviceRegistryError("down")
-            }
-            func records(forDevice device: DeviceKey) throws(DeviceRegistryError) -> [DeviceRecord] {
-                throw DeviceRegistryError("down")
-            }
-            func save(_ record: DeviceRecord) throws(DeviceRegistryError) { throw DeviceRegistryError("down") }
-            func remove(device: DeviceKey, account: String) throws(DeviceRegistryError) { throw DeviceRegistryError("down") }
-            func removeRecords(lastSeenBefore cutoff: Timestamp) throws(DeviceRegistryError) -> Int {
-                throw DeviceRegistryError("down")
-            }
-            func count() throws(DeviceRegistryError) -> Int { throw DeviceRegistryError("down") }
-        }
-        var f = PolicyFixture(registry: Broken())
+        var f = PolicyFixture(registry: FailingRegistry())
         let open = f.attempt("test", laptop)
         XCTAssertEqual(open.verdict, .allow, "the default policy needs no registry (D22)")
         XCTAssertEqual(open.registryFailure, DeviceRegistryError("down"), "but the driver hears of the outage")
@@ -286,7 +268,7 @@ final class UseCaseTests: XCTestCase {
             var c = PolicyConfiguration()
             configure(&c)
             XCTAssertTrue(c.dependsOnRegistry(sharedSessions: false))
-            var g = PolicyFixture(c, registry: Broken())
+            var g = PolicyFixture(c, registry: FailingRegistry())
             let closed = g.attempt("test", laptop)
             XCTAssertEqual(closed.verdict, .temporaryFailure, "\(c.devices.mode): fails closed")
             XCTAssertEqual(closed.rule, .registryUnavailable)

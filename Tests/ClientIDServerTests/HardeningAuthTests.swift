@@ -252,6 +252,52 @@ final class HardeningAuthTests: XCTestCase {
         server.assertNothingStored()
     }
 
+    /// No lockout by a claimed identity: an attacker who knows the victim's token (it is
+    /// no secret: a MAC address, a licence key) opens more connections with it than the
+    /// per-device limit and fails AUTH on them for the victim's account, from another
+    /// address, until that address is locked out. The victim's right password, with the
+    /// same token, still gets `235`: claims hold no device session, and the failures
+    /// counted against the attacker's address are not the victim's.
+    func testAClaimedTokenCannotLockItsOwnerOut() async throws {
+        let server = try await TestServer.start(self) {
+            $0.session.authFailureDelay = .milliseconds(20)
+            $0.authThrottle.maxDelay = .milliseconds(100)
+            $0.maxConnectionsPerDevice = 2
+        }
+        let script = #"""
+            import base64, smtplib, ssl, sys
+            port = int(sys.argv[1])
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            token = "UUID 23bf83be-aad7-46aa-9e0f-39191ccf402f"
+            def plain(user, password):
+                return "PLAIN " + base64.b64encode(("\0%s\0%s" % (user, password)).encode()).decode()
+            held = []
+            for n in range(12):
+                s = smtplib.SMTP_SSL("127.0.0.1", port, timeout=10, context=ctx, source_address=("127.0.2.1", 0))
+                s.ehlo("attacker.example")
+                code = s.docmd("CLIENTID", token)[0]
+                print("ATTACKER", n, code, s.docmd("AUTH", plain("alice", "guess%d" % n))[0], flush=True)
+                held.append(s)
+            victim = smtplib.SMTP_SSL("127.0.0.1", port, timeout=10, context=ctx)
+            victim.ehlo("laptop.example")
+            print("VICTIM CLIENTID", victim.docmd("CLIENTID", token)[0], flush=True)
+            print("VICTIM AUTH", victim.login("alice", "secret")[0], flush=True)
+            victim.quit()
+            """#
+        let result = try await Programs.python(script, ["\(server.tlsPort)"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        // Nine wrong passwords get 535; the tenth reaches the address's limit (421, closed),
+        // and the address is refused unchecked from then on.
+        XCTAssertEqual(lines.prefix(9).map { $0.split(separator: " ").last! }, Array(repeating: "535", count: 9), result.stdout)
+        XCTAssertEqual(lines.dropFirst(9).prefix(3).map { $0.split(separator: " ").last! }, ["421", "421", "421"], result.stdout)
+        XCTAssertTrue(lines.prefix(12).allSatisfy { $0.split(separator: " ")[2] == "250" }, "CLIENTID is never refused (D17)")
+        XCTAssertEqual(Array(lines.suffix(2)), ["VICTIM CLIENTID 250", "VICTIM AUTH 235"], result.stdout)
+        server.assertNothingStored()
+    }
+
     /// The brute-force delay is a timer, not a sleeping thread: while 8 connections wait
     /// out their delayed `535` (3 s or more), a well-behaved client's whole session finishes first.
     func testAuthDelayDoesNotBlockOtherClients() async throws {

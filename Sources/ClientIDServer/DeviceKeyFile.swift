@@ -20,8 +20,8 @@ struct DeviceKeyFile {
     static let minimumLength = 32
     /// Anything longer is not a key file that this server made or that the docs describe.
     static let maximumLength = 4096
-    /// The name the key had in the data folder, beside the registry (refused now).
-    static let legacyName = "device-key.secret"
+    /// A key under this name in the data folder sits beside the registry: refused.
+    static let besideRegistryName = "device-key.secret"
 
     let path: String
     let secret: [UInt8]
@@ -129,22 +129,22 @@ struct DeviceKeyFile {
         return secret
     }
 
-    /// A device key left in the data folder beside the registry (where the server kept
-    /// it before `--device-key`): refused, so that it is neither used there silently nor
-    /// replaced by a new key that would orphan every learned device.
-    static func refuseLegacyKey(dataDirectory: String, keyPath: String) throws(ServerError) {
-        let legacy = (dataDirectory as NSString).appendingPathComponent(legacyName)
-        guard FileManager.default.fileExists(atPath: legacy), resolved(legacy) != resolved(keyPath) else { return }
+    /// A device key in the data folder beside the registry (`device-key.secret`): refused,
+    /// so that it is neither used there silently nor replaced by a new key that would
+    /// orphan every learned device; the message says how to move it.
+    static func refuseKeyBesideRegistry(dataDirectory: String, keyPath: String) throws(ServerError) {
+        let beside = (dataDirectory as NSString).appendingPathComponent(besideRegistryName)
+        guard FileManager.default.fileExists(atPath: beside), resolved(beside) != resolved(keyPath) else { return }
         if FileManager.default.fileExists(atPath: keyPath) {
             throw ServerError(
-                "\(legacy): a device key beside the device registry, while the server's key is \(keyPath). "
+                "\(beside): a device key beside the device registry, while the server's key is \(keyPath). "
                     + "A copy of the data folder with its key lets tokens be recovered from the registry: "
-                    + "remove \(legacy) (if it is the key the registry was made with, move it to \(keyPath) instead)")
+                    + "remove \(beside) (if it is the key the registry was made with, move it to \(keyPath) instead)")
         }
         throw ServerError(
-            "\(legacy): the device key is beside the device registry. Move it out of the data folder, "
+            "\(beside): the device key is beside the device registry. Move it out of the data folder, "
                 + "keeping the devices learned under it: mkdir -p -m 700 \((keyPath as NSString).deletingLastPathComponent) "
-                + "&& mv \(legacy) \(keyPath) (or name another place with --device-key FILE; docs/server.md, Privacy)")
+                + "&& mv \(beside) \(keyPath) (or name another place with --device-key FILE; docs/server.md, Privacy)")
     }
 
     /// Whether `path` lies inside `folder` (both as the file system resolves them).

@@ -335,7 +335,7 @@ private func makeDirectory(_ path: String) throws {
 /// D20: the HMAC key of device keys, from its own file outside the registry's folder.
 private func loadDeviceKey(_ configuration: ServerConfiguration, logger: Logger) throws -> DeviceKeyFile {
     let path = try configuration.resolvedDeviceKeyFile()
-    try DeviceKeyFile.refuseLegacyKey(dataDirectory: configuration.dataDirectory, keyPath: path)
+    try DeviceKeyFile.refuseKeyBesideRegistry(dataDirectory: configuration.dataDirectory, keyPath: path)
     let keyFile = try DeviceKeyFile.loadOrCreate(path)
     if keyFile.created {
         logger.notice("device key created", metadata: ["file": "\(path)"])

@@ -126,27 +126,27 @@ final class DeviceKeyTests: XCTestCase {
         XCTAssertTrue(error?.contains("\(key): not a regular file") == true, error ?? "started")
     }
 
-    /// `device-key.secret` in the data folder (where the key used to be kept): refused with
+    /// `device-key.secret` in the data folder, beside the registry: refused with
     /// the command that moves it, never used silently and never replaced by a new key.
-    func testKeyLeftInTheDataFolderIsRefused() async throws {
+    func testKeyBesideTheRegistryIsRefused() async throws {
         let root = try folder()
-        let legacy = root.appendingPathComponent("data/device-key.secret").path
+        let beside = root.appendingPathComponent("data/device-key.secret").path
         let key = root.appendingPathComponent("keys/device-key").path
-        try write(Array(repeating: 3, count: 32), to: legacy, mode: 0o600)
+        try write(Array(repeating: 3, count: 32), to: beside, mode: 0o600)
         var (server, error) = await start(root: root, key: key)
         XCTAssertNil(server)
-        XCTAssertTrue(error?.contains("\(legacy): the device key is beside the device registry") == true, error ?? "started")
-        XCTAssertTrue(error?.contains("mv \(legacy) \(key)") == true, error ?? "started")
+        XCTAssertTrue(error?.contains("\(beside): the device key is beside the device registry") == true, error ?? "started")
+        XCTAssertTrue(error?.contains("mv \(beside) \(key)") == true, error ?? "started")
         XCTAssertFalse(FileManager.default.fileExists(atPath: key), "no new key made meanwhile")
 
         // Both present: the one in the data folder must go.
         try write(Array(repeating: 3, count: 32), to: key, mode: 0o600)
         (server, error) = await start(root: root, key: key)
         XCTAssertNil(server)
-        XCTAssertTrue(error?.contains("remove \(legacy)") == true, error ?? "started")
+        XCTAssertTrue(error?.contains("remove \(beside)") == true, error ?? "started")
 
         // Moved as told: the server starts with it.
-        try FileManager.default.removeItem(atPath: legacy)
+        try FileManager.default.removeItem(atPath: beside)
         (server, error) = await start(root: root, key: key)
         XCTAssertNil(error)
         await server?.server.shutdown()

@@ -37,7 +37,7 @@ trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # Every connection comes from 127.0.0.1: lift the per-address cap for this test only.
 "$server" --listen "127.0.0.1:$port" --sink --allow-unauthenticated --hostname load.example.com \
-    --data-dir "$work/data" --max-connections $(( connections + 200 )) --max-connections-per-ip 0 \
+    --data-dir "$work/data" --device-key "$work/device-key" --max-connections $(( connections + 200 )) --max-connections-per-ip 0 \
     --log-level error 2>"$work/server.log" &
 pid=$!
 for _ in $(seq 1 100); do

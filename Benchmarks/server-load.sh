@@ -79,7 +79,8 @@ start_server() {   # port, name, extra options... (not in a subshell: its PID mu
     local port=$1 name=$2; shift 2
     # shellcheck disable=SC2086  # SERVER_OPTIONS is a list of words
     "$server" --listen 127.0.0.1:"$port" --allow-unauthenticated --hostname load.test \
-        --max-connections-per-ip 1000 --log-level error --data-dir "$work/$name-data" ${SERVER_OPTIONS:-} "$@" \
+        --max-connections-per-ip 1000 --log-level error --data-dir "$work/$name-data" \
+        --device-key "$work/$name-device-key" ${SERVER_OPTIONS:-} "$@" \
         >"$work/$name.log" 2>&1 &
     pids+=($!)
 }

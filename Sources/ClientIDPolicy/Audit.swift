@@ -33,9 +33,10 @@ public enum PolicyRule: String, Sendable, Equatable, CaseIterable {
 /// One line for a log.
 public struct AuditEvent: Sendable, Equatable, CustomStringConvertible {
     public enum Destination: String, Sendable, Equatable {
-        /// The operator's log (flag 3 "system-log" decides whether the token is in it).
+        /// The operator's log (with `privacy.logRawTokens`, flag 3 "system-log" puts the token in it).
         case system
-        /// The account holder's history (flag 4 "user-log").
+        /// The account holder's history (flag 4 "user-log"): a destination of its own,
+        /// never the operator's log (clientid-server writes one file per account).
         case user
         /// Debug output (flag 2 "debug").
         case debug
@@ -57,7 +58,8 @@ public struct AuditEvent: Sendable, Equatable, CustomStringConvertible {
     public var address: IPAddress?
     /// The client-id-type, when an identity was presented and not ignored.
     public var identityType: String?
-    /// The raw token: only when the type's flag for this destination allows it (D20).
+    /// The raw token: only when the operator opted in (`privacy.logRawTokens`) and the
+    /// type's flag for this destination asks for it (D19, D20); nil otherwise.
     public var token: String?
     /// `DeviceKey.fingerprint`: correlates events without the token.
     public var deviceFingerprint: String?

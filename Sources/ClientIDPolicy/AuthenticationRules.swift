@@ -24,7 +24,9 @@ extension ClientIDPolicyEngine {
         // D3: types compare after folding; configurations built in code may not be folded.
         let fold = ClientIdentity.foldType
         func unavailable() -> AuthenticationDecision {
-            decision(.temporaryFailure, rule: .registryUnavailable, attempt, presented, flags, now, learned: false)
+            decision(
+                .temporaryFailure, rule: .registryUnavailable, attempt, presented, flags, configuration.privacy, now,
+                learned: false)
         }
 
         if !attempt.credentialsValid { refuse(.invalidCredentials) }
@@ -210,36 +212,38 @@ extension ClientIDPolicyEngine {
         }
 
         let verdict: AuthenticationDecision.Verdict = allowed ? .allow : addressLockedOut ? .tooManyFailures : .reject
-        var result = decision(verdict, rule: rule, attempt, presented, flags, now, learned: learned)
+        var result = decision(verdict, rule: rule, attempt, presented, flags, configuration.privacy, now, learned: learned)
         result.delay = throttle.delay(afterFailures: failures)
         result.registryFailure = registryFailure
         return result
     }
 
-    /// The decision with its audit events (D19, D20: the token only where the flags allow).
+    /// The decision with its audit events (D19, D20: the token only where the privacy setting and the flags allow).
     private func decision(
         _ verdict: AuthenticationDecision.Verdict, rule: PolicyRule?, _ attempt: AuthenticationAttempt,
-        _ presented: ClientIdentity?, _ flags: ClientIDTypeFlags, _ now: Timestamp, learned: Bool
+        _ presented: ClientIdentity?, _ flags: ClientIDTypeFlags, _ privacy: PolicyConfiguration.Privacy, _ now: Timestamp,
+        learned: Bool
     ) -> AuthenticationDecision {
         let allowed = verdict == .allow
         let kind: AuditEvent.Kind = allowed ? .authenticationSucceeded : .authenticationFailed
         let fingerprint = presented.map { keys.key(for: $0).fingerprint }
-        func event(_ destination: AuditEvent.Destination, _ kind: AuditEvent.Kind, token: Bool, rule: PolicyRule?) -> AuditEvent {
+        func event(_ destination: AuditEvent.Destination, _ kind: AuditEvent.Kind, rule: PolicyRule?) -> AuditEvent {
             AuditEvent(
                 destination: destination, kind: kind, time: now, account: attempt.account, address: attempt.address,
-                identityType: presented?.type, token: token ? presented?.token : nil,
+                identityType: presented?.type,
+                token: privacy.logsToken(destination, flags: flags) ? presented?.token : nil,
                 deviceFingerprint: fingerprint, rule: rule)
         }
-        var events = [event(.system, kind, token: flags.contains(.systemLog), rule: rule)]
+        var events = [event(.system, kind, rule: rule)]
         if presented != nil && verdict != .temporaryFailure {
-            if flags.contains(.userLog) { events.append(event(.user, kind, token: true, rule: nil)) }
-            if flags.contains(.debug) { events.append(event(.debug, kind, token: true, rule: rule)) }
-            if !allowed && flags.contains(.alertOnFailure) { events.append(event(.alert, kind, token: false, rule: rule)) }
-            if allowed && flags.contains(.alertOnSuccess) { events.append(event(.alert, kind, token: false, rule: nil)) }
+            if flags.contains(.userLog) { events.append(event(.user, kind, rule: nil)) }
+            if flags.contains(.debug) { events.append(event(.debug, kind, rule: rule)) }
+            if !allowed && flags.contains(.alertOnFailure) { events.append(event(.alert, kind, rule: rule)) }
+            if allowed && flags.contains(.alertOnSuccess) { events.append(event(.alert, kind, rule: nil)) }
         }
         if learned {
-            events.append(event(.system, .deviceLearned, token: flags.contains(.systemLog), rule: nil))
-            if flags.contains(.userLog) { events.append(event(.user, .deviceLearned, token: true, rule: nil)) }
+            events.append(event(.system, .deviceLearned, rule: nil))
+            if flags.contains(.userLog) { events.append(event(.user, .deviceLearned, rule: nil)) }
         }
         return AuthenticationDecision(verdict: verdict, rule: rule, events: events)
     }

@@ -27,6 +27,8 @@ public struct PolicyConfiguration: Sendable, Equatable {
     public var limits = Limits()
     /// Bounds of the device registry.
     public var registry = RegistrySettings()
+    /// What audit events may show of a token (D20, draft §9).
+    public var privacy = Privacy()
 
     public init() {}
 
@@ -135,6 +137,30 @@ public struct PolicyConfiguration: Sendable, Equatable {
         public var perDevice = LimitSet()
         public var perIP = LimitSet()
         public init() {}
+    }
+
+    /// Draft §9: a token may identify a device and so its owner. Events carry the
+    /// device's fingerprint (`DeviceKey.fingerprint`, keyed: useless without the
+    /// server's secret) and never the raw token, unless the operator opts in here.
+    public struct Privacy: Sendable, Equatable {
+        /// Raw tokens in audit events (the operator's log, the user log, debug output)
+        /// where the type's flags ask for them (`system-log`, `user-log`, `debug`).
+        /// Off by default: on, logs hold personal data in the clear (MAC addresses,
+        /// serial numbers, licence keys) and must be protected and expired as such.
+        public var logRawTokens = false
+        public init() {}
+
+        /// Whether an event for `destination` carries the raw token of a type with `flags`
+        /// (D19, D20). Alerts never do: they go to whoever watches them.
+        public func logsToken(_ destination: AuditEvent.Destination, flags: ClientIDTypeFlags) -> Bool {
+            guard logRawTokens, !flags.contains(.ignore) else { return false }
+            switch destination {
+            case .system: return flags.contains(.systemLog)
+            case .user: return flags.contains(.userLog)
+            case .debug: return flags.contains(.debug)
+            case .alert: return false
+            }
+        }
     }
 
     public struct RegistrySettings: Sendable, Equatable {

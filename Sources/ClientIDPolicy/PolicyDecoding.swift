@@ -38,7 +38,7 @@ extension PolicyConfiguration: Decodable {
             decoder,
             known: [
                 "version", "types", "requireClientID", "acl", "revocations", "devices", "sharedToken",
-                "distantNetworks", "limits", "registry",
+                "distantNetworks", "limits", "registry", "privacy",
             ])
         self.init()
         version = try c("version", default: version)
@@ -51,6 +51,7 @@ extension PolicyConfiguration: Decodable {
         distantNetworks = try c("distantNetworks", default: distantNetworks)
         limits = try c("limits", default: limits)
         registry = try c("registry", default: registry)
+        privacy = try c("privacy", default: privacy)
         do throws(PolicyConfigurationError) {
             try validate()
         } catch {
@@ -213,5 +214,13 @@ extension PolicyConfiguration.RegistrySettings: Decodable {
         self.init()
         maxEntries = try c("maxEntries", default: maxEntries)
         maxAge = try c("maxAge", default: maxAge)
+    }
+}
+
+extension PolicyConfiguration.Privacy: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let c = try StrictContainer(decoder, known: ["logRawTokens"])
+        self.init()
+        logRawTokens = try c("logRawTokens", default: logRawTokens)
     }
 }

@@ -12,8 +12,10 @@
 //   addition to per-IP limits, never instead of them (D21), and count only what
 //   an authenticated account did: a client that merely claims a token holds no
 //   session of it and adds no failure to its owner's count.
-// - The raw token reaches a log only through the type's flags (D19, D20); the
-//   registry sees keyed hashes only.
+// - The raw token reaches a log only when the operator opts in
+//   (`privacy.logRawTokens`), and then only through the type's flags (D19, D20);
+//   otherwise events carry the device's keyed fingerprint. The registry sees
+//   keyed hashes only.
 //
 // Thread-safe: one engine serves every connection. Calls that touch the registry
 // may block on its storage: call them where blocking is allowed. The in-memory
@@ -168,21 +170,17 @@ public final class ClientIDPolicyEngine: Sendable {
         return state.withLock { state in
             let flags = state.configuration.types.flags(for: identity.type)
             if flags.contains(.ignore) { return [] }
-            let device = keys.key(for: identity)
+            let privacy = state.configuration.privacy
+            let fingerprint = keys.key(for: identity).fingerprint
             let address = state.connections[connection]?.address
-            var events = [
+            func event(_ destination: AuditEvent.Destination) -> AuditEvent {
                 AuditEvent(
-                    destination: .system, kind: .clientIdentified, time: now, account: nil, address: address,
-                    identityType: identity.type, token: flags.contains(.systemLog) ? identity.token : nil,
-                    deviceFingerprint: device.fingerprint, rule: nil)
-            ]
-            if flags.contains(.debug) {
-                events.append(
-                    AuditEvent(
-                        destination: .debug, kind: .clientIdentified, time: now, account: nil, address: address,
-                        identityType: identity.type, token: identity.token, deviceFingerprint: device.fingerprint, rule: nil))
+                    destination: destination, kind: .clientIdentified, time: now, account: nil, address: address,
+                    identityType: identity.type,
+                    token: privacy.logsToken(destination, flags: flags) ? identity.token : nil,
+                    deviceFingerprint: fingerprint, rule: nil)
             }
-            return events
+            return flags.contains(.debug) ? [event(.system), event(.debug)] : [event(.system)]
         }
     }
 

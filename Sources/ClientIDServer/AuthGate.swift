@@ -10,6 +10,8 @@ import SMTPSession
 struct AuthGate: Sendable {
     let policy: ClientIDPolicyEngine
     let users: UserStore
+    /// The decision's `user` events are written here, on the thread pool with the check.
+    var userLog: UserLog?
 
     /// What the driver tells the session, and what it logs.
     struct Verdict: Sendable, Equatable {
@@ -28,7 +30,7 @@ struct AuthGate: Sendable {
         return Verdict(outcome: .tooManyFailures, delay: delay)
     }
 
-    /// The password and the policy. Blocking.
+    /// The password and the policy, and the user log of an account that exists. Blocking.
     func check(_ request: AuthenticationRequest, connection: ConnectionID, address: IPAddress) -> Verdict {
         // No proxy authorization: an authzid must name the account itself (RFC 4616 §2).
         let sameIdentity = request.authorizationIdentity.map { $0 == request.username } ?? true
@@ -38,6 +40,7 @@ struct AuthGate: Sendable {
             AuthenticationAttempt(
                 connection: connection, account: request.username, credentialsValid: valid,
                 identity: request.clientIdentity, address: address))
+        userLog?.record(decision.events) { users.accounts[$0] != nil }
         return Verdict(
             outcome: AuthenticationOutcome(decision), delay: decision.delay, events: decision.events,
             registryFailure: decision.registryFailure)

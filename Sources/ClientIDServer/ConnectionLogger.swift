@@ -40,11 +40,12 @@ struct ConnectionLogger {
         log(.error, message(), metadata: metadata())
     }
 
-    /// D19, D20: the engine decided what an event may show of the token.
+    /// D19, D20: the engine decided what an event may show of the token. `user` events
+    /// are the account holder's, never the operator's: `UserLog` writes them.
     func audit(_ event: AuditEvent) {
         switch event.destination {
         case .system: info("policy: \(event)")
-        case .user: info("user-log: \(event)")
+        case .user: break
         case .debug: debug("clientid-debug: \(event)")
         case .alert: warning("alert: \(event)")
         }

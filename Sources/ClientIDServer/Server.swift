@@ -71,21 +71,24 @@ public final class ClientIDServer: Sendable {
         let tlsContext = try identity.makeTLSContext()
 
         let users = try loadUsers(configuration)
-        // Policy engine and device registry (D20: a keyed hash, the key apart from the registry rows).
+        // Policy engine and device registry (D20: a keyed hash, the key apart from the registry).
         let policy = try loadPolicy(configuration)
+        warnIfRawTokensLogged(policy, logger)
         try makeDirectory(configuration.dataDirectory)
-        let secret = try loadOrCreateSecret(configuration.dataDirectory + "/device-key.secret")
-        let keys = HMACDeviceKeys(secret: secret)
+        let keyFile = try loadDeviceKey(configuration, logger: logger)
+        let keys = HMACDeviceKeys(secret: keyFile.secret)
+        // Either registry refuses a key other than the one its keys were made with.
+        let keyCheck = keys.key(for: PostgresDeviceRegistry.keyCheckIdentity)
         let registry: any DeviceRegistry
         do throws(DeviceRegistryError) {
             switch configuration.registry {
             case .sqlite(let path):
                 registry = try SQLiteDeviceRegistry(
-                    path: path ?? configuration.dataDirectory + "/devices.sqlite", capacity: policy.registry.maxEntries)
+                    path: path ?? configuration.dataDirectory + "/devices.sqlite", capacity: policy.registry.maxEntries,
+                    keyCheck: keyCheck)
             case .postgres(let location):
                 registry = try PostgresDeviceRegistry(
-                    location: location, capacity: policy.registry.maxEntries,
-                    keyCheck: keys.key(for: PostgresDeviceRegistry.keyCheckIdentity), logger: logger)
+                    location: location, capacity: policy.registry.maxEntries, keyCheck: keyCheck, logger: logger)
                 logger.notice("device registry: PostgreSQL, shared", metadata: ["at": "\(location.displayName)"])
             }
         } catch {
@@ -106,9 +109,12 @@ public final class ClientIDServer: Sendable {
         threadPool.start()
         let group = MultiThreadedEventLoopGroup(
             numberOfThreads: configuration.eventLoops ?? ServerConfiguration.defaultEventLoops)
+        let userLog = UserLog(
+            directory: configuration.userLogDirectory ?? configuration.dataDirectory + "/user-log",
+            maxBytes: configuration.userLogMaxBytes, logger: logger)
         let services = ServerServices(
             configuration: configuration, users: users, policy: engine, maildir: maildir, tlsContext: tlsContext,
-            threadPool: threadPool, logger: logger)
+            threadPool: threadPool, logger: logger, userLog: userLog)
 
         // SO_REUSEPORT from the C library (NIO names no constant for it; a raw number
         // here once meant SO_DEBUG, see below).
@@ -264,6 +270,7 @@ public final class ClientIDServer: Sendable {
         }
         services.replaceUsers(users)
         services.policy.update(configuration: policy)
+        warnIfRawTokensLogged(policy, logger)
         logger.notice(
             "reloaded",
             metadata: [
@@ -325,16 +332,38 @@ private func makeDirectory(_ path: String) throws {
     }
 }
 
-/// D20: the HMAC key for device keys, 32 random bytes made once, readable by the server only.
-private func loadOrCreateSecret(_ path: String) throws -> [UInt8] {
-    if let data = FileManager.default.contents(atPath: path) {
-        guard data.count >= 32 else { throw ServerError("\(path): expected at least 32 bytes") }
-        return Array(data)
+/// D20: the HMAC key of device keys, from its own file outside the registry's folder.
+private func loadDeviceKey(_ configuration: ServerConfiguration, logger: Logger) throws -> DeviceKeyFile {
+    let path = try configuration.resolvedDeviceKeyFile()
+    try DeviceKeyFile.refuseKeyBesideRegistry(dataDirectory: configuration.dataDirectory, keyPath: path)
+    let keyFile = try DeviceKeyFile.loadOrCreate(path)
+    if keyFile.created {
+        logger.notice("device key created", metadata: ["file": "\(path)"])
+    } else {
+        logger.info("device key loaded", metadata: ["file": "\(path)"])
     }
-    var generator = SystemRandomNumberGenerator()
-    let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-    guard FileManager.default.createFile(atPath: path, contents: Data(secret), attributes: [.posixPermissions: 0o600]) else {
-        throw ServerError("cannot create \(path)")
+    // Named there explicitly (the default is elsewhere): allowed, but the operator is told.
+    var folders = [configuration.dataDirectory]
+    if case .sqlite(let registryPath?) = configuration.registry {
+        folders.append((registryPath as NSString).deletingLastPathComponent)
     }
-    return secret
+    if let folder = folders.first(where: { DeviceKeyFile.isInside(path, folder: $0) }) {
+        logger.warning(
+            """
+            the device key is inside the device registry's folder: a copy of the folder lets low-entropy tokens \
+            be recovered from the registry; keep the key elsewhere (docs/server.md, Privacy)
+            """, metadata: ["file": "\(path)", "folder": "\(folder)"])
+    }
+    return keyFile
+}
+
+/// Draft §9: the operator asked for raw tokens in the logs; said at every start and reload.
+private func warnIfRawTokensLogged(_ policy: PolicyConfiguration, _ logger: Logger) {
+    guard policy.privacy.logRawTokens else { return }
+    logger.warning(
+        """
+        privacy.logRawTokens is on: raw CLIENTID tokens (device identifiers such as MAC addresses, serial numbers, \
+        licence keys: personal data) are written to the logs and the user log for the types whose flags ask; \
+        protect and expire those logs as personal data
+        """)
 }

@@ -53,8 +53,19 @@ public struct ServerConfiguration: Sendable {
     public var tlsListen: Endpoint?
     public var certificate: Certificate = .ephemeral
     public var delivery: Delivery = .maildir(path: "maildir")
-    /// The device registry and its HMAC key live here (D20: apart from credentials).
+    /// The device registry (`devices.sqlite`) and the user log live here (D20: apart
+    /// from credentials). Not the device key: see `deviceKeyFile`.
     public var dataDirectory: String = "clientid-data"
+    /// The HMAC key of device keys (D20): 32+ random bytes, mode 0600, made when missing;
+    /// the server refuses to start when the file is readable by others or too short.
+    /// Kept apart from the registry, so that a copy of the registry cannot be searched for
+    /// low-entropy tokens. nil: `defaultDeviceKeyFile()`, in the user's configuration folder.
+    public var deviceKeyFile: String?
+    /// The user log (draft §7 flag 4): one file per account, never the operator's log
+    /// (docs/server.md, Privacy). nil: `user-log` in `dataDirectory`.
+    public var userLogDirectory: String?
+    /// A user log file past this many bytes becomes `ACCOUNT.log.1` and a new one starts.
+    public var userLogMaxBytes: Int = 1 << 20
 
     /// Where the device registry lives (`--registry`).
     public enum Registry: Sendable, Equatable {
@@ -84,8 +95,8 @@ public struct ServerConfiguration: Sendable {
             }
         }
     }
-    /// The HMAC key stays in `dataDirectory` whichever store: servers sharing a registry
-    /// need the same `device-key.secret` (a PostgreSQL registry refuses a different one).
+    /// Servers sharing a registry need the same `deviceKeyFile` (a registry refuses a
+    /// server whose key differs from the one its keys were made with).
     public var registry: Registry = .sqlite(path: nil)
     /// A policy file (docs/policy.md); nil for the default policy.
     public var policyFile: String?
@@ -121,7 +132,13 @@ public struct ServerConfiguration: Sendable {
     /// Called with each audit event a connection logs (the policy engine's events, its
     /// D19/D20 flags already applied), as it is logged, on the connection's event loop:
     /// keep it short. A structured view of the same events, so that an embedder or a test
-    /// never parses log lines. nil (the default) for none.
+    /// never parses log lines. nil (the default) for none. `user` events come here too,
+    /// though they go to the user log and not to the operator's log.
+    ///
+    /// The observer sees exactly what the logs may show: the device's fingerprint, and
+    /// the raw token only where `privacy.logRawTokens` and the type's flags put it in the
+    /// log. It runs in-process, but what it is given tends to leave the process (metrics,
+    /// an event bus, another log), and one setting then decides where tokens go.
     public var auditObserver: (@Sendable (ConnectionAuditEvent) -> Void)?
 
     /// Brute force across connections (docs/server.md, Hardening). The policy engine

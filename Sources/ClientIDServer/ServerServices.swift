@@ -23,6 +23,8 @@ final class ServerServices: Sendable {
     let tlsContext: NIOSSLContext?
     let threadPool: NIOThreadPool
     let logger: Logger
+    /// Where `user` audit events go (never the operator's log); nil: nowhere.
+    let userLog: UserLog?
     let tracker: ConnectionTracker
     let statistics = ServerStatistics()
     private let connectionCounter = Atomic<UInt64>(0)
@@ -30,7 +32,7 @@ final class ServerServices: Sendable {
 
     init(
         configuration: ServerConfiguration, users: UserStore, policy: ClientIDPolicyEngine, maildir: Maildir?,
-        tlsContext: NIOSSLContext?, threadPool: NIOThreadPool, logger: Logger
+        tlsContext: NIOSSLContext?, threadPool: NIOThreadPool, logger: Logger, userLog: UserLog? = nil
     ) {
         self.configuration = configuration
         var plain = configuration.session
@@ -46,13 +48,14 @@ final class ServerServices: Sendable {
         self.tlsContext = tlsContext
         self.threadPool = threadPool
         self.logger = logger
+        self.userLog = userLog
         tracker = ConnectionTracker(maxTotal: configuration.maxConnections)
         // Queue IDs: a per-start random prefix and a counter, so they never repeat.
         queuePrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16, uppercase: true)
     }
 
     /// The AUTH gate with the accounts as they are now (a reload replaces them).
-    var authGate: AuthGate { AuthGate(policy: policy, users: accounts.withLock { $0 }) }
+    var authGate: AuthGate { AuthGate(policy: policy, users: accounts.withLock { $0 }, userLog: userLog) }
 
     func nextConnectionID() -> ConnectionID {
         ConnectionID(connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue)

@@ -296,7 +296,8 @@ public final class PostgresDeviceRegistry: SharedDeviceState {
                     if try stored.first?.decode(String.self) != keyCheck.hex {
                         throw DeviceRegistryError(
                             "this server's device-key secret differs from the one the registry's keys were made with: "
-                                + "every server sharing a registry needs the same device-key.secret")
+                                + "every server sharing a registry needs the same key file (--device-key); to change "
+                                + "the key, see docs/server.md, Privacy")
                     }
                 }
             }

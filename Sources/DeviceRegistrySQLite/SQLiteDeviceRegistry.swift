@@ -13,7 +13,12 @@ public final class SQLiteDeviceRegistry: DeviceRegistry {
     private let database: DatabaseQueue
 
     /// Opens (creating if needed) the registry at `path`; `":memory:"` for a throwaway one.
-    public init(path: String, capacity: Int = 100_000) throws(DeviceRegistryError) {
+    ///
+    /// `keyCheck`: the key of a fixed identity under the server's HMAC secret (as
+    /// `PostgresDeviceRegistry` takes it). The first open stores it; an open with
+    /// another is refused, because every key in the file was made with the first
+    /// secret and would never match again (docs/server.md, Privacy: rotating the key).
+    public init(path: String, capacity: Int = 100_000, keyCheck: DeviceKey? = nil) throws(DeviceRegistryError) {
         precondition(capacity >= 1)
         self.capacity = capacity
         do {
@@ -35,9 +40,29 @@ public final class SQLiteDeviceRegistry: DeviceRegistry {
                         CREATE INDEX device_records_eviction ON device_records(trusted, last_seen);
                         """)
             }
+            // Which HMAC secret the keys were made with (a check value, not the secret).
+            migrator.registerMigration("v2") { db in
+                try db.execute(sql: "CREATE TABLE registry_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            }
             try migrator.migrate(database)
         } catch {
             throw DeviceRegistryError("cannot open the device registry at \(path): \(error)")
+        }
+        guard let keyCheck else { return }
+        let stored = try run("key check") {
+            try database.write { db in
+                // A registry from before the check adopts the first key it is opened with.
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO registry_settings (name, value) VALUES ('key_check', ?)",
+                    arguments: [keyCheck.hex])
+                return try String.fetchOne(db, sql: "SELECT value FROM registry_settings WHERE name = 'key_check'")
+            }
+        }
+        if stored != keyCheck.hex {
+            throw DeviceRegistryError(
+                "this server's device-key secret differs from the one the device registry at \(path) was made with: "
+                    + "start with that key (--device-key), or, to start afresh with this one, delete the registry "
+                    + "(its learned devices are forgotten; docs/server.md, Privacy)")
         }
     }
 

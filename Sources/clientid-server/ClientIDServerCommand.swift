@@ -71,13 +71,28 @@ struct ClientIDServerCommand: AsyncParsableCommand {
     var policy: String?
     @Flag(help: "CLIENTID support disabled: never advertised, the verb is unknown (D6).")
     var noClientid = false
-    @Option(help: ArgumentHelp("Device registry and its HMAC key (D20).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Device registry (devices.sqlite) and user log (user-log/) (D20).", valueName: "dir"))
     var dataDir = defaults.dataDirectory
     @Option(
         help: ArgumentHelp(
+            "HMAC key of the device registry's keys (D20): made (32 random bytes, mode 0600) when missing; the server "
+                + "refuses to start if others may read it or it is under 32 bytes. Keep it out of the registry's folder: "
+                + "with both, low-entropy tokens (MAC addresses) can be recovered. Changing it forgets learned devices "
+                + "(docs/server.md, Privacy). Default: $XDG_CONFIG_HOME/clientid-server/device-key, or "
+                + "~/.config/clientid-server/device-key.",
+            valueName: "file"))
+    var deviceKey: String?
+    @Option(
+        help: ArgumentHelp(
+            "Folder of the user log (draft §7 user-log flag): one file per account, never the operator's log. "
+                + "Default: user-log in --data-dir.",
+            valueName: "dir"))
+    var userLogDir: String?
+    @Option(
+        help: ArgumentHelp(
             "Device registry: postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME] shares one between servers "
-                + "(devices learned, per-device limits; each server keeps the HMAC key in --data-dir: copy the same "
-                + "device-key.secret to all), or sqlite:PATH. Default: devices.sqlite in --data-dir.",
+                + "(devices learned, per-device limits; give every server the same --device-key file), or sqlite:PATH. "
+                + "Default: devices.sqlite in --data-dir.",
             valueName: "url"))
     var registry: String?
 
@@ -202,6 +217,8 @@ struct ClientIDServerCommand: AsyncParsableCommand {
         configuration.eventLoops = eventLoops
         configuration.policyFile = policy
         configuration.dataDirectory = dataDir
+        configuration.deviceKeyFile = deviceKey
+        configuration.userLogDirectory = userLogDir
         if let registry { configuration.registry = try ServerConfiguration.Registry(argument: registry) }
         configuration.delivery = sink ? .sink : .maildir(path: maildir)
 

@@ -109,6 +109,28 @@ final class DeviceRegistryContractTests: XCTestCase {
         XCTAssertNotNil(bytes.range(of: Data(testKeys.key(for: identity).hex.utf8)), "its keyed hash is")
     }
 
+    /// A registry file made with one HMAC key refuses another: its keys would never match
+    /// (docs/server.md, Privacy). A file from before the check adopts the first key.
+    func testSQLiteRefusesAnotherKey() throws {
+        let check = testKeys.key(for: ClientIdentity(type: "X-KEY-CHECK", token: "clientid-registry"))
+        let other = HMACDeviceKeys(secret: Array(repeating: 1, count: 32))
+            .key(for: ClientIdentity(type: "X-KEY-CHECK", token: "clientid-registry"))
+        let path = directory.appendingPathComponent("keyed.sqlite").path
+        do {
+            let r = try SQLiteDeviceRegistry(path: path)  // no check stored
+            try r.save(record(1, "alice@example.com", seen: 7, trusted: true))
+        }
+        _ = try SQLiteDeviceRegistry(path: path, keyCheck: check)  // adopted
+        _ = try SQLiteDeviceRegistry(path: path, keyCheck: check)
+        XCTAssertThrowsError(try SQLiteDeviceRegistry(path: path, keyCheck: other)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("device-key secret differs") && text.contains(path), text)
+            XCTAssertTrue(text.contains("delete the registry"), text)
+        }
+        let kept = try SQLiteDeviceRegistry(path: path, keyCheck: check)
+        XCTAssertEqual(try kept.count(), 1, "a refused key changes nothing")
+    }
+
     func testHMACDeviceKeys() {
         let a = testKeys.key(for: ClientIdentity(type: "uuid", token: "abc"))
         XCTAssertEqual(a.bytes.count, 32)

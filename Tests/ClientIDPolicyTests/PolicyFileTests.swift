@@ -40,6 +40,14 @@ final class PolicyFileTests: XCTestCase {
         XCTAssertEqual(c.limits.perIP.window, .minutes(15))
         XCTAssertEqual(c.registry.maxEntries, 100_000)
         XCTAssertEqual(c.registry.maxAge, .days(180))
+        XCTAssertFalse(c.privacy.logRawTokens)
+    }
+
+    /// Draft §9: raw tokens in logs only when the file says so.
+    func testPrivacyOptIn() throws {
+        XCTAssertFalse(PolicyConfiguration().privacy.logRawTokens, "off by default")
+        XCTAssertTrue(try PolicyConfiguration.fromYAML("privacy:\n  logRawTokens: true\n").privacy.logRawTokens)
+        XCTAssertFalse(try PolicyConfiguration.fromYAML("privacy: {}\n").privacy.logRawTokens)
     }
 
     func testEmptyFileIsTheDefaultPolicy() throws {
@@ -63,6 +71,8 @@ final class PolicyFileTests: XCTestCase {
             ("version: 2\n", "only version 1", #line),
             ("limits: [1, 2]\n", "limits", #line),
             ("requireClientID:\n  enabled: [true\n", "not valid YAML", #line),
+            ("privacy:\n  logTokens: true\n", "unknown key \"logTokens\"", #line),
+            ("privacy:\n  logRawTokens: yes please\n", "privacy", #line),
         ]
         for (yaml, expected, line) in cases {
             XCTAssertThrowsError(try PolicyConfiguration.fromYAML(yaml, file: "policy.yaml"), line: line) { error in

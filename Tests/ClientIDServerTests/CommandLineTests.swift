@@ -34,6 +34,9 @@ final class CommandLineTests: XCTestCase {
             "--maildir", root.appendingPathComponent("maildir").path, "--data-dir", root.appendingPathComponent("data").path,
             "--hostname", "server.example.com",
         ]
+        // No --device-key: the default, in the configuration folder (here a throwaway one).
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["XDG_CONFIG_HOME": root.appendingPathComponent("config").path]) { $1 }
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -61,6 +64,10 @@ final class CommandLineTests: XCTestCase {
         }
         let plainPort = try XCTUnwrap(plain, log.text), tlsPort = try XCTUnwrap(tls, log.text)
         XCTAssertTrue(log.text.contains("generated an ephemeral self-signed certificate"), log.text)
+        let key = root.appendingPathComponent("config/clientid-server/device-key").path
+        XCTAssertEqual(permissions(key), 0o600)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: key)).count, 32)
+        XCTAssertTrue(log.text.contains("device key created"), log.text)
 
         let result = try await Programs.python(PythonClients.example81, ["starttls", "\(plainPort)"])
         XCTAssertEqual(result.status, 0, result.stderr)

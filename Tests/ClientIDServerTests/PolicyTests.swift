@@ -1,5 +1,6 @@
-// The policy engine seen through the server: tokens in logs only as the type's
-// flags allow (D19, D20); per-device limits refused at AUTH like a wrong password (D18, D21).
+// The policy engine seen through the server: tokens in logs only as the privacy
+// setting and the type's flags allow (D19, D20); per-device limits refused at AUTH
+// like a wrong password (D18, D21).
 
 import Foundation
 import Logging
@@ -49,20 +50,23 @@ final class PolicyTests: XCTestCase {
         return url.path
     }
 
-    /// D19, D20: without `system-log` the token never reaches the log; the type and the
-    /// device fingerprint do.
+    /// D19, D20: the token reaches the log only with `privacy.logRawTokens` and `system-log`
+    /// (PrivacyTests tries every flag); the type and the device fingerprint always do.
     func testTokenLoggedOnlyWhenFlagsAllow() async throws {
         let token = "23bf83be-aad7-46aa-9e0f-39191ccf402f"
-        for (flags, logged) in [("[authentication]", false), ("[system-log, authentication]", true)] {
+        for (flags, optIn, logged) in [
+            ("[authentication]", true, false), ("[system-log, authentication]", false, false),
+            ("[system-log, authentication]", true, true),
+        ] {
             let capture = LogCapture()
-            let policy = try policyFile("types:\n  known:\n    UUID: \(flags)\n")
+            let policy = try policyFile("types:\n  known:\n    UUID: \(flags)\nprivacy:\n  logRawTokens: \(optIn)\n")
             let server = try await TestServer.start(self, logger: capture.logger()) { $0.policyFile = policy }
             let result = try await Programs.python(PythonClients.example81, ["implicit", "\(server.tlsPort)"])
             XCTAssertEqual(result.status, 0, result.stderr)
             await server.stop()
             let log = capture.text
             XCTAssertTrue(log.contains("client-identified") && log.contains("type=UUID") && log.contains("device="), log)
-            XCTAssertEqual(log.contains(token), logged, "flags \(flags):\n\(log)")
+            XCTAssertEqual(log.contains(token), logged, "flags \(flags), logRawTokens \(optIn):\n\(log)")
         }
     }
 

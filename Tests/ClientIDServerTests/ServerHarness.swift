@@ -15,6 +15,8 @@ struct TestServer {
     var plainPort: Int { server.plainAddress!.port! }
     var tlsPort: Int { server.tlsAddress!.port! }
     var maildir: URL { root.appendingPathComponent("maildir") }
+    /// The device key (HMAC secret, D20), outside the data folder as in a real deployment.
+    var deviceKeyFile: URL { root.appendingPathComponent("keys/device-key") }
 
     /// `alice:secret` with few PBKDF2 iterations (speed), a 50 ms 535 delay.
     /// Stopped when `test` ends.
@@ -30,6 +32,7 @@ struct TestServer {
         configuration.session.hostname = "server.example.com"
         configuration.session.authFailureDelay = .milliseconds(50)
         configuration.dataDirectory = root.appendingPathComponent("data").path
+        configuration.deviceKeyFile = root.appendingPathComponent("keys/device-key").path
         configuration.delivery = .maildir(path: root.appendingPathComponent("maildir").path)
         configuration.shutdownGracePeriod = .seconds(2)
         try configuration.users.add(development: "alice:secret", iterations: 1_000)
@@ -43,7 +46,14 @@ struct TestServer {
                     ProcessInfo.processInfo.environment["SERVER_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
                 return logger
             }()
-        let server = TestServer(server: try await ClientIDServer.start(configuration, logger: logger), root: root)
+        let started: ClientIDServer
+        do {
+            started = try await ClientIDServer.start(configuration, logger: logger)
+        } catch {
+            try? FileManager.default.removeItem(at: root)
+            throw error
+        }
+        let server = TestServer(server: started, root: root)
         test?.addTeardownBlock { await server.stop() }
         return server
     }

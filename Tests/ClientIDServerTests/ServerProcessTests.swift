@@ -27,7 +27,7 @@ final class ServerProcess {
     }
 
     /// `launcher` runs before the binary (e.g. `prlimit --fsize=N --`), which it must exec.
-    /// `root` holds `maildir/` and `data/` (default: a new temporary folder); pass the same
+    /// `root` holds `maildir/`, `data/` and `keys/` (default: a new temporary folder); pass the same
     /// one to restart a server on the same Maildir and registry.
     init(_ test: XCTestCase, arguments: [String], launcher: [String] = [], root folder: URL? = nil) async throws {
         root =
@@ -37,7 +37,8 @@ final class ServerProcess {
         let all =
             [
                 "--listen", "127.0.0.1:0", "--maildir", root.appendingPathComponent("maildir").path,
-                "--data-dir", root.appendingPathComponent("data").path, "--hostname", "server.example.com",
+                "--data-dir", root.appendingPathComponent("data").path,
+                "--device-key", root.appendingPathComponent("keys/device-key").path, "--hostname", "server.example.com",
                 "--auth-failure-delay", "0.05", "--log-level", "info",
             ] + arguments
         process = Process()

@@ -62,11 +62,16 @@ final class SharedRegistryTests: XCTestCase {
         return url + (url.contains("?") ? "&" : "?") + "schema=" + schema
     }
 
-    /// A data folder holding `secret` as device-key.secret (the HMAC key, D20).
+    /// A server folder whose device key (the HMAC key, D20; `keys/device-key`, as
+    /// `ServerProcess` names it) is 32 bytes of `secret`.
     private func dataDirectory(secret: UInt8) throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("clientid-shared-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("data"), withIntermediateDirectories: true)
-        try Data(repeating: secret, count: 32).write(to: root.appendingPathComponent("data/device-key.secret"))
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("keys"), withIntermediateDirectories: true)
+        let key = root.appendingPathComponent("keys/device-key").path
+        XCTAssertTrue(
+            FileManager.default.createFile(
+                atPath: key, contents: Data(repeating: secret, count: 32), attributes: [.posixPermissions: 0o600]))
         addTeardownBlock { try? FileManager.default.removeItem(at: root) }
         return root
     }
@@ -114,23 +119,55 @@ final class SharedRegistryTests: XCTestCase {
         try "version: 1\n".write(to: policy, atomically: true, encoding: .utf8)
         addTeardownBlock { try? FileManager.default.removeItem(at: policy) }
         _ = try await startServer(registry: registry, root: try dataDirectory(secret: 0x42), policy: policy)
-        let root = try dataDirectory(secret: 0x43)
+        try await assertRefusedAtStart(registry: registry, root: try dataDirectory(secret: 0x43))
+    }
+
+    /// Runs the server with the device key of `root` on `registry`: it must exit at once,
+    /// saying the key differs.
+    private func assertRefusedAtStart(registry: String, root: URL, line: UInt = #line) async throws {
         let result = try await Programs.run(
             try ServerProcess.executable(),
             [
                 "--listen", "127.0.0.1:0", "--data-dir", root.appendingPathComponent("data").path,
+                "--device-key", root.appendingPathComponent("keys/device-key").path,
                 "--maildir", root.appendingPathComponent("maildir").path, "--registry", registry,
             ], timeout: 60)
-        XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("device-key secret differs"), result.stderr)
+        XCTAssertNotEqual(result.status, 0, line: line)
+        XCTAssertTrue(result.stderr.contains("device-key secret differs"), result.stderr, line: line)
+    }
+
+    /// docs/server.md, Privacy, "Changing the device key": with the servers stopped, the
+    /// documented statements clear the registry and its key check, and a server with a
+    /// new key starts on it.
+    func testChangingTheKeyAsDocumented() async throws {
+        let registry = try await privateSchema()
+        let location = try PostgresLocation(url: registry)
+        let policy = FileManager.default.temporaryDirectory.appendingPathComponent("shared-policy-\(UUID().uuidString).yaml")
+        try "version: 1\n".write(to: policy, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(at: policy) }
+        let old = try await startServer(registry: registry, root: try dataDirectory(secret: 0x42), policy: policy)
+        old.process.terminate()
+        for _ in 0..<300 where old.process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        XCTAssertFalse(old.process.isRunning)
+
+        let root = try dataDirectory(secret: 0x43)
+        try await assertRefusedAtStart(registry: registry, root: root)
+
+        for table in ["device_sessions", "device_failures", "device_records"] {
+            try await Self.execute("DELETE FROM \"\(location.schema)\".\(table)", at: location)
+        }
+        try await Self.execute(
+            "DELETE FROM \"\(location.schema)\".registry_settings WHERE name = 'key_check'", at: location)
+        let new = try await startServer(registry: registry, root: root, policy: policy)
+        XCTAssertGreaterThan(new.port, 0)
     }
 
     /// Bad URLs and unreachable servers: a message and a non-zero exit, no trap.
     func testBadRegistryArgumentsAreClearErrors() async throws {
         let root = try dataDirectory(secret: 1)
         let common = [
-            "--listen", "127.0.0.1:0", "--data-dir", root.appendingPathComponent("data").path, "--maildir",
-            root.appendingPathComponent("maildir").path,
+            "--listen", "127.0.0.1:0", "--data-dir", root.appendingPathComponent("data").path, "--device-key",
+            root.appendingPathComponent("keys/device-key").path, "--maildir", root.appendingPathComponent("maildir").path,
         ]
         let cases = [
             ("mysql://u:hunter2@h/db", "expected postgres://USER:PASSWORD@HOST:PORT/DATABASE or sqlite:PATH"),

@@ -562,7 +562,7 @@ struct ThunderbirdRun {
     /// The key the server's registry and audit events use for `identity` (D20: the
     /// server's own HMAC secret), as a fingerprint.
     func deviceFingerprint(_ identity: ClientIdentity) throws -> String {
-        let secret = try Data(contentsOf: server.root.appendingPathComponent("data/device-key.secret"))
+        let secret = try Data(contentsOf: server.deviceKeyFile)
         return HMACDeviceKeys(secret: Array(secret)).key(for: identity).fingerprint
     }
 }

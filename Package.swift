@@ -7,7 +7,7 @@ let package = Package(
     name: "smtp-clientid-toolkit",
     platforms: [.macOS(.v15)],
     products: [
-        // The reference SMTP submission server (the only NIO code; see ClientIDServer below).
+        // The reference SMTP submission server (ClientIDServer below).
         .executable(name: "clientid-server", targets: ["clientid-server"]),
         .library(name: "ABNF", targets: ["ABNF"]),
         .library(name: "ABNFCompiler", targets: ["ABNFCompiler"]),
@@ -27,7 +27,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // clientid-server only: sockets, TLS, its certificate, logs.
+        // NIO is imported by three modules only: ClientIDServer (sockets, TLS, its certificate,
+        // logs), DeviceRegistryPostgres (postgres-nio) and FuzzServerProperties (EmbeddedChannel).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -175,7 +176,7 @@ let package = Package(
             exclude: ["Grammar"]
         ),
         // The reference submission server: a thin SwiftNIO driver of SMTPSession, TLS,
-        // Maildir delivery, limits, logs. The only module that imports NIO.
+        // Maildir delivery, deadlines, logs (docs/architecture.md, docs/server.md).
         .target(
             name: "ClientIDServer",
             dependencies: [

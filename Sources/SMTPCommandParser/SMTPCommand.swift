@@ -68,7 +68,8 @@ public struct MailCommand: Sendable, Equatable {
     public var smtputf8: Bool = false
     /// RFC 8689 REQUIRETLS.
     public var requireTLS: Bool = false
-    /// RFC 4954 §5 AUTH=: the xtext as written (decode with `XText`).
+    /// RFC 4954 §5 AUTH=: the xtext as written (decode with `XText`); it decodes to a
+    /// Mailbox or "<>", which the parser has checked.
     public var auth: Range<Int>?
     /// RFC 3461 §4.3 RET.
     public var ret: DSNReturn?

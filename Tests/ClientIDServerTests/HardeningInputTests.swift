@@ -272,11 +272,13 @@ final class HardeningEnvelopeTests: XCTestCase {
         let t = try await Hostile.run(
             server,
             Hostile.greeted + Hostile.say("MAIL FROM:<a@example.net> AUTH=x+0D+0ARCPT+20TO:<c@example.com>")
+                + Hostile.say("MAIL FROM:<a@example.net> AUTH=a+2Bb@example.net")
                 + Hostile.say("RCPT TO:<b@example.com> ORCPT=rfc822;b+0D+0ADATA")
                 + Hostile.say("RSET") + Hostile.say("MAIL FROM:<a@example.net> ENVID=x+0D+0A.+0D+0A")
                 + Hostile.say("MAIL FROM:<a@example.net> AUTH=x+0") + Hostile.say("QUIT"))
-        // AUTH= is accepted and ignored (RFC 4954 §5); ORCPT and ENVID belong to DSN, not offered.
-        XCTAssertEqual(t.codes, ["220", "250", "250", "555", "250", "555", "501", "221"], t.stdout)
+        // RFC 4954 §5: AUTH= decodes to a Mailbox or "<>", so one that decodes to CR LF is a 501;
+        // a valid one is accepted and ignored. ORCPT and ENVID belong to DSN, not offered.
+        XCTAssertEqual(t.codes, ["220", "250", "501", "250", "555", "250", "555", "501", "221"], t.stdout)
         server.assertNothingStored()
     }
 

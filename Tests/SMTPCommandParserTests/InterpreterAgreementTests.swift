@@ -316,6 +316,9 @@ struct Agreement {
                 result.append(Violation(kind: .duplicateParameter, detail: "\(name) repeated", at: whole))
             } else if !interpreter.matches(known.rule, parameter) {
                 result.append(Violation(kind: .invalidParameter, detail: "\(name) does not match \(known.rule)", at: whole))
+            } else if keyword == "AUTH", !interpreter.matches("auth-mailbox", XText.decode(parameter.dropFirst(5))) {
+                // RFC 4954 §5: the xtext decodes to a Mailbox or "<>".
+                result.append(Violation(kind: .invalidParameter, detail: "\(name) decodes to no Mailbox", at: whole))
             } else if keyword == "SIZE", exceedsUInt64(parameter.dropFirst(5)) {
                 result.append(Violation(kind: .sizeTooLarge, detail: "\(name) exceeds 2^64-1", at: whole))
             }

@@ -222,7 +222,15 @@ struct CommandModel {
                 case "BODY": mail.body = upper == "7BIT" ? .sevenBit : upper == "8BITMIME" ? .eightBitMIME : .binaryMIME
                 case "SMTPUTF8": mail.smtputf8 = true
                 case "REQUIRETLS": mail.requireTLS = true
-                case "AUTH": mail.auth = v
+                case "AUTH":
+                    // RFC 4954 §5: the xtext decodes to a Mailbox or "<>" (auth-mailbox); XText.decode
+                    // has its own table (ParameterFixtureTests), the parser's check decodes as it goes.
+                    if !interpreter.matches("auth-mailbox", XText.decode(line[v])) {
+                        return .error(
+                            .invalidParameter, why: "RFC 4954 §5: AUTH= decodes to no Mailbox", offset: v.lowerBound,
+                            rule: "auth-mailbox")
+                    }
+                    mail.auth = v
                 case "RET": mail.ret = upper == "FULL" ? .full : .headers
                 case "ENVID": mail.envelopeID = v
                 case "MT-PRIORITY": mail.priority = Int8(upper)!

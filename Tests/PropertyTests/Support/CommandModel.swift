@@ -143,12 +143,29 @@ struct CommandModel {
         }
     }
 
+    /// The first match of `rule` in the command itself, outside its parameters (see `captures`).
+    func command(_ text: GrammarText, _ rule: String) -> ParseTree? {
+        func find(_ node: ParseTree) -> ParseTree? {
+            guard node.rule != "esmtp-param" else { return nil }
+            if node.rule.lowercased() == rule.lowercased() { return node }
+            for child in node.children { if let found = find(child) { return found } }
+            return nil
+        }
+        for tree in text.trees { if let found = find(tree) { return found } }
+        return nil
+    }
+
     /// The first match of each `;@capture NAME` rule (README.md: captures are outside repetitions).
+    /// Not inside an esmtp-param: only the overlay puts a rule there whose parts capture
+    /// (`auth-mailbox`'s Mailbox), and the command's automaton never sees them.
     func captures(_ text: GrammarText) -> [String: Range<Int>] {
         var fields: [String: Range<Int>] = [:]
-        for node in text.allNodes {
+        func visit(_ node: ParseTree) {
+            guard node.rule != "esmtp-param" else { return }
             if let name = profile.grammar[node.rule]?.captureName, fields[name] == nil { fields[name] = node.range }
+            node.children.forEach(visit)
         }
+        text.trees.forEach(visit)
         return fields
     }
 
@@ -157,9 +174,9 @@ struct CommandModel {
         // RFC 5321 §4.5.3.1.3 counts the path with its punctuation: "<", the
         // source route, the mailbox and ">". A lenient L2 path has no brackets;
         // it counts as its canonical form, with them (so it serialises within the limit).
-        let postmaster = text.first("Postmaster-path")
-        let mailbox = text.first("Mailbox")
-        let bracketed = text.first("Path")?.range ?? postmaster.map { ($0.range.lowerBound - 1)..<($0.range.upperBound + 1) }
+        let postmaster = command(text, "Postmaster-path")
+        let mailbox = command(text, "Mailbox")
+        let bracketed = command(text, "Path")?.range ?? postmaster.map { ($0.range.lowerBound - 1)..<($0.range.upperBound + 1) }
         if let span = bracketed, span.count > 256 {
             return .error(
                 .pathTooLong, why: "RFC 5321 §4.5.3.1.3: path of \(span.count) octets", offset: span.lowerBound + 256,
@@ -183,7 +200,7 @@ struct CommandModel {
             if let problem = domainProblem(domain.range, line) { return problem }
         }
         // "<>": an empty range just inside the brackets.
-        let path = fields["path"] ?? text.first("Reverse-path").map { ($0.range.lowerBound + 1)..<($0.range.lowerBound + 1) }!
+        let path = fields["path"] ?? command(text, "Reverse-path").map { ($0.range.lowerBound + 1)..<($0.range.lowerBound + 1) }!
         // Lenient parameters end in the L3 white space, which is not part of them.
         var parameters = fields["parameters"]
         while let p = parameters, !p.isEmpty, line[p.upperBound - 1] == 0x20 || line[p.upperBound - 1] == 0x09 {

@@ -52,15 +52,17 @@ final class HardeningFramingTests: XCTestCase {
         server.assertNothingStored()
     }
 
-    /// NUL inside a command (D5): 501, never truncated at the NUL.
+    /// NUL inside a command (D5): 501 after the verb, never truncated at the NUL; 500 in
+    /// the verb, which is then no verb at all (RFC 5321 §4.2.4).
     func testNULInCommandIsRefused() async throws {
         let server = try await openServer()
         let t = try await Hostile.run(
             server,
             Hostile.greeted + Hostile.say("MAIL FROM:<a@example.net>\u{0}RCPT TO:<b@example.com>")
                 + Hostile.say("NOOP\u{0}") + Hostile.say("QUIT"))
-        XCTAssertEqual(t.codes, ["220", "250", "501", "501", "221"], t.stdout)
+        XCTAssertEqual(t.codes, ["220", "250", "501", "500", "221"], t.stdout)
         XCTAssertTrue(t.final(2).hasPrefix("501 5.5.2 "), t.stdout)
+        XCTAssertTrue(t.final(3).hasPrefix("500 5.5.1 "), t.stdout)
         server.assertNothingStored()
     }
 

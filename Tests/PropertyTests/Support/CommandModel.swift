@@ -27,6 +27,8 @@ enum Expected: CustomStringConvertible {
     /// Not in the command's language (the interpreter says no): any error but "incomplete"
     /// when the line ends in CRLF.
     case rejected(why: String)
+    /// The first token is no verb (D5, RFC 5321 §4.2.4): a 500 whatever the line holds.
+    case unrecognized(why: String)
     /// An alphabetic verb the parser does not know, on a complete line.
     case unknownVerb(Range<Int>)
     case incomplete
@@ -36,6 +38,7 @@ enum Expected: CustomStringConvertible {
         case .command(let c): "\(c)"
         case .error(let kind, let why, let offset, let rule): "\(kind.replyCode) \(kind) at \(offset) in \(rule) (\(why))"
         case .rejected(let why): "a syntax error (\(why))"
+        case .unrecognized(let why): "500, no verb (\(why))"
         case .unknownVerb(let r): "unknown verb \(r)"
         case .incomplete: "incomplete"
         }
@@ -53,14 +56,17 @@ struct CommandModel {
     /// §2.4: verbs are case-insensitive), the interpreter decides membership.
     func expected(line: [UInt8]) -> Expected {
         var length = 0
-        // The parser's verb: letters up to SP, HTAB (lenient L3 "DATA\t"), CR, LF or the end.
-        while length < line.count, line[length] != 0x20, line[length] != 0x09, line[length] != 0x0D, line[length] != 0x0A {
+        // D5: the verb is the first token, letters up to SP or CR, in lenient mode also
+        // HTAB (L3 "DATA\t"), or the end. Any other byte in it, LF, NUL and 8-bit bytes
+        // included, makes the line no command.
+        let lenient = profile.options.lenient
+        while length < line.count, line[length] != 0x20, line[length] != 0x0D, !(lenient && line[length] == 0x09) {
             let b = line[length] | 0x20
-            guard b >= 0x61 && b <= 0x7A else { return .rejected(why: "the verb has a byte that is not a letter") }
+            guard b >= 0x61 && b <= 0x7A else { return .unrecognized(why: "the first token has a byte that is not a letter") }
             length += 1
         }
         if line.isEmpty { return .incomplete }
-        if length == 0 { return .rejected(why: "no verb") }
+        if length == 0 { return .unrecognized(why: "the first token is empty") }
         let endsInCRLF = line.count >= 2 && line[line.count - 2] == 0x0D && line[line.count - 1] == 0x0A
         let verb = String(decoding: line[..<length].map { $0 & ~0x20 }, as: UTF8.self)
         guard let rule = commandRules.first(where: { $0.verb == verb })?.rule else {
@@ -355,6 +361,13 @@ struct CommandModel {
             return .pass(as: "rejected: \(error.kind)")
         case (.rejected(let why), .success(let got)):
             return .fail("the reference interpreter rejects (\(why)), parser accepted \(show(got, line))")
+        case (.unrecognized(let why), .failure(let error)):
+            if error.replyCode != 500 || (endsInCRLF && error.kind == .incomplete) {
+                return .fail("expected 500 (\(why)), parser threw \(show(error))", at: error.offset, rule: error.rule)
+            }
+            return .pass(as: "unrecognized: \(error.kind)")
+        case (.unrecognized(let why), .success(let got)):
+            return .fail("expected 500 (\(why)), parser gave \(show(got, line))")
         case (.unknownVerb(let verb), .success(.unknown(let got))) where got == verb:
             return .pass(as: "unknown verb")
         case (.unknownVerb, .success(let got)):

@@ -5,7 +5,7 @@
 // (byte1 % 8); each of those is one chunk size (0...63, cycled; 0 feeds an empty
 // chunk). The rest is the stream. It is fed whole and in those chunks, and both
 // event sequences must equal each other and a reference model written from the
-// framer's documented rules (LineFramer.swift header, D5, D12).
+// framer's documented rules (LineFramer.swift header, D12).
 
 import SMTPCommandParser
 
@@ -99,8 +99,7 @@ public enum FramerProperties {
                 line.count >= 2 && line[line.count - 2] == 0x0D && line.last == 0x0A, "line-without-crlf", "\(escaped(line))")
             try require(line.count <= limit, "line-over-limit", "a \(line.count)-byte line with limit \(limit): \(escaped(line))")
             try require(
-                !line.dropLast(2).contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }, "line-with-bare-cr-lf-or-nul",
-                "\(escaped(line))")
+                !line.dropLast(2).contains { $0 == 0x0D || $0 == 0x0A }, "line-with-bare-cr-or-lf", "\(escaped(line))")
         }
         return events
     }
@@ -109,9 +108,9 @@ public enum FramerProperties {
     /// a line is everything up to and including the first CRLF. A line longer
     /// than `limit` (CRLF included) gives one `lineTooLong` error at offset `limit`
     /// as soon as it has limit + 1 bytes, and nothing else. Otherwise the first
-    /// bare LF, else the first bare CR, else the first NUL refuses the line at its
-    /// offset; a clean line is reported as is. An unfinished tail reports only
-    /// `lineTooLong`, once it is too long.
+    /// bare LF, else the first bare CR refuses the line at its offset; any other
+    /// line is reported as is, NUL bytes included (the parser judges those, D5).
+    /// An unfinished tail reports only `lineTooLong`, once it is too long.
     public static func reference(_ stream: UnsafeRawBufferPointer, limit: Int) -> (events: [Event], partial: Bool) {
         var events: [Event] = []
         var start = 0
@@ -130,8 +129,6 @@ public enum FramerProperties {
                     events.append(.error(kind: SMTPSyntaxError.Kind.bareLineFeed.number, offset: lf - start))
                 } else if let cr = content.firstIndex(of: 0x0D) {
                     events.append(.error(kind: SMTPSyntaxError.Kind.bareCarriageReturn.number, offset: cr - start))
-                } else if let nul = content.firstIndex(of: 0) {
-                    events.append(.error(kind: SMTPSyntaxError.Kind.nulByte.number, offset: nul - start))
                 } else {
                     events.append(.line(Array(stream[start..<lineEnd])))
                 }

@@ -33,7 +33,9 @@ public enum ParserProperties {
     public static func checkLine(_ line: UnsafeRawBufferPointer, options: SMTPCommandParser.Options) throws(PropertyViolation) {
         let mode = Mode(options: options)
         let command: SMTPCommand
-        switch parse(parser(options), line) {
+        let result = parse(parser(options), line)
+        try checkVerb(result, line: line, options: options, mode: mode)
+        switch result {
         case .success(let c): command = c
         case .failure(let error):
             try checkError(error, line: line, mode: mode)
@@ -60,6 +62,32 @@ public enum ParserProperties {
             try checkWiderMode(
                 owned, line: line, from: options, to: .init(lenient: options.lenient, smtputf8: true),
                 what: "ascii-accepted-smtputf8")
+        }
+    }
+
+    /// One verb reading (RFC 5321 §4.2.4): `firstToken(of:)` names the verb `parse` judged
+    /// the line by, and a first token that is no known verb is a 500 whatever it holds.
+    static func checkVerb(
+        _ result: Result<SMTPCommand, SMTPSyntaxError>, line: UnsafeRawBufferPointer, options: SMTPCommandParser.Options,
+        mode: Mode
+    ) throws(PropertyViolation) {
+        let token = parser(options).firstToken(of: line)
+        try require(
+            token.range.lowerBound == 0 && token.range.upperBound <= line.count, "first-token-out-of-bounds",
+            "\(mode): \(token.range) for \(escaped(line))")
+        switch result {
+        case .success(let command):
+            try require(
+                command.knownVerb == token.verb, "verb-readings-differ",
+                "\(mode): parsed as \(command.verb), first token \(String(describing: token.verb)): \(escaped(line))")
+        case .failure(let error) where token.verb == nil:
+            try require(
+                error.replyCode == 500, "first-token-not-a-verb-not-500",
+                "\(mode): no known verb in \(escaped(line[token.range])), yet \(error)")
+        case .failure(let error):
+            try require(
+                error.kind != .unknownCommand, "known-verb-unrecognized",
+                "\(mode): first token \(String(describing: token.verb)) but \(error): \(escaped(line))")
         }
     }
 

@@ -557,7 +557,7 @@ struct SessionModel {
         _ line: [UInt8], _ parsed: SMTPCommand?, _ chunk: [UInt8], _ reply: Reply,
         _ pendingIdentified: inout ClientIdentity?, _ expectStartTLS: inout Bool
     ) throws(PropertyViolation) {
-        let verb = Self.verb(line)
+        let verb = self.verb(line)
         try require(reply.code != 235, "235-without-credentials", "\(escaped(line)) answered \(reply)")
         try require(reply.code != 354 || parsed == .data, "354-to-non-data", "\(escaped(line)) answered \(reply)")
         try require(
@@ -581,8 +581,20 @@ struct SessionModel {
                     reply.code == verdict.replyCode, "clientid-wrong-refusal",
                     "\(verdict.rawValue): \(escaped(line)) answered \(reply)")
             }
-        } else if verb == "CLIENTID" {
+        } else if verb == .clientID {
             try require(reply.code != 250, "malformed-clientid-accepted", "\(escaped(line)) answered \(reply)")
+            if isFramed(line) {
+                // A CLIENTID line the parser refused: D6–D10 first, then D11's 501.
+                let verdict = rules.verdict(wellFormed: false)
+                try require(
+                    reply.code == verdict.replyCode, "malformed-clientid-wrong-refusal",
+                    "\(verdict.rawValue): \(escaped(line)) answered \(reply)")
+            }
+        } else if verb == nil && isFramed(line) {
+            // RFC 5321 §4.2.4: a first token that is no known verb is "command unrecognized",
+            // whatever bytes it holds (NUL, 8-bit, HTAB in strict mode); 554 closes on an HTTP request.
+            try require(
+                reply.code == 500 || reply.code == 554, "unrecognized-command-not-500", "\(escaped(line)) answered \(reply)")
         }
 
         switch parsed {
@@ -647,11 +659,12 @@ struct SessionModel {
             }
             let parsed = parse(line)
             // D10 read literally: every command line whose verb is AUTH counts, whatever its
-            // reply (the CLIENTID check of a line comes before this, in `command`). Lines
-            // refused by framing (NUL, bare CR or LF, D12) or length never count: they are
-            // not read as commands at all (docs/session.md's "even a malformed one" means
-            // a line that fails the AUTH syntax; the first campaign asked this question).
-            if isFramed(line), Self.verb(line) == "AUTH" || parsed.map({ if case .auth = $0 { true } else { false } }) == true {
+            // reply (the CLIENTID check of a line comes before this, in `command`). The verb
+            // is the parser's (one reading, RFC 5321 §4.2.4): "AUTH" HTAB or NUL is no AUTH
+            // command in strict mode. Lines refused by framing (bare CR or LF, D12) or
+            // length never count: they are not read as commands at all (docs/session.md's
+            // "even a malformed one" means a line that fails the AUTH syntax).
+            if isFramed(line), verb(line) == .auth {
                 rules.authLineReceived()
             }
             var chunk: [UInt8] = []
@@ -732,7 +745,7 @@ struct SessionModel {
     }
 
     /// A command line as the session reads it: within the length limit, framed
-    /// (no NUL, and no CR or LF but the final CRLF: D5, D12), then parsed.
+    /// (no CR or LF but the final CRLF, D12), then parsed.
     private func parse(_ line: [UInt8]) -> SMTPCommand? {
         guard isFramed(line) else { return nil }
         do throws(SMTPSyntaxError) {
@@ -743,7 +756,7 @@ struct SessionModel {
     }
 
     private func isFramed(_ line: [UInt8]) -> Bool {
-        line.count <= configuration.maxCommandLineLength && !line.dropLast(2).contains(where: { $0 == 0 || $0 == 13 || $0 == 10 })
+        line.count <= configuration.maxCommandLineLength && !line.dropLast(2).contains(where: { $0 == 13 || $0 == 10 })
     }
 
     private mutating func resetForTLS() {
@@ -791,15 +804,9 @@ struct SessionModel {
         return nil
     }
 
-    /// The letters before SP or CR, upper-cased; empty when anything else comes first.
-    static func verb(_ line: [UInt8]) -> String {
-        var verb: [UInt8] = []
-        for b in line {
-            if b == 0x20 || b == 0x0D { break }
-            guard (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A else { return "" }
-            verb.append(b & ~0x20)
-        }
-        return String(decoding: verb, as: UTF8.self)
+    /// The verb of a line as the parser reads it (`firstToken(of:)`), nil when it is none it knows.
+    private func verb(_ line: [UInt8]) -> SMTPVerb? {
+        parser.firstToken(of: line).verb
     }
 }
 

@@ -64,6 +64,8 @@ final class CommandAutomata: Sendable {
     let ehlo, helo, mail, rcpt, data, bdat, rset, vrfy, expn, help, noop, quit, startTLS, auth, clientID: CommandMatcher
     let sizeParam, bodyParam, smtputf8Param, authParam, notifyParam, orcptParam: Automaton
     let retParam, envidParam, requireTLSParam, mtPriorityParam, ipv6Addr: Automaton
+    /// RFC 4954 §5: what the xtext of AUTH= decodes to (`LineParse.checkAuthMailbox`).
+    let authMailbox: Automaton
     /// Per known parameter (`KnownParameter.rawValue`), the row its automaton
     /// reaches after the keyword, or -1: the parameter scan has read the
     /// keyword already, so the automaton need not step through it again.
@@ -108,6 +110,7 @@ final class CommandAutomata: Sendable {
         authParam = parameter(.auth); notifyParam = parameter(.notify); orcptParam = parameter(.orcpt)
         retParam = parameter(.ret); envidParam = parameter(.envid); requireTLSParam = parameter(.requireTLS)
         mtPriorityParam = parameter(.mtPriority); ipv6Addr = rule("IPv6-addr")
+        authMailbox = rule("auth-mailbox")
         // LineParse.scanParameter runs these past the parameter's end and
         // relies on each stopping at the SP that ends it.
         for automaton in parameters where !automaton.rejectsEverywhere(0x20) {

@@ -37,6 +37,35 @@ public struct SMTPCommandParser: Sendable {
         try LineParse(line: line, options: options).run(automata)
     }
 
+    /// The first token of a command line, as `parse` reads it.
+    public struct FirstToken: Sendable, Equatable {
+        /// From the line's first byte up to its first SP or CR (in lenient mode also
+        /// HTAB, L3), or to the end of the input.
+        public var range: Range<Int>
+        /// The verb the token is, in any letter case (RFC 5321 §2.4), when this parser
+        /// knows it: `parse` then judges the rest of the line by that command's grammar.
+        /// Nil for any other token, which `parse` answers with a 500 (`.unknown` or
+        /// `unknownCommand`) whatever bytes the line holds.
+        public var verb: SMTPVerb?
+    }
+
+    /// The first token of `line`, read as `parse` reads it, without parsing the
+    /// rest: for a server that needs the verb of a line the parser refused (the
+    /// rules that come before a syntax reply, D6–D10) or of any line (telling an
+    /// HTTP request from a command). Allocates nothing.
+    public func firstToken(of line: UnsafeRawBufferPointer) -> FirstToken {
+        let reading = LineParse(line: line, options: options)
+        var end = 0
+        while end < line.count && !reading.endsVerb(line[end]) { end += 1 }
+        let (packed, length) = reading.readVerb()
+        return FirstToken(range: 0..<end, verb: length > 0 && length <= 8 ? SMTPVerb(packed: packed) : nil)
+    }
+
+    /// The first token of a line held in an array.
+    public func firstToken(of line: [UInt8]) -> FirstToken {
+        line.withUnsafeBytes { firstToken(of: $0) }
+    }
+
     /// Parses one line held in an array (a convenience for tests and tools).
     public func parse(_ line: [UInt8]) throws(SMTPSyntaxError) -> SMTPCommand {
         let result: Result<SMTPCommand, SMTPSyntaxError> = line.withUnsafeBytes { buffer in
@@ -64,6 +93,30 @@ enum Verb {
     static let startTLS: UInt64 = 0x5354415254544C53  // "STARTTLS"
     static let auth: UInt64 = 0x41555448  // "AUTH"
     static let clientID: UInt64 = 0x434C49454E544944  // "CLIENTID"
+}
+
+extension SMTPVerb {
+    /// The known verb packed as `LineParse.readVerb` packs it; nil for any other.
+    init?(packed: UInt64) {
+        switch packed {
+        case Verb.ehlo: self = .ehlo
+        case Verb.helo: self = .helo
+        case Verb.mail: self = .mail
+        case Verb.rcpt: self = .rcpt
+        case Verb.data: self = .data
+        case Verb.bdat: self = .bdat
+        case Verb.rset: self = .rset
+        case Verb.vrfy: self = .vrfy
+        case Verb.expn: self = .expn
+        case Verb.help: self = .help
+        case Verb.noop: self = .noop
+        case Verb.quit: self = .quit
+        case Verb.startTLS: self = .startTLS
+        case Verb.auth: self = .auth
+        case Verb.clientID: self = .clientID
+        default: return nil
+        }
+    }
 }
 
 enum Hint {
@@ -102,38 +155,8 @@ struct LineParse {
     /// not be forwarded (perf put two thirds of `parse`'s samples on one load).
     @inline(__always)
     func run(_ a: CommandAutomata) throws(SMTPSyntaxError) -> SMTPCommand {
-        // The verb: letters up to SP, HTAB (L3 "DATA\t"), CR or the end, at most 8 of them.
-        var verb: UInt64 = 0
-        var length = 0
-        // Most verbs are four letters and a delimiter: test the four at once.
-        // With no byte above 0x7F, x = w | 0x20 per byte is a letter iff
-        // 0x61 <= x <= 0x7A: adding 5 sets bit 7 of bytes above 0x7A, and
-        // (x | 0x80) - 0x61 clears it in bytes below 0x61 (no carries either way).
-        if line.count >= 5, let base = line.baseAddress {
-            let w = base.loadUnaligned(as: UInt32.self)
-            let x = w | 0x2020_2020
-            let above = x &+ 0x0505_0505
-            let below = ~((x | 0x8080_8080) &- 0x6161_6161)
-            let next = base.load(fromByteOffset: 4, as: UInt8.self)
-            if (w | above | below) & 0x8080_8080 == 0 && (next == 0x20 || next == 0x0D || next == 0x0A || next == 0x09) {
-                verb = UInt64((w & 0xDFDF_DFDF).bigEndian)
-                length = 4
-            }
-        }
-        if length == 0 {
-            while length < line.count {
-                let b = line[length]
-                if b == 0x20 || b == 0x0D || b == 0x0A || b == 0x09 { break }
-                guard (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A else {
-                    throw fail(.unknownCommand, at: length, rule: "command", hint: Hint.command, scanned: true)
-                }
-                verb = verb << 8 | UInt64(b & ~0x20)
-                length += 1
-            }
-        }
-        guard length > 0 else {
-            throw fail(line.isEmpty ? .incomplete : .unknownCommand, at: 0, rule: "command", hint: Hint.command, scanned: true)
-        }
+        let (verb, length) = readVerb()
+        guard length > 0 else { throw notAVerb(length) }
         if length > 8 { return try unknown(length) }
         switch verb {
         case Verb.ehlo:
@@ -200,6 +223,65 @@ struct LineParse {
         default:
             return try unknown(length)
         }
+    }
+
+    /// The one reading of the verb, for `parse` and `SMTPCommandParser.firstToken(of:)`:
+    /// the letters of the line's first token, upper case and packed big-endian
+    /// (RFC 5321 §2.4: verbs are case-insensitive), and the token's length. The
+    /// token ends at SP or CR, in lenient mode also at HTAB (L3: "DATA" HTAB CRLF),
+    /// or where the input ends. A token that is no verb has a length of 0 or less
+    /// (`notAVerb` says why). Past 8 letters the packed value is meaningless: no
+    /// known verb is that long. It returns rather than throws so that it is inlined
+    /// into `parse`: a throwing one stayed a call on every line.
+    @inline(__always)
+    func readVerb() -> (verb: UInt64, length: Int) {
+        var verb: UInt64 = 0
+        var length = 0
+        // Most verbs are four letters and a delimiter: test the four at once.
+        // With no byte above 0x7F, x = w | 0x20 per byte is a letter iff
+        // 0x61 <= x <= 0x7A: adding 5 sets bit 7 of bytes above 0x7A, and
+        // (x | 0x80) - 0x61 clears it in bytes below 0x61 (no carries either way).
+        if line.count >= 5, let base = line.baseAddress {
+            let w = base.loadUnaligned(as: UInt32.self)
+            let x = w | 0x2020_2020
+            let above = x &+ 0x0505_0505
+            let below = ~((x | 0x8080_8080) &- 0x6161_6161)
+            let next = base.load(fromByteOffset: 4, as: UInt8.self)
+            if (w | above | below) & 0x8080_8080 == 0 && endsVerb(next) {
+                verb = UInt64((w & 0xDFDF_DFDF).bigEndian)
+                length = 4
+            }
+        }
+        if length == 0 {
+            while length < line.count {
+                let b = line[length]
+                if endsVerb(b) { break }
+                guard (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A else { return (0, -1 - length) }
+                verb = verb << 8 | UInt64(b & ~0x20)
+                length += 1
+            }
+        }
+        return (verb, length)
+    }
+
+    /// SP and CR end the verb, and HTAB in lenient mode only: strictly, "QUIT" HTAB
+    /// is one token that is no verb (L3 is lenient.abnf's). LF never ends it (D12).
+    @inline(__always) func endsVerb(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x0D || (b == 0x09 && options.lenient)
+    }
+
+    /// A first token that is no verb (`readVerb`'s `length` of 0 or less): an empty one,
+    /// or one with a byte that is not a letter at offset -1 - `length`. The line is
+    /// "command unrecognized" (500, RFC 5321 §4.2.4) whatever the byte, NUL and bytes
+    /// above 0x7F included: the 501s of D5 are for the arguments of a known verb. A
+    /// bare LF keeps its own name, also a 500 (D12).
+    func notAVerb(_ length: Int) -> SMTPSyntaxError {
+        guard length < 0 else {
+            return fail(line.isEmpty ? .incomplete : .unknownCommand, at: 0, rule: "command", hint: Hint.command, scanned: true)
+        }
+        let offset = -1 - length
+        return SMTPSyntaxError(
+            line[offset] == 0x0A ? .bareLineFeed : .unknownCommand, offset: offset, rule: "command", hint: Hint.command)
     }
 
     /// An alphabetic verb we do not know: reported as a command (the

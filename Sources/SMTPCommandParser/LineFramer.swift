@@ -7,7 +7,8 @@
 //   yields one error as soon as it is too long; its remaining bytes are
 //   skipped up to the next CRLF without being buffered, and the next line
 //   parses normally.
-// - A line with a NUL byte is refused (D5).
+// - NUL is not a framing matter: a line with one is handed out, and the
+//   parser refuses it (500 inside the first token, 501 after a known verb, D5).
 // - Memory is bounded by the limit: only the unfinished tail of a chunk is
 //   copied; whole lines inside a chunk are handed out in place.
 
@@ -26,10 +27,9 @@ public struct LineFramer: Sendable {
     private var discarding = false
     /// The previous chunk ended in CR (it ends a line if this one starts with LF).
     private var afterCR = false
-    /// First offsets (within the current line) of a bare LF, bare CR and NUL; -1: none.
+    /// First offsets (within the current line) of a bare LF and a bare CR; -1: none.
     private var bareLF = -1
     private var bareCR = -1
-    private var nul = -1
     /// `pending` holds a whole line that `nextLine` reported as `.heldLine`.
     private var heldLineReady = false
 
@@ -100,8 +100,8 @@ public struct LineFramer: Sendable {
             }
         }
         while i < count {
-            // Skip eight bytes at a time while none is below 0x0E (CR, LF, NUL
-            // and the other controls that need a look).
+            // Skip eight bytes at a time while none is below 0x0E (CR, LF, and
+            // the controls below them, which the byte loop passes over).
             // When a word has such a byte, jump straight to the first one:
             // the lowest flagged byte is exact (a borrow only spreads upwards),
             // and the byte loop below looks at it.
@@ -131,7 +131,7 @@ public struct LineFramer: Sendable {
                 if bytes[i] == 0x0A {
                     i &+= 1
                     // The common line: whole in this chunk, nothing odd in it, short enough.
-                    if carried == 0 && (bareLF & bareCR & nul) < 0 && !discarding && i &- lineStart <= maxLineLength {
+                    if carried == 0 && (bareLF & bareCR) < 0 && !discarding && i &- lineStart <= maxLineLength {
                         return (.line(lineStart..<i), i)
                     }
                     return (endLine(chunk, lineStart: lineStart, end: i, carried: carried), i)
@@ -139,8 +139,6 @@ public struct LineFramer: Sendable {
                 if bareCR < 0 { bareCR = offset }
             } else if b == 0x0A {
                 if bareLF < 0 { bareLF = offset }
-            } else if b == 0x00 {
-                if nul < 0 { nul = offset }
             }
         }
         if !discarding && carried &+ (count &- lineStart) > maxLineLength {
@@ -208,10 +206,8 @@ public struct LineFramer: Sendable {
     private mutating func endLine(_ chunk: UnsafeRawBufferPointer, lineStart: Int, end: Int, carried: Int) -> NextLine? {
         let lf = bareLF
         let cr = bareCR
-        let zero = nul
         bareLF = -1
         bareCR = -1
-        nul = -1
         if discarding {
             discarding = false
             return nil  // its error was reported when it grew too long
@@ -220,11 +216,10 @@ public struct LineFramer: Sendable {
             pending.removeAll(keepingCapacity: true)
             return .error(SMTPSyntaxError(.lineTooLong, offset: maxLineLength, rule: "command-line", hint: Self.hint))
         }
-        let kind: SMTPSyntaxError.Kind? = lf >= 0 ? .bareLineFeed : cr >= 0 ? .bareCarriageReturn : zero >= 0 ? .nulByte : nil
-        if let kind {
+        if lf >= 0 || cr >= 0 {
             pending.removeAll(keepingCapacity: true)
-            let offset = kind == .bareLineFeed ? lf : kind == .bareCarriageReturn ? cr : zero
-            return .error(SMTPSyntaxError(kind, offset: offset, rule: "command-line", hint: Self.hint))
+            let kind: SMTPSyntaxError.Kind = lf >= 0 ? .bareLineFeed : .bareCarriageReturn
+            return .error(SMTPSyntaxError(kind, offset: lf >= 0 ? lf : cr, rule: "command-line", hint: Self.hint))
         }
         if pending.isEmpty {
             return .line(lineStart..<end)

@@ -28,11 +28,44 @@ public enum SMTPCommand: Sendable, Equatable {
     case auth(mechanism: Range<Int>, initialResponse: Range<Int>?)
     /// draft-storey-smtp-client-id §4, D1–D2.
     case clientID(type: Range<Int>, token: Range<Int>)
-    /// A well-formed verb this parser does not know (the session answers 500).
+    /// A first token of letters only that is no verb this parser knows (the session
+    /// answers 500). A first token with any other byte throws `unknownCommand`.
     case unknown(verb: Range<Int>)
 
     /// The verb, upper case.
-    public var verb: StaticString {
+    public var verb: StaticString { knownVerb?.name ?? "UNKNOWN" }
+
+    /// The verb; nil for `.unknown`. The same as `SMTPCommandParser.firstToken(of:)`
+    /// gives for the line.
+    public var knownVerb: SMTPVerb? {
+        switch self {
+        case .ehlo: .ehlo
+        case .helo: .helo
+        case .mail: .mail
+        case .rcpt: .rcpt
+        case .data: .data
+        case .bdat: .bdat
+        case .rset: .rset
+        case .vrfy: .vrfy
+        case .expn: .expn
+        case .help: .help
+        case .noop: .noop
+        case .quit: .quit
+        case .startTLS: .startTLS
+        case .auth: .auth
+        case .clientID: .clientID
+        case .unknown: nil
+        }
+    }
+}
+
+/// A verb this parser knows: the first token of a line that `SMTPCommandParser`
+/// judges by that command's grammar (`SMTPCommandParser.firstToken(of:)`).
+public enum SMTPVerb: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case ehlo, helo, mail, rcpt, data, bdat, rset, vrfy, expn, help, noop, quit, startTLS, auth, clientID
+
+    /// Upper case, as `SMTPCommand.verb` spells it.
+    public var name: StaticString {
         switch self {
         case .ehlo: "EHLO"
         case .helo: "HELO"
@@ -49,9 +82,10 @@ public enum SMTPCommand: Sendable, Equatable {
         case .startTLS: "STARTTLS"
         case .auth: "AUTH"
         case .clientID: "CLIENTID"
-        case .unknown: "UNKNOWN"
         }
     }
+
+    public var description: String { "\(name)" }
 }
 
 /// `MAIL FROM:<path> [parameters]`, with the typed parameters already decoded.
@@ -68,7 +102,8 @@ public struct MailCommand: Sendable, Equatable {
     public var smtputf8: Bool = false
     /// RFC 8689 REQUIRETLS.
     public var requireTLS: Bool = false
-    /// RFC 4954 §5 AUTH=: the xtext as written (decode with `XText`).
+    /// RFC 4954 §5 AUTH=: the xtext as written (decode with `XText`); it decodes to a
+    /// Mailbox or "<>", which the parser has checked.
     public var auth: Range<Int>?
     /// RFC 3461 §4.3 RET.
     public var ret: DSNReturn?

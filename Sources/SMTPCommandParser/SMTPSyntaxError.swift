@@ -23,7 +23,9 @@ public struct SMTPSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
         public func hash(into hasher: inout Hasher) { hasher.combine(number) }
         public var description: String { "\(name)" }
 
-        /// The verb is not a command this parser knows, or is not a verb at all.
+        /// The line's first token is no verb: it holds a byte that is not a letter (any
+        /// byte, NUL and bytes above 0x7F included: RFC 5321 §4.2.4), or it is empty.
+        /// A token of letters that is no known verb parses as `SMTPCommand.unknown`.
         public static let unknownCommand = Kind(1, "unknown command", 500, "5.5.1")
         /// The verb is known but its arguments do not match the grammar.
         public static let invalidArguments = Kind(2, "invalid arguments", 501, "5.5.4")
@@ -51,9 +53,10 @@ public struct SMTPSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
         public static let bareLineFeed = Kind(13, "bare LF", 500, "5.5.2")
         /// RFC 5321 §2.3.8 (D12): CR without LF.
         public static let bareCarriageReturn = Kind(14, "bare CR", 500, "5.5.2")
-        /// A NUL byte in a command line (D5).
+        /// A NUL byte after a known verb (D5); in the first token it is `unknownCommand`.
         public static let nulByte = Kind(15, "NUL byte", 501, "5.5.2")
-        /// Bytes above 0x7F when SMTPUTF8 is not enabled (RFC 6531 §3.2, D5).
+        /// Bytes above 0x7F after a known verb when SMTPUTF8 is not enabled (RFC 6531
+        /// §3.2, D5); in the first token it is `unknownCommand`.
         public static let nonASCII = Kind(16, "non-ASCII byte without SMTPUTF8", 501, "5.5.2")
     }
 

@@ -10,7 +10,7 @@ extension SMTPSession {
     /// `pipelined`: more input follows this line in what was received so far.
     mutating func command(_ line: UnsafeRawBufferPointer, pipelined: Bool, _ out: inout [Action]) {
         // Before the length check: a browser's request line is often longer than 512.
-        if Self.looksLikeHTTP(line) {
+        if looksLikeHTTP(line) {
             out.append(.send(.notHTTP(hostname)))
             return close(&out)
         }
@@ -82,13 +82,15 @@ extension SMTPSession {
     /// A line the parser refused: its syntax reply, once the rules that come before
     /// syntax have had their say.
     private mutating func syntaxError(_ error: SMTPSyntaxError, in line: UnsafeRawBufferPointer, _ out: inout [Action]) {
-        let verb = Self.verb(of: line)
-        if verb == Array("CLIENTID".utf8) {
+        // The verb as the parser read it: a line is a CLIENTID, AUTH or BDAT command exactly
+        // when the parser judged its arguments by that command's grammar.
+        let verb = parser.firstToken(of: line).verb
+        if verb == .clientID {
             return clientID(.malformed(error), &out)  // D6–D10 are checked before D11
         }
         // D10 reads "after receiving an AUTH command" literally: a malformed one counts too.
-        if verb == Array("AUTH".utf8) { facts.authCommandReceived = true }
-        if configuration.enforceSynchronization && verb == Array("BDAT".utf8) {
+        if verb == .auth { facts.authCommandReceived = true }
+        if configuration.enforceSynchronization && verb == .bdat {
             // RFC 3030 §2: the chunk follows at once. Without a usable size its end
             // cannot be found, and its octets could only be read as commands.
             out.append(.send(.syntax(error)))
@@ -149,34 +151,30 @@ extension SMTPSession {
         return true
     }
 
-    /// The verb of a line, upper case: the letters before SP or CRLF (empty when
-    /// something else follows them).
-    static func verb(of line: UnsafeRawBufferPointer) -> [UInt8] {
-        var verb: [UInt8] = []
-        for b in line {
-            if b == 0x20 || b == 0x0D { return verb }
-            guard (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A, verb.count < 16 else { return [] }
-            verb.append(b & ~0x20)
-        }
-        return verb
-    }
-
     /// An HTTP request line (`GET / HTTP/1.1`, `CONNECT host:443 HTTP/1.1`) or header
     /// (`Host: x`): a browser or a proxy scanner, never an SMTP client. No SMTP verb is
-    /// one of these. The first word is packed into an integer: no allocation per line.
-    static func looksLikeHTTP(_ line: UnsafeRawBufferPointer) -> Bool {
-        var word: UInt64 = 0
-        for (i, b) in line.prefix(9).enumerated() {
-            if b == 0x20 { return httpMethods.contains(word) }
-            if b == UInt8(ascii: ":") { return word == packed("HOST") }
-            guard i < 8, (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A else { return false }
-            word = word << 8 | UInt64(b & ~0x20)
+    /// one of these. The first token is the parser's, so this reads the line as `parse`
+    /// does; it is packed into an integer: no allocation per line.
+    func looksLikeHTTP(_ line: UnsafeRawBufferPointer) -> Bool {
+        let token = parser.firstToken(of: line).range
+        // RFC 9112 §3: a method and SP start a request line.
+        if token.upperBound < line.count && line[token.upperBound] == 0x20 && token.count <= 8
+            && Self.httpMethods.contains(Self.packed(line[token]))
+        {
+            return true
         }
-        return false
+        // A header line: "Host:", with or without white space before the value (RFC 9112 §5).
+        return token.count >= 5 && Self.packed(line[0..<5]) == Self.hostHeader
     }
 
-    private static let httpMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"].map(packed)
+    private static let httpMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"].map {
+        packed($0.utf8)
+    }
 
-    /// Up to 8 ASCII letters, big-endian, as `looksLikeHTTP` reads a word.
-    private static func packed(_ word: String) -> UInt64 { word.utf8.reduce(0) { $0 << 8 | UInt64($1) } }
+    private static let hostHeader = packed("HOST:".utf8)
+
+    /// Up to 8 bytes, big-endian, letters upper case.
+    private static func packed(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        bytes.reduce(0) { word, b in word << 8 | UInt64((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A ? b & ~0x20 : b) }
+    }
 }

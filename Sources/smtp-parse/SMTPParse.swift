@@ -14,9 +14,9 @@ struct SMTPParse: ParsableCommand {
         discussion: """
             Reads command lines from standard input (or the files given), each ending in CRLF \
             or LF; a line ending in LF alone is parsed as if it ended in CRLF. For each line \
-            it prints {"verb": first token upper-cased, "code": 250 when well-formed, else the \
-            reply code the parser suggests (500, 501, 552, 555), "error": the reason and syntax \
-            hint} plus the command's fields:
+            it prints {"verb": the first token upper-cased (up to SP or CR; with --lenient also \
+            HTAB), "code": 250 when well-formed, else the reply code the parser suggests (500, \
+            501, 552, 555), "error": the reason and syntax hint} plus the command's fields:
               CLIENTID: type, token          MAIL/RCPT: path, parameters ([keyword, value|null])
               EHLO/HELO: domain              AUTH: mechanism, initialResponse
               BDAT: size, last               VRFY/EXPN/HELP/NOOP: argument
@@ -88,8 +88,8 @@ struct ParsedLine {
     var error: String?
 
     init(line: [UInt8], parser: SMTPCommandParser, maxLine: Int) {
-        let token = line.prefix { $0 != 0x20 && $0 != 0x0D && $0 != 0x0A }
-        verb = String(decoding: token, as: UTF8.self).uppercased()
+        // The parser's first token, so that "verb" names what the code and error judged.
+        verb = String(decoding: line[parser.firstToken(of: line).range], as: UTF8.self).uppercased()
         guard line.count <= maxLine else {
             code = 500
             error = "line too long: \(line.count) octets with CRLF, limit \(maxLine) (RFC 5321 §4.5.3.1.4)"

@@ -52,15 +52,17 @@ final class HardeningFramingTests: XCTestCase {
         server.assertNothingStored()
     }
 
-    /// NUL inside a command (D5): 501, never truncated at the NUL.
+    /// NUL inside a command (D5): 501 after the verb, never truncated at the NUL; 500 in
+    /// the verb, which is then no verb at all (RFC 5321 §4.2.4).
     func testNULInCommandIsRefused() async throws {
         let server = try await openServer()
         let t = try await Hostile.run(
             server,
             Hostile.greeted + Hostile.say("MAIL FROM:<a@example.net>\u{0}RCPT TO:<b@example.com>")
                 + Hostile.say("NOOP\u{0}") + Hostile.say("QUIT"))
-        XCTAssertEqual(t.codes, ["220", "250", "501", "501", "221"], t.stdout)
+        XCTAssertEqual(t.codes, ["220", "250", "501", "500", "221"], t.stdout)
         XCTAssertTrue(t.final(2).hasPrefix("501 5.5.2 "), t.stdout)
+        XCTAssertTrue(t.final(3).hasPrefix("500 5.5.1 "), t.stdout)
         server.assertNothingStored()
     }
 
@@ -272,11 +274,13 @@ final class HardeningEnvelopeTests: XCTestCase {
         let t = try await Hostile.run(
             server,
             Hostile.greeted + Hostile.say("MAIL FROM:<a@example.net> AUTH=x+0D+0ARCPT+20TO:<c@example.com>")
+                + Hostile.say("MAIL FROM:<a@example.net> AUTH=a+2Bb@example.net")
                 + Hostile.say("RCPT TO:<b@example.com> ORCPT=rfc822;b+0D+0ADATA")
                 + Hostile.say("RSET") + Hostile.say("MAIL FROM:<a@example.net> ENVID=x+0D+0A.+0D+0A")
                 + Hostile.say("MAIL FROM:<a@example.net> AUTH=x+0") + Hostile.say("QUIT"))
-        // AUTH= is accepted and ignored (RFC 4954 §5); ORCPT and ENVID belong to DSN, not offered.
-        XCTAssertEqual(t.codes, ["220", "250", "250", "555", "250", "555", "501", "221"], t.stdout)
+        // RFC 4954 §5: AUTH= decodes to a Mailbox or "<>", so one that decodes to CR LF is a 501;
+        // a valid one is accepted and ignored. ORCPT and ENVID belong to DSN, not offered.
+        XCTAssertEqual(t.codes, ["220", "250", "501", "250", "555", "250", "555", "501", "221"], t.stdout)
         server.assertNothingStored()
     }
 

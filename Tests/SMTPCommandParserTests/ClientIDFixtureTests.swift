@@ -29,7 +29,9 @@ extension Fixtures {
         bad("CLIENTID  UUID x", .invalidArguments, 501, at: 9),
         bad("CLIENTID UUID  x", .invalidArguments, 501, at: 14),
         bad("CLIENTID UUID x ", .invalidArguments, 501, at: 15),
-        bad("CLIENTID\tUUID x", .invalidArguments, 501, at: 8),
+        // D5: strictly, HTAB does not end the verb: "CLIENTID" HTAB "UUID" is one token, no verb
+        bad("CLIENTID\tUUID x", .unknownCommand, 500, at: 8),
+        bad("CLIENTID\tUUID x", .invalidArguments, 501, at: 8, .lenientMode),
         bad("CLIENTID UUID x y", .invalidArguments, 501, at: 15),
         bad("CLIENTID UUID", .invalidArguments, 501, at: 13),
         bad("CLIENTID", .invalidArguments, 501, at: 8),
@@ -48,7 +50,8 @@ extension Fixtures {
         // D4: the draft's §7 examples break its own ABNF
         bad("CLIENTID DEVICE_ID x", .invalidArguments, 501, at: 15),
         bad("CLIENTID <product_short_code>UUID x", .invalidArguments, 501, at: 9),
-        // D5: non-ASCII and NUL are 501, bare CR / bare LF are framing errors (500, D12)
+        // D5: non-ASCII and NUL after the verb are 501 (in it, 500: VerbFixtureTests), bare CR /
+        // bare LF are framing errors (500, D12)
         bad("CLIENTID UUID tök", .nonASCII, 501, at: 15),
         bad("CLIENTID UUID tök", .invalidArguments, 501, at: 15, .utf8Mode),
         bad("CLIENTID ÜUID x", .nonASCII, 501, at: 9),

@@ -16,7 +16,7 @@ enum Fixtures {
     /// Every table; the replay tests run all of their valid rows.
     static var all: [Fixture] {
         ehloHelo + mailRcpt + dataBdat + simpleCommands + startTLSAuth + unknownAndIncomplete + draftExamples
-            + clientID + parameters + paths + addressLiterals + lengthLimits + bytesOutsideASCII + lenient
+            + clientID + parameters + paths + addressLiterals + lengthLimits + bytesOutsideASCII + lenient + verbReading
     }
 
     // RFC 5321 §4.1.1.1

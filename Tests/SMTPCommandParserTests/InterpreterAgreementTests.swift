@@ -50,6 +50,12 @@ final class InterpreterAgreementTests: XCTestCase {
             for _ in 0..<30 {
                 if let miss = generator.nearMiss(rule, rng: &rng) { agreement.check(rule, miss.bytes, miss.mutation) }
             }
+            // D5: HTAB, NUL and 8-bit bytes before, inside and after the verb.
+            for string in generator.covering(rule, seed: rng.next(), limit: 3) {
+                for variant in SMTPParseContractTests.aroundTheVerb(string.bytes, verbLength: rule.utf8.count).dropFirst() {
+                    agreement.check(rule, variant, "around the verb")
+                }
+            }
         }
         // Known parameters are rare in random esmtp-keywords: splice each
         // parameter rule's strings (valid and near misses) into MAIL and RCPT.
@@ -136,7 +142,10 @@ struct Agreement {
         let result = parseResult(line, options)
         guard let tree = interpreter.parse(rule, line) else {
             // Rejected under `rule`: the parser must not accept it as that command.
-            guard case .success(let command) = result else { return }
+            guard case .success(let command) = result else {
+                if case .failure(let error) = result { checkRefusal(error, line, how) }
+                return
+            }
             let other = entryRule(command)
             if other == rule {
                 fail("the interpreter rejects it under \(rule), the parser accepts \(owned(command, line).rendered)", line, how)
@@ -174,6 +183,17 @@ struct Agreement {
             }
             proseRefusals += 1
             proseKindsSeen[error.kind.description, default: 0] += 1
+        }
+    }
+
+    /// D5, RFC 5321 §4.2.4: a line whose first token is no known verb is a 500 whatever
+    /// it holds; one whose verb is known is never refused as an unknown command.
+    mutating func checkRefusal(_ error: SMTPSyntaxError, _ line: [UInt8], _ how: String) {
+        let name = firstTokenAsSpecified(line, lenient: options.lenient).name
+        if !InterpreterAgreementTests.commandRules.contains(name) {
+            if error.replyCode != 500 { fail("the first token \(show(name.utf8)) is no verb, yet \(error)", line, how) }
+        } else if error.kind == .unknownCommand {
+            fail("the verb \(name) is known, yet \(error)", line, how)
         }
     }
 
@@ -316,12 +336,23 @@ struct Agreement {
                 result.append(Violation(kind: .duplicateParameter, detail: "\(name) repeated", at: whole))
             } else if !interpreter.matches(known.rule, parameter) {
                 result.append(Violation(kind: .invalidParameter, detail: "\(name) does not match \(known.rule)", at: whole))
+            } else if keyword == "AUTH", !interpreter.matches("auth-mailbox", XText.decode(parameter.dropFirst(5))) {
+                // RFC 4954 §5: the xtext decodes to a Mailbox or "<>".
+                result.append(Violation(kind: .invalidParameter, detail: "\(name) decodes to no Mailbox", at: whole))
             } else if keyword == "SIZE", exceedsUInt64(parameter.dropFirst(5)) {
                 result.append(Violation(kind: .sizeTooLarge, detail: "\(name) exceeds 2^64-1", at: whole))
             }
         }
         return result
     }
+}
+
+/// D5 as written: the first token ends at SP or CR, in lenient mode also at HTAB
+/// (L3); `name` is it with ASCII letters lower case (a command rule's name when it
+/// is a verb).
+func firstTokenAsSpecified(_ line: [UInt8], lenient: Bool) -> (token: ArraySlice<UInt8>, name: String) {
+    let token = line.prefix { $0 != 0x20 && $0 != 0x0D && !(lenient && $0 == 0x09) }
+    return (token, String(decoding: token.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self))
 }
 
 /// Trailing SP/HTAB removed (lenient captures include them, L3).

@@ -2,8 +2,8 @@ import SMTPCommandParser
 import XCTest
 
 /// LineFramer: only CRLF ends a line (RFC 5321 §2.3.8, D12), a line is at most
-/// the limit (RFC 5321 §4.5.3.1.4, D12), NUL is refused (D5). Every transcript
-/// is replayed whole, split at every byte boundary and trickled.
+/// the limit (RFC 5321 §4.5.3.1.4, D12), NUL is the parser's to judge (D5). Every
+/// transcript is replayed whole, split at every byte boundary and trickled.
 final class LineFramerTests: XCTestCase {
     struct Transcript {
         let input: [UInt8]
@@ -50,14 +50,34 @@ final class LineFramerTests: XCTestCase {
             Transcript("\nQUIT\r\nNOOP\r\n", [.error(.bareLineFeed, offset: 0), l("NOOP\r\n")]),
             Transcript("NOOP a\rb\r\nQUIT\r\n", [.error(.bareCarriageReturn, offset: 6), l("QUIT\r\n")]),
             Transcript("QUIT\r\r\nNOOP\r\n", [.error(.bareCarriageReturn, offset: 4), l("NOOP\r\n")]),
-            Transcript("NOOP a\u{0}b\r\nQUIT\r\n", [.error(.nulByte, offset: 6), l("QUIT\r\n")]),
             Transcript("A\nB\rC\u{0}D\nE\r\nQUIT\r\n", [.error(.bareLineFeed, offset: 1), l("QUIT\r\n")]),
             Transcript("A\rB\u{0}\r\nQUIT\r\n", [.error(.bareCarriageReturn, offset: 1), l("QUIT\r\n")]),
         ])
         XCTAssertEqual(Kind.bareLineFeed.replyCode, 500)
         XCTAssertEqual(Kind.bareCarriageReturn.replyCode, 500)
-        XCTAssertEqual(Kind.nulByte.replyCode, 501)
         XCTAssertEqual(try SMTPCommandParser().parse(bytes("QUIT\r\n")), .quit)
+    }
+
+    // D5, D12: framing is CRLF, bare CR, bare LF and length only. A line with a NUL is
+    // handed out whole, and the parser decides where the NUL falls: in the first token
+    // the line is no command (500, RFC 5321 §4.2.4), after a known verb a 501.
+    func testNULIsNoFramingErrorAndTheParserJudgesIt() throws {
+        run([
+            Transcript("NOOP a\u{0}b\r\nQUIT\r\n", [l("NOOP a\u{0}b\r\n"), l("QUIT\r\n")]),
+            Transcript("NO\u{0}OP\r\n\u{0}\r\n", [l("NO\u{0}OP\r\n"), l("\u{0}\r\n")]),
+            Transcript("\u{0}\u{0}\nQUIT\r\n", [.error(.bareLineFeed, offset: 2)]),
+        ])
+        let parser = SMTPCommandParser()
+        for (line, kind, offset) in [
+            ("NOOP a\u{0}b\r\n", Kind.nulByte, 6), ("NO\u{0}OP\r\n", .unknownCommand, 2), ("\u{0}\r\n", .unknownCommand, 0),
+        ] {
+            XCTAssertThrowsError(try parser.parse(bytes(line)), line) { error in
+                XCTAssertEqual((error as? SMTPSyntaxError)?.kind, kind, line)
+                XCTAssertEqual((error as? SMTPSyntaxError)?.offset, offset, line)
+            }
+        }
+        XCTAssertEqual(Kind.nulByte.replyCode, 501)
+        XCTAssertEqual(Kind.unknownCommand.replyCode, 500)
     }
 
     func testLineSplitBetweenCRAndLFAcrossChunks() {

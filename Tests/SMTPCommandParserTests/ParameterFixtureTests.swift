@@ -22,7 +22,7 @@ final class ParameterFixtureTests: XCTestCase {
         }
     }
 
-    // The typed fields decode the parameter as written: AUTH= and ENVID= stay xtext until decoded.
+    // The typed fields keep the parameter as written: AUTH= and ENVID= stay xtext until decoded.
     func testAUTHParameterDecodesToTheMailbox() throws {
         let line = bytes("MAIL FROM:<a@b> AUTH=e+3Dmc2@example.com\r\n")
         guard case .mail(let mail) = try SMTPCommandParser().parse(line), let auth = mail.auth else {
@@ -67,6 +67,35 @@ extension Fixtures {
             mail: MailFields(auth: "e+3Dmc2@example.com")),
         bad("MAIL FROM:<a@b> AUTH=a+3d", .invalidParameter, 501, at: 24),
         bad("MAIL FROM:<a@b> AUTH=a+", .invalidParameter, 501, at: 23),
+        // RFC 4954 §5: the xtext decodes to a Mailbox (RFC 5321 §4.1.2) or "<>" (auth-mailbox);
+        // a refusal points at the character, or the hexchar, whose decoded byte is wrong.
+        ok(
+            "MAIL FROM:<a@b> AUTH=user+2Bdetail@example.com", .mail("a@b", "AUTH=user+2Bdetail@example.com"),
+            mail: MailFields(auth: "user+2Bdetail@example.com")),
+        ok("MAIL FROM:<a@b> AUTH=+3C+3E", .mail("a@b", "AUTH=+3C+3E"), mail: MailFields(auth: "+3C+3E")),
+        ok("MAIL FROM:<a@b> AUTH=\"a+20b\"@c", .mail("a@b", "AUTH=\"a+20b\"@c"), mail: MailFields(auth: "\"a+20b\"@c")),
+        ok("MAIL FROM:<a@b> AUTH=a@[192.0.2.1]", .mail("a@b", "AUTH=a@[192.0.2.1]"), mail: MailFields(auth: "a@[192.0.2.1]")),
+        ok(
+            "MAIL FROM:<> auth=Postmaster@example.com", .mail("", "auth=Postmaster@example.com"),
+            mail: MailFields(auth: "Postmaster@example.com")),
+        bad("MAIL FROM:<a@b> AUTH=user+2Bdetail", .invalidParameter, 501, at: 34),
+        bad("MAIL FROM:<a@b> AUTH=user", .invalidParameter, 501, at: 25),
+        bad("MAIL FROM:<a@b> AUTH=Postmaster", .invalidParameter, 501, at: 31),
+        bad("MAIL FROM:<a@b> AUTH=<a@b>", .invalidParameter, 501, at: 22),
+        bad("MAIL FROM:<a@b> AUTH=+3C+3E+3E", .invalidParameter, 501, at: 27),
+        bad("MAIL FROM:<a@b> AUTH=a+20b@c", .invalidParameter, 501, at: 22),
+        bad("MAIL FROM:<a@b> AUTH=a+0D+0A@b", .invalidParameter, 501, at: 22),
+        bad("MAIL FROM:<a@b> AUTH=a@b+00", .invalidParameter, 501, at: 24),
+        bad("MAIL FROM:<a@b> AUTH=a@b.", .invalidParameter, 501, at: 25),
+        bad("MAIL FROM:<a@b> AUTH=a..b@c", .invalidParameter, 501, at: 23),
+        bad("MAIL FROM:<a@b> AUTH=a@b SIZE=1 SIZE=2", .duplicateParameter, 501, at: 32),
+        bad("MAIL FROM:<a@b> AUTH=ab SIZE=1 SIZE=2", .invalidParameter, 501, at: 23),
+        // SMTPUTF8 (RFC 6531 §3.3): the decoded Mailbox may hold UTF-8.
+        bad("MAIL FROM:<a@b> AUTH=j+C3+B6rg@example.com", .invalidParameter, 501, at: 22),
+        ok(
+            "MAIL FROM:<a@b> AUTH=j+C3+B6rg@example.com", .mail("a@b", "AUTH=j+C3+B6rg@example.com"), .utf8Mode,
+            mail: MailFields(auth: "j+C3+B6rg@example.com")),
+        bad("MAIL FROM:<a@b> AUTH=j+C3rg@example.com", .invalidParameter, 501, at: 25, .utf8Mode),
         // RFC 3461 §4.3: RET=FULL / HDRS, MAIL only
         ok("MAIL FROM:<a@b> RET=FULL", .mail("a@b", "RET=FULL"), mail: MailFields(ret: .full)),
         ok("MAIL FROM:<a@b> RET=HDRS", .mail("a@b", "RET=HDRS"), mail: MailFields(ret: .headers)),

@@ -11,7 +11,7 @@
 // Regenerate with: swift run abnfc generate
 //
 // One deterministic automaton per rule (see Automaton.swift for the
-// table layout). 109 rules compiled.
+// table layout). 110 rules compiled.
 
 public enum SMTPGrammar {
     /// `ALPHA` (<RFC 5234 Appendix B>:0): 3 states, 2 byte classes.
@@ -1784,7 +1784,7 @@ public enum SMTPGrammar {
             AAAAAAAAAAAAAAAJAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAA=
             """)
 
-    /// `auth-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:67): 9 states, 10 byte classes.
+    /// `auth-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:68): 9 states, 10 byte classes.
     public static let authParam = Automaton(
         rule: "auth-param", fields: [],
         classCount: 10, stateCount: 9, start: 1,
@@ -1800,7 +1800,55 @@ public enum SMTPGrammar {
             AAAAAAAAAAAAAwADAA==
             """)
 
-    /// `notify-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:74): 32 states, 18 byte classes.
+    /// `auth-mailbox` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:76): 42 states, 20 byte classes, fields: path.
+    public static let authMailbox = Automaton(
+        rule: "auth-mailbox", fields: ["path"],
+        classCount: 20, stateCount: 42, start: 1,
+        tagMasks: [0x0, 0x1, 0x2],
+        ruleNames: ["auth-mailbox", "Mailbox", "Local-part", "Dot-string", "Atom", "atext", "ALPHA", "DIGIT", "Quoted-string", "DQUOTE", "QcontentSMTP", "qtextSMTP", "quoted-pairSMTP", "Domain", "sub-domain", "Let-dig", "Ldh-str", "address-literal", "IPv4-address-literal", "Snum", "IPv6-address-literal", "IPv6-addr", "IPv6-full", "IPv6-hex", "HEXDIG", "IPv6-comp", "IPv6v4-full", "IPv6v4-comp", "General-address-literal", "Standardized-tag", "dcontent"],
+        tables: """
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAgMCAgICAgQEAgIEBQYCBwcICQkKCwsLCwwEDQIOAg8QEBAQEBAQEBAQ
+            EBAQEBAQEBAQEBAQEBAQEBESEwICAhAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQAgICAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AoADgAAAAoAAAAKAAoACgAKAAoAAAAQAAAAAAAKAAAAAAAAAAAAAAAIAAAAAAAIABQACAAIAAgACAAIAAAAAAAAABgACAAAAAAAA
+            AAAAAwADAAcAAwADAAMAAwADAAMAAwADAAMAAwADAAMAAwADAAgAAwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACQAAAAAA
+            AAAAAAAAAAAAAAIAAAAAAAIAAAACAAIAAgACAAIAAAAAAAAAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAACgAKAAoACgAKAAAAAAAA
+            AAAACgALAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGAAAAAAAAAAAAAAADAAMAAwADAAMAAwADAAMAAwADAAMA
+            AwADAAMAAwADAAMAAwADAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAADAANAAoACgAK
+            AAoACgAAAAAAAAAAAAoAAAAAAAAAAAAAAAAAAAAAAA4AAAAPABAAEQARABEAAAAAAAAAAAASAAAAAAAAAAAAAAAAAAAAAAAMAAAA
+            CgAKAAoACgAKAAAAAAAAAAAACgAAAAAAAAAAAAAAAAAAAAAAAAAAAAoACgAKAAoACgAAAAAAAAAAAAoAAAAAAAAAAAAAAAAAAAAA
+            AA4AAAASABIAEgASABIAAAAAAAAAAAASAAAAAAAAAAAAAAAAAAAAAAAOABMAEQARABEAEQARABQAAAAAAAAAEgAAAAAAAAAAAAAA
+            AAAAAAAADgATABEAEQARABUAFgAUAAAAAAAAABIAAAAAAAAAAAAAAAAAAAAAAA4AEwAWABYAFgAWABYAFAAAAAAAAAASAAAAAAAA
+            AAAAAAAAAAAAAAAOAAAAEgASABIAEgASABQAAAAAAAAAEgAAAAAAAAAAAAAAAAAAAAAAAAAAABcAGAAZABkAGQAAAAAAAAAAAAAA
+            AAAAAAAAAAAAABoAGgAaABoAGgAaABoAGgAaABoAGgAaABoAGgAaAAAAAAAAAAAAAAAAAAAAAAAOABMAFgAWABYAFgASABQAAAAA
+            AAAAEgAAAAAAAAAAAAAAAAAAAAAADgATABIAEgASABIAEgAUAAAAAAAAABIAAAAAAAAAAAAAAAAAAAAAAAAAGwAZABkAGQAZABkA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABsAGQAZABkAHAAdAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAbAB0AHQAd
+            AB0AHQAAAAAAAAAAAAAAAAAAAAAAAAAAABoAGgAaABoAGgAaABoAGgAaABoAGgAaABoAGgAaAAAAAAAeAAAAAAAAAAAAAAAAAAAA
+            HwAgACEAIQAhAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAbAB0AHQAdAB0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAGwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAiACEAIQAhACEAIQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIgAhACEAIQAjACQAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAACIAJAAkACQAJAAkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACUAJgAnACcAJwAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAIgAkACQAJAAkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACIAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACcAJwAnACcAJwAAAAAAAAAAAAAAAAAAAB4AAAAAAAAAAAAAAAAAAAAnACcAJwAoACkA
+            AAAAAAAAAAAAAAAAAAAeAAAAAAAAAAAAAAAAAAAAKQApACkAKQApAAAAAAAAAAAAAAAAAAAAHgAAAAAAAAAAAAAAAAAAACkAKQAp
+            ACkAAAAAAAAAAAAAAAAAAAAAAB4AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAeAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAABAQABAAEBAQEBAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+            AAAAAAAAAAAAAAEDAAAAAAAAAAAAAAAAAAAAAAAAAAMAAAAAAAAAAAAAAAAAAAABAAgAAAAFAAEAAQAMAAAAAAARABAADwAQABEA
+            EQARABwAEwAeABEAEQASABIAEgARABMAEgASAAAAEgASABIAEwASABIAEQARABEAEQARAA==
+            """)
+
+    /// `notify-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:83): 32 states, 18 byte classes.
     public static let notifyParam = Automaton(
         rule: "notify-param", fields: [],
         classCount: 18, stateCount: 32, start: 1,
@@ -1830,7 +1878,7 @@ public enum SMTPGrammar {
             AgACAA==
             """)
 
-    /// `notify-esmtp-value` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:85): 25 states, 15 byte classes.
+    /// `notify-esmtp-value` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:94): 25 states, 15 byte classes.
     public static let notifyEsmtpValue = Automaton(
         rule: "notify-esmtp-value", fields: [],
         classCount: 15, stateCount: 25, start: 1,
@@ -1854,7 +1902,7 @@ public enum SMTPGrammar {
             AAEAAQAAAAEAAQABAAAAAQAAAAEAAAABAAEAAQABAA==
             """)
 
-    /// `notify-list-element` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:88): 19 states, 12 byte classes.
+    /// `notify-list-element` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:97): 19 states, 12 byte classes.
     public static let notifyListElement = Automaton(
         rule: "notify-list-element", fields: [],
         classCount: 12, stateCount: 19, start: 1,
@@ -1874,7 +1922,7 @@ public enum SMTPGrammar {
             AAAAAAAAAAAAAAAAAAAAAAAAAA==
             """)
 
-    /// `orcpt-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:91): 12 states, 13 byte classes.
+    /// `orcpt-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:100): 12 states, 13 byte classes.
     public static let orcptParam = Automaton(
         rule: "orcpt-param", fields: [],
         classCount: 13, stateCount: 12, start: 1,
@@ -1892,7 +1940,7 @@ public enum SMTPGrammar {
             CAAIAA==
             """)
 
-    /// `original-recipient-address` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:94): 6 states, 7 byte classes.
+    /// `original-recipient-address` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:103): 6 states, 7 byte classes.
     public static let originalRecipientAddress = Automaton(
         rule: "original-recipient-address", fields: [],
         classCount: 7, stateCount: 6, start: 1,
@@ -1906,7 +1954,7 @@ public enum SMTPGrammar {
             AwADAAQAAwADAAAAAAAAAAAAAAAFAAAAAAAAAAAAAAAAAAMAAAAAAAAAAAEAAAAAAgAAAAAABwAHAA==
             """)
 
-    /// `addr-type` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:102): 3 states, 2 byte classes.
+    /// `addr-type` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:111): 3 states, 2 byte classes.
     public static let addrType = Automaton(
         rule: "addr-type", fields: [],
         classCount: 2, stateCount: 3, start: 1,
@@ -1919,7 +1967,7 @@ public enum SMTPGrammar {
             AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAACAAAAAQAAAQAAAA==
             """)
 
-    /// `ret-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:105): 13 states, 11 byte classes.
+    /// `ret-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:114): 13 states, 11 byte classes.
     public static let retParam = Automaton(
         rule: "ret-param", fields: [],
         classCount: 11, stateCount: 13, start: 1,
@@ -1936,7 +1984,7 @@ public enum SMTPGrammar {
             AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAEAAQABAAEAAQABAAEAAAA=
             """)
 
-    /// `ret-value` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:108): 9 states, 8 byte classes.
+    /// `ret-value` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:117): 9 states, 8 byte classes.
     public static let retValue = Automaton(
         rule: "ret-value", fields: [],
         classCount: 8, stateCount: 9, start: 1,
@@ -1951,7 +1999,7 @@ public enum SMTPGrammar {
             AAAAAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAA==
             """)
 
-    /// `envid-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:111): 10 states, 12 byte classes.
+    /// `envid-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:120): 10 states, 12 byte classes.
     public static let envidParam = Automaton(
         rule: "envid-param", fields: [],
         classCount: 12, stateCount: 10, start: 1,
@@ -1968,7 +2016,7 @@ public enum SMTPGrammar {
             AA==
             """)
 
-    /// `xtext` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:116): 4 states, 4 byte classes.
+    /// `xtext` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:125): 4 states, 4 byte classes.
     public static let xtext = Automaton(
         rule: "xtext", fields: [],
         classCount: 4, stateCount: 4, start: 1,
@@ -1981,7 +2029,7 @@ public enum SMTPGrammar {
             AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAIAAQAAAAAAAAADAAAAAAAAAAEAAAEAAAAAAAACAAIA
             """)
 
-    /// `xchar` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:121): 3 states, 2 byte classes.
+    /// `xchar` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:130): 3 states, 2 byte classes.
     public static let xchar = Automaton(
         rule: "xchar", fields: [],
         classCount: 2, stateCount: 3, start: 1,
@@ -1994,7 +2042,7 @@ public enum SMTPGrammar {
             AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAAAAAAAAQAAAAAAAA==
             """)
 
-    /// `hexchar` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:129): 5 states, 3 byte classes.
+    /// `hexchar` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:138): 5 states, 3 byte classes.
     public static let hexchar = Automaton(
         rule: "hexchar", fields: [],
         classCount: 3, stateCount: 5, start: 1,
@@ -2008,7 +2056,7 @@ public enum SMTPGrammar {
             AA==
             """)
 
-    /// `requiretls-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:137): 12 states, 9 byte classes.
+    /// `requiretls-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:146): 12 states, 9 byte classes.
     public static let requiretlsParam = Automaton(
         rule: "requiretls-param", fields: [],
         classCount: 9, stateCount: 12, start: 1,
@@ -2024,7 +2072,7 @@ public enum SMTPGrammar {
             AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==
             """)
 
-    /// `mt-priority-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:145): 16 states, 12 byte classes.
+    /// `mt-priority-param` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:154): 16 states, 12 byte classes.
     public static let mtPriorityParam = Automaton(
         rule: "mt-priority-param", fields: [],
         classCount: 12, stateCount: 16, start: 1,
@@ -2043,7 +2091,7 @@ public enum SMTPGrammar {
             AAAAAAAAAAEAAQAAAA==
             """)
 
-    /// `priority-value` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:150): 4 states, 4 byte classes.
+    /// `priority-value` (Sources/SMTPCommandParser/Grammar/esmtp-parameters.abnf:159): 4 states, 4 byte classes.
     public static let priorityValue = Automaton(
         rule: "priority-value", fields: [],
         classCount: 4, stateCount: 4, start: 1,
@@ -2302,6 +2350,7 @@ public enum SMTPGrammar {
         bodyValue,
         smtputf8Param,
         authParam,
+        authMailbox,
         notifyParam,
         notifyEsmtpValue,
         notifyListElement,
@@ -2416,6 +2465,7 @@ public enum SMTPGrammar {
         case "body-value": return bodyValue
         case "smtputf8-param": return smtputf8Param
         case "auth-param": return authParam
+        case "auth-mailbox": return authMailbox
         case "notify-param": return notifyParam
         case "notify-esmtp-value": return notifyEsmtpValue
         case "notify-list-element": return notifyListElement

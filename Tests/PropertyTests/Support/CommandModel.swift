@@ -27,6 +27,8 @@ enum Expected: CustomStringConvertible {
     /// Not in the command's language (the interpreter says no): any error but "incomplete"
     /// when the line ends in CRLF.
     case rejected(why: String)
+    /// The first token is no verb (D5, RFC 5321 §4.2.4): a 500 whatever the line holds.
+    case unrecognized(why: String)
     /// An alphabetic verb the parser does not know, on a complete line.
     case unknownVerb(Range<Int>)
     case incomplete
@@ -36,6 +38,7 @@ enum Expected: CustomStringConvertible {
         case .command(let c): "\(c)"
         case .error(let kind, let why, let offset, let rule): "\(kind.replyCode) \(kind) at \(offset) in \(rule) (\(why))"
         case .rejected(let why): "a syntax error (\(why))"
+        case .unrecognized(let why): "500, no verb (\(why))"
         case .unknownVerb(let r): "unknown verb \(r)"
         case .incomplete: "incomplete"
         }
@@ -53,14 +56,17 @@ struct CommandModel {
     /// §2.4: verbs are case-insensitive), the interpreter decides membership.
     func expected(line: [UInt8]) -> Expected {
         var length = 0
-        // The parser's verb: letters up to SP, HTAB (lenient L3 "DATA\t"), CR, LF or the end.
-        while length < line.count, line[length] != 0x20, line[length] != 0x09, line[length] != 0x0D, line[length] != 0x0A {
+        // D5: the verb is the first token, letters up to SP or CR, in lenient mode also
+        // HTAB (L3 "DATA\t"), or the end. Any other byte in it, LF, NUL and 8-bit bytes
+        // included, makes the line no command.
+        let lenient = profile.options.lenient
+        while length < line.count, line[length] != 0x20, line[length] != 0x0D, !(lenient && line[length] == 0x09) {
             let b = line[length] | 0x20
-            guard b >= 0x61 && b <= 0x7A else { return .rejected(why: "the verb has a byte that is not a letter") }
+            guard b >= 0x61 && b <= 0x7A else { return .unrecognized(why: "the first token has a byte that is not a letter") }
             length += 1
         }
         if line.isEmpty { return .incomplete }
-        if length == 0 { return .rejected(why: "no verb") }
+        if length == 0 { return .unrecognized(why: "the first token is empty") }
         let endsInCRLF = line.count >= 2 && line[line.count - 2] == 0x0D && line[line.count - 1] == 0x0A
         let verb = String(decoding: line[..<length].map { $0 & ~0x20 }, as: UTF8.self)
         guard let rule = commandRules.first(where: { $0.verb == verb })?.rule else {
@@ -143,12 +149,29 @@ struct CommandModel {
         }
     }
 
+    /// The first match of `rule` in the command itself, outside its parameters (see `captures`).
+    func command(_ text: GrammarText, _ rule: String) -> ParseTree? {
+        func find(_ node: ParseTree) -> ParseTree? {
+            guard node.rule != "esmtp-param" else { return nil }
+            if node.rule.lowercased() == rule.lowercased() { return node }
+            for child in node.children { if let found = find(child) { return found } }
+            return nil
+        }
+        for tree in text.trees { if let found = find(tree) { return found } }
+        return nil
+    }
+
     /// The first match of each `;@capture NAME` rule (README.md: captures are outside repetitions).
+    /// Not inside an esmtp-param: only the overlay puts a rule there whose parts capture
+    /// (`auth-mailbox`'s Mailbox), and the command's automaton never sees them.
     func captures(_ text: GrammarText) -> [String: Range<Int>] {
         var fields: [String: Range<Int>] = [:]
-        for node in text.allNodes {
+        func visit(_ node: ParseTree) {
+            guard node.rule != "esmtp-param" else { return }
             if let name = profile.grammar[node.rule]?.captureName, fields[name] == nil { fields[name] = node.range }
+            node.children.forEach(visit)
         }
+        text.trees.forEach(visit)
         return fields
     }
 
@@ -157,9 +180,9 @@ struct CommandModel {
         // RFC 5321 §4.5.3.1.3 counts the path with its punctuation: "<", the
         // source route, the mailbox and ">". A lenient L2 path has no brackets;
         // it counts as its canonical form, with them (so it serialises within the limit).
-        let postmaster = text.first("Postmaster-path")
-        let mailbox = text.first("Mailbox")
-        let bracketed = text.first("Path")?.range ?? postmaster.map { ($0.range.lowerBound - 1)..<($0.range.upperBound + 1) }
+        let postmaster = command(text, "Postmaster-path")
+        let mailbox = command(text, "Mailbox")
+        let bracketed = command(text, "Path")?.range ?? postmaster.map { ($0.range.lowerBound - 1)..<($0.range.upperBound + 1) }
         if let span = bracketed, span.count > 256 {
             return .error(
                 .pathTooLong, why: "RFC 5321 §4.5.3.1.3: path of \(span.count) octets", offset: span.lowerBound + 256,
@@ -183,7 +206,7 @@ struct CommandModel {
             if let problem = domainProblem(domain.range, line) { return problem }
         }
         // "<>": an empty range just inside the brackets.
-        let path = fields["path"] ?? text.first("Reverse-path").map { ($0.range.lowerBound + 1)..<($0.range.lowerBound + 1) }!
+        let path = fields["path"] ?? command(text, "Reverse-path").map { ($0.range.lowerBound + 1)..<($0.range.lowerBound + 1) }!
         // Lenient parameters end in the L3 white space, which is not part of them.
         var parameters = fields["parameters"]
         while let p = parameters, !p.isEmpty, line[p.upperBound - 1] == 0x20 || line[p.upperBound - 1] == 0x09 {
@@ -222,7 +245,15 @@ struct CommandModel {
                 case "BODY": mail.body = upper == "7BIT" ? .sevenBit : upper == "8BITMIME" ? .eightBitMIME : .binaryMIME
                 case "SMTPUTF8": mail.smtputf8 = true
                 case "REQUIRETLS": mail.requireTLS = true
-                case "AUTH": mail.auth = v
+                case "AUTH":
+                    // RFC 4954 §5: the xtext decodes to a Mailbox or "<>" (auth-mailbox); XText.decode
+                    // has its own table (ParameterFixtureTests), the parser's check decodes as it goes.
+                    if !interpreter.matches("auth-mailbox", XText.decode(line[v])) {
+                        return .error(
+                            .invalidParameter, why: "RFC 4954 §5: AUTH= decodes to no Mailbox", offset: v.lowerBound,
+                            rule: "auth-mailbox")
+                    }
+                    mail.auth = v
                 case "RET": mail.ret = upper == "FULL" ? .full : .headers
                 case "ENVID": mail.envelopeID = v
                 case "MT-PRIORITY": mail.priority = Int8(upper)!
@@ -330,6 +361,13 @@ struct CommandModel {
             return .pass(as: "rejected: \(error.kind)")
         case (.rejected(let why), .success(let got)):
             return .fail("the reference interpreter rejects (\(why)), parser accepted \(show(got, line))")
+        case (.unrecognized(let why), .failure(let error)):
+            if error.replyCode != 500 || (endsInCRLF && error.kind == .incomplete) {
+                return .fail("expected 500 (\(why)), parser threw \(show(error))", at: error.offset, rule: error.rule)
+            }
+            return .pass(as: "unrecognized: \(error.kind)")
+        case (.unrecognized(let why), .success(let got)):
+            return .fail("expected 500 (\(why)), parser gave \(show(got, line))")
         case (.unknownVerb(let verb), .success(.unknown(let got))) where got == verb:
             return .pass(as: "unknown verb")
         case (.unknownVerb, .success(let got)):

@@ -201,14 +201,14 @@ final class DeviceKeyTests: XCTestCase {
     /// The default is the configuration folder (XDG), never the data folder.
     func testDefaultKeyFile() {
         XCTAssertEqual(
-            ServerConfiguration.defaultDeviceKeyFile(environment: ["XDG_CONFIG_HOME": "/srv/conf", "HOME": "/home/mail"]),
+            ServerConfiguration.defaultDeviceKeyFile(environment: ["XDG_CONFIG_HOME": "/srv/conf", "HOME": "/srv/mailhome"]),
             "/srv/conf/clientid-server/device-key")
         XCTAssertEqual(
-            ServerConfiguration.defaultDeviceKeyFile(environment: ["HOME": "/home/mail"]),
-            "/home/mail/.config/clientid-server/device-key")
+            ServerConfiguration.defaultDeviceKeyFile(environment: ["HOME": "/srv/mailhome"]),
+            "/srv/mailhome/.config/clientid-server/device-key")
         XCTAssertEqual(
-            ServerConfiguration.defaultDeviceKeyFile(environment: ["XDG_CONFIG_HOME": "relative", "HOME": "/home/mail"]),
-            "/home/mail/.config/clientid-server/device-key", "XDG: a relative path is ignored")
+            ServerConfiguration.defaultDeviceKeyFile(environment: ["XDG_CONFIG_HOME": "relative", "HOME": "/srv/mailhome"]),
+            "/srv/mailhome/.config/clientid-server/device-key", "XDG: a relative path is ignored")
         // No HOME: the account's home folder from the password database.
         let fallback = ServerConfiguration.defaultDeviceKeyFile(environment: [:])
         XCTAssertTrue(fallback?.hasSuffix("/.config/clientid-server/device-key") ?? true, fallback ?? "")

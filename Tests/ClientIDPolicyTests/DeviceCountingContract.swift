@@ -78,8 +78,11 @@ enum DeviceCountingContract {
                     connection: connection, account: account, credentialsValid: valid, identity: victim, address: address))
         }
         for n in 1...5 { _ = attempt(UInt64(n), "mallory", valid: false, from: office) }
-        XCTAssertEqual(attempt(10, "mallory", valid: true, from: office).rule, .deviceFailureLimit, "\(store)", file: file, line: line)
-        XCTAssertTrue(attempt(11, "test", valid: true, from: home).allowed, "\(store): the owner is not locked out", file: file, line: line)
+        XCTAssertEqual(
+            attempt(10, "mallory", valid: true, from: office).rule, .deviceFailureLimit, "\(store)", file: file, line: line)
+        XCTAssertTrue(
+            attempt(11, "test", valid: true, from: home).allowed, "\(store): the owner is not locked out", file: file,
+            line: line)
         for n in 12...13 { _ = attempt(UInt64(n), "test", valid: false, from: home) }
         XCTAssertEqual(
             attempt(14, "test", valid: true, from: home).rule, .deviceFailureLimit, "\(store): the owner's own failures count",

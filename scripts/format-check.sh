@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lints the Swift sources with swift-format and the repository's .swift-format
 # (4 spaces, 130 columns; rules that fight the house style are off there):
-# every *.swift under Sources, Tests, Benchmarks and Fuzz, except generated
+# every *.swift under Sources, Tests, Benchmarks, Fuzz and Mutation, except generated
 # code (*/Generated/*, written by `abnfc generate`) and build folders.
 # Exits non-zero when there is any finding.
 #
@@ -24,7 +24,7 @@ if [ "$#" -gt 0 ]; then
 else
     while IFS= read -r -d '' file; do
         files+=("$file")
-    done < <(find Sources Tests Benchmarks Fuzz \
+    done < <(find Sources Tests Benchmarks Fuzz Mutation \
         \( -name '.build' -o -name '.build-*' -o -name '.build_*' -o -name '.swiftpm' -o -name 'Generated' \) -prune \
         -o -name '*.swift' -type f -print0 | sort -z)
 fi

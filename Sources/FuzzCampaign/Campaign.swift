@@ -225,7 +225,9 @@ public final class Campaign {
         if let builds {
             switch builds.state(r.target) {
             case .waiting: return "waiting for build"
-            case .building(let line): return "building " + Self.buildStep(line)
+            case .building(let line):
+                let step = Self.buildStep(line)
+                return step.isEmpty ? "building" : "building " + step
             case .built: return "built, queued"
             case .failed: return "build failed"
             }

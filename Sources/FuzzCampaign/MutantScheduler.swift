@@ -86,6 +86,10 @@ final class MutantScheduler: @unchecked Sendable {
         }
     }
 
+    /// How long one XCTest test may run before the mutant counts as hanging it: five
+    /// times its own time plus a margin for a busy machine.
+    func limit(_ seconds: Double) -> Double { max(3, 5 * seconds + 2) }
+
     func evaluate(_ mutant: Mutant) -> MutantResult {
         let started = Date()
         let candidates = order(mutant)
@@ -95,21 +99,53 @@ final class MutantScheduler: @unchecked Sendable {
                 key: mutant.key, status: equivalent ? .equivalent : .notReached, check: nil, detail: nil, seconds: 0, checksRun: 0
             )
         }
+        func killed(_ label: String, _ outcome: CheckOutcome, _ run: Int) -> MutantResult {
+            MutantResult(
+                key: mutant.key, status: .killed, check: label, detail: outcome.detail,
+                seconds: Date().timeIntervalSince(started),
+                checksRun: run)
+        }
+        // The two most promising checks one at a time (each process costs a start-up);
+        // then every other test that reaches the mutant in one process, stopped at its
+        // first failure; then the other fuzz runs, which are the slowest.
+        let single = Array(candidates.prefix(2))
+        let tests = candidates.dropFirst(single.count).filter { $0.check.kind == .xctest }
+        let fuzz = candidates.dropFirst(single.count).filter { $0.check.kind == .fuzz }
         var run = 0
-        for entry in candidates {
+        func fuzzLimit(_ entry: BaselineChecks.Entry) -> Double {
+            Double(runner.fuzzSeconds) + max(10, 5 * (entry.seconds - Double(runner.fuzzSeconds)))
+        }
+        for entry in single {
             run += 1
-            // A mutant that loops forever is killed by the timeout: five times the
-            // check's own time plus a margin for a busy machine.
-            let timeout =
-                entry.check.kind == .fuzz
-                ? Double(runner.fuzzSeconds) + max(10, 5 * (entry.seconds - Double(runner.fuzzSeconds)))
-                : max(3, 5 * entry.seconds + 2)
+            let timeout = entry.check.kind == .fuzz ? fuzzLimit(entry) : limit(entry.seconds)
             guard let outcome = try? runner.run(entry.check, mutant: mutant.id, timeout: timeout) else { continue }
-            if outcome.failed {
-                return MutantResult(
-                    key: mutant.key, status: .killed, check: entry.check.label, detail: outcome.detail,
-                    seconds: Date().timeIntervalSince(started), checksRun: run)
+            if outcome.failed { return killed(entry.check.label, outcome, run) }
+        }
+        let rest = Array(tests)
+        if !rest.isEmpty {
+            run += rest.count
+            // Test names in XCTest's output are `Class.testName`; checks are `Module.Class/testName`.
+            var seconds: [String: Double] = [:]
+            var labels: [String: String] = [:]
+            for e in rest {
+                let short =
+                    e.check.name.split(separator: ".", maxSplits: 1).last.map { $0.replacingOccurrences(of: "/", with: ".") }
+                    ?? ""
+                seconds[short] = e.seconds
+                labels[short] = e.check.label
             }
+            let batch = MutationCheck(kind: .xctest, name: rest.map(\.check.name).joined(separator: ","))
+            let total = rest.reduce(0) { $0 + limit($1.seconds) } + 5
+            if let outcome = try? runner.run(
+                batch, mutant: mutant.id, timeout: total, testLimit: { self.limit(seconds[$0] ?? 1) }), outcome.failed
+            {
+                return killed(outcome.test.flatMap { labels[$0] } ?? "XCTest (\(rest.count) tests in one run)", outcome, run)
+            }
+        }
+        for entry in fuzz {
+            run += 1
+            guard let outcome = try? runner.run(entry.check, mutant: mutant.id, timeout: fuzzLimit(entry)) else { continue }
+            if outcome.failed { return killed(entry.check.label, outcome, run) }
         }
         return MutantResult(
             key: mutant.key, status: equivalent ? .equivalent : .survived, check: nil, detail: nil,

@@ -28,6 +28,8 @@ public struct CheckOutcome: Sendable {
     /// For a failure: the failing test, or the fuzz target's phase and symptom.
     public var detail: String
     public var seconds: Double
+    /// XCTest: the test that was running when it failed (`Class.testName`).
+    public var test: String?
 }
 
 /// Starts checks for one instrumented build.
@@ -74,7 +76,11 @@ public struct CheckRunner: Sendable {
     }
 
     /// Runs one check with `mutant` on (0: none). `trace`: file for the reached sites.
-    public func run(_ check: MutationCheck, mutant: Int, timeout: Double, trace: String? = nil) throws -> CheckOutcome {
+    /// `testLimit`: for XCTest, the longest a single test (`Class.testName`) may run, so
+    /// a mutant that hangs one test of a batch is caught at that test's own limit.
+    public func run(
+        _ check: MutationCheck, mutant: Int, timeout: Double, trace: String? = nil, testLimit: ((String) -> Double)? = nil
+    ) throws -> CheckOutcome {
         let fm = FileManager.default
         let work = "\(scratch)/run-\(UUID().uuidString.prefix(8))"
         try fm.createDirectory(atPath: work + "/new", withIntermediateDirectories: true)
@@ -103,8 +109,12 @@ public struct CheckRunner: Sendable {
         }
         try process.run()
         var timedOut = false
+        var hungTest: String?
         while process.isRunning {
-            if Date().timeIntervalSince(started) > timeout {
+            if let testLimit, let (test, since) = state.running, Date().timeIntervalSince(since) > testLimit(test) {
+                hungTest = test
+            }
+            if hungTest != nil || Date().timeIntervalSince(started) > timeout {
                 timedOut = true
                 process.terminate()
                 Thread.sleep(forTimeInterval: 1)
@@ -124,10 +134,10 @@ public struct CheckRunner: Sendable {
         let status = process.terminationStatus
         let signaled = process.terminationReason == .uncaughtSignal
         let failed = status != 0 || state.failure != nil
-        guard failed else { return CheckOutcome(failed: false, timedOut: false, detail: "", seconds: seconds) }
+        guard failed else { return CheckOutcome(failed: false, timedOut: false, detail: "", seconds: seconds, test: nil) }
         return CheckOutcome(
             failed: true, timedOut: false, detail: state.describe(status: status, signaled: signaled, output: collector.text),
-            seconds: seconds)
+            seconds: seconds, test: state.failedTest)
     }
 }
 
@@ -137,10 +147,26 @@ final class CheckOutputState: @unchecked Sendable {
     let kind: MutationCheck.Kind
     private let lock = NSLock()
     private(set) var failure: String?
+    private var current: (String, Date)?
+    private var failedIn: String?
     private var inited = false
     private var failedAfterInit = false
 
     init(kind: MutationCheck.Kind) { self.kind = kind }
+
+    /// XCTest: the test running now (`Class.testName`) and since when.
+    var running: (String, Date)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+
+    /// XCTest: the test that was running at the first failure.
+    var failedTest: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return failedIn ?? current?.0
+    }
 
     /// Returns true on the first failure line.
     func read(_ line: String) -> Bool {
@@ -148,7 +174,12 @@ final class CheckOutputState: @unchecked Sendable {
         defer { lock.unlock() }
         switch kind {
         case .xctest:
+            // "Test Case 'PathFixtureTests.testAddressLiterals' started at 2026-12-06 10:46:25.890"
+            if line.hasPrefix("Test Case '"), line.contains("' started") {
+                current = (String(line.dropFirst("Test Case '".count).prefix(while: { $0 != "'" })), Date())
+            }
             guard failure == nil else { return false }
+            defer { if failure != nil { failedIn = current?.0 } }
             // corelibs-xctest: "/path/File.swift:12: error: Module.Class.testName : XCTAssert... failed"
             if let range = line.range(of: ": error: ") {
                 let rest = line[range.upperBound...]
@@ -165,7 +196,8 @@ final class CheckOutputState: @unchecked Sendable {
                 return true
             }
         case .fuzz:
-            if line.contains(" INITED ") || line.hasPrefix("INFO: A corpus is not provided") { inited = true }
+            // "#1123\tINITED cov: ..." once the corpus is loaded.
+            if line.contains("\tINITED ") || line.contains(" INITED ") { inited = true }
             if failure == nil,
                 line.contains("PROPERTY VIOLATED") || line.contains("ERROR: AddressSanitizer")
                     || line.contains("ERROR: libFuzzer")

@@ -362,7 +362,10 @@ public final class MutationRun: @unchecked Sendable {
                 || error.message.contains("must not fall through")
             var hits = controlFlow ? [] : inFile.filter { $0.line == error.line }
             if hits.isEmpty {
-                let around = inFile.filter { $0.declarationStart <= error.line && error.line <= $0.declarationEnd }
+                // The innermost declaration around the line.
+                let enclosing = inFile.filter { $0.declarationStart <= error.line && error.line <= $0.declarationEnd }
+                let span = enclosing.map { $0.declarationEnd - $0.declarationStart }.min()
+                let around = enclosing.filter { $0.declarationEnd - $0.declarationStart == span }
                 let deletions = around.filter { $0.operator == .deleteStatement }
                 hits = deletions.filter { $0.original.hasPrefix("throw ") || $0.original.hasPrefix("return ") }
                 if hits.isEmpty { hits = deletions }

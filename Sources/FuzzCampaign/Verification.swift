@@ -27,7 +27,7 @@ public struct VerificationRecord {
     public var machine: String
 
     /// The line `smtp-fuzz check-record` reads.
-    static let digestPrefix = "Sources digest (SHA-256, `smtp-fuzz check-record`): "
+    static let digestPrefix = "Sources digest (SHA-256): "
 
     /// Checks generated code and the proof now, for the campaign and mutation run just done.
     public static func make(
@@ -90,7 +90,7 @@ public struct VerificationRecord {
 
             Last verified: \(summary)
 
-            \(Self.digestPrefix)`\(sourceDigest)` over \(sourceFiles) files (the module's folder but this file and its documentation catalogue).
+            \(Self.digestPrefix)`\(sourceDigest)` over \(sourceFiles) files (the module's folder but this file and its documentation catalogue; `smtp-fuzz check-record` compares it with the sources).
 
             Written by `swift run -c release smtp-fuzz record`, which took \(MutationReport.minutes(recordSeconds)) on \(machine); \
             `abnfc vendor` copies the "Last verified" line into every vendored file. CI fails \
@@ -155,10 +155,14 @@ public struct VerificationRecord {
     /// Nil when VERIFICATION.md carries the digest of the sources as they are; else why not.
     public static func staleness(packageRoot: String) throws -> String? {
         let path = packageRoot + "/Sources/SMTPCommandParser/VERIFICATION.md"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            return "there is no Sources/SMTPCommandParser/VERIFICATION.md"
-        }
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(digestPrefix) }),
+        return staleness(
+            record: try? String(contentsOfFile: path, encoding: .utf8),
+            current: try ParserSources.digest(packageRoot: packageRoot))
+    }
+
+    static func staleness(record text: String?, current: String) -> String? {
+        guard let text else { return "there is no Sources/SMTPCommandParser/VERIFICATION.md" }
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(digestPrefix) })?.dropFirst(digestPrefix.count),
             let open = line.firstIndex(of: "`").map({ line.index(after: $0) }),
             let close = line[open...].firstIndex(of: "`")
         else {
@@ -166,7 +170,6 @@ public struct VerificationRecord {
                 "Sources/SMTPCommandParser/VERIFICATION.md has no \"\(digestPrefix.trimmingCharacters(in: .whitespaces))\" line (written by an older smtp-fuzz)"
         }
         let recorded = String(line[open..<close])
-        let current = try ParserSources.digest(packageRoot: packageRoot)
         return recorded == current
             ? nil
             : "the parser's sources changed since VERIFICATION.md was written (recorded \(recorded.prefix(12)), now \(current.prefix(12)))"

@@ -96,31 +96,25 @@ struct SMTPMutate: ParsableCommand {
             return
         }
         let out = URL(fileURLWithPath: output!).standardizedFileURL
-        if fm.fileExists(atPath: out.path) { try fm.removeItem(at: out) }
-        try fm.createDirectory(at: out, withIntermediateDirectories: true)
-        // Everything but the instrumented files is linked, so the copy has the same
-        // layout (grammar files, excluded folders) as the module.
-        for path in entries {
+        // The copy has the module's layout: instrumented files written, every other file
+        // (and every folder with nothing instrumented in it) linked. Files whose content
+        // is unchanged are left untouched, so a rebuild recompiles only what changed.
+        var desired: [String: Entry] = [MutantRuntime.fileName: .text(MutantRuntime.source(mutantCount: mutants.count))]
+        var linkedFolders: [String] = []
+        for path in entries where !linkedFolders.contains(where: { path.hasPrefix($0 + "/") }) {
             let source = root.appendingPathComponent(path)
-            let destination = out.appendingPathComponent(path)
-            // Already there through a linked folder (entries are sorted: folders first).
-            guard (try? destination.checkResourceIsReachable()) != true else { continue }
             var isDirectory: ObjCBool = false
             _ = fm.fileExists(atPath: source.path, isDirectory: &isDirectory)
-            try fm.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
             if isDirectory.boolValue {
-                // A folder with nothing instrumented in it is linked whole.
                 if !instrumented.keys.contains(where: { $0.hasPrefix(path + "/") }) {
-                    try fm.createSymbolicLink(at: destination, withDestinationURL: source)
+                    desired[path] = .link(source.path)
+                    linkedFolders.append(path)
                 }
-            } else if let text = instrumented[path] {
-                try Data(text.utf8).write(to: destination)
             } else {
-                try fm.createSymbolicLink(at: destination, withDestinationURL: source)
+                desired[path] = instrumented[path].map { .text($0) } ?? .link(source.path)
             }
         }
-        try Data(MutantRuntime.source(mutantCount: mutants.count).utf8).write(
-            to: out.appendingPathComponent(MutantRuntime.fileName))
+        try sync(out, desired)
         let catalogFile = URL(fileURLWithPath: catalog!)
         let result = MutantCatalog(
             module: root.path, mutants: mutants, instrumentedFiles: instrumented.keys.sorted(), generatedFiles: generated,
@@ -129,5 +123,53 @@ struct SMTPMutate: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(result).write(to: catalogFile)
         print("\(mutants.count) mutants in \(instrumented.count) hand-written files → \(out.path)")
+    }
+}
+
+enum Entry: Equatable {
+    case text(String)
+    case link(String)
+}
+
+/// Makes `folder` hold exactly `desired` (relative paths), touching only what differs.
+func sync(_ folder: URL, _ desired: [String: Entry]) throws {
+    let fm = FileManager.default
+    try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+    // What is there now, without following links.
+    var existing: [String: Entry?] = [:]
+    func walk(_ relative: String) throws {
+        let url = relative.isEmpty ? folder : folder.appendingPathComponent(relative)
+        for name in try fm.contentsOfDirectory(atPath: url.path) {
+            let path = relative.isEmpty ? name : relative + "/" + name
+            let full = folder.appendingPathComponent(path).path
+            if let target = try? fm.destinationOfSymbolicLink(atPath: full) {
+                existing[path] = .link(target)
+                continue
+            }
+            var isDirectory: ObjCBool = false
+            _ = fm.fileExists(atPath: full, isDirectory: &isDirectory)
+            if isDirectory.boolValue {
+                existing[path] = .some(nil)
+                try walk(path)
+            } else {
+                existing[path] = fm.contents(atPath: full).map { .text(String(decoding: $0, as: UTF8.self)) }
+            }
+        }
+    }
+    try walk("")
+    // Remove what should not be there (deepest first), then write what differs.
+    for (path, entry) in existing.sorted(by: { $0.key > $1.key }) {
+        let isFolder = entry == nil
+        let keep = isFolder ? desired.keys.contains { $0.hasPrefix(path + "/") } : desired[path] == entry
+        if !keep { try? fm.removeItem(at: folder.appendingPathComponent(path)) }
+    }
+    for (path, entry) in desired.sorted(by: { $0.key < $1.key }) {
+        if let now = existing[path], now == entry { continue }
+        let url = folder.appendingPathComponent(path)
+        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        switch entry {
+        case .text(let text): try Data(text.utf8).write(to: url)
+        case .link(let target): try fm.createSymbolicLink(atPath: url.path, withDestinationPath: target)
+        }
     }
 }

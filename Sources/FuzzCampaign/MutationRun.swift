@@ -217,6 +217,11 @@ public final class MutationRun: @unchecked Sendable {
         return report
     }
 
+    /// Tests may `@testable import` the parser (a debug build allows that by default; a
+    /// release build of the checks needs it asked for). The module's build uses the same
+    /// flags so that the test bundle's build reuses it.
+    static let testable = ["-Xswiftc", "-enable-testing"]
+
     func chooseTestTargets(_ definitions: VerificationWorkspace.Definitions) throws -> [String] {
         let reaching = definitions.testTargets(reaching: c.module)
         if let chosen = c.testTargets {
@@ -261,7 +266,7 @@ public final class MutationRun: @unchecked Sendable {
     /// Builds the instrumented module alone; returns its compile errors.
     func buildModule() throws -> [CompileError] {
         let result = try runBuild(
-            ["build", "-c", c.configuration, "--package-path", testsWorkspace.folder, "--target", c.module])
+            ["build", "-c", c.configuration, "--package-path", testsWorkspace.folder, "--target", c.module] + Self.testable)
         if result.status == 0 { return [] }
         let errors = CompileError.parse(result.output, folder: instrumentedFolder)
         if errors.isEmpty { throw CampaignError("building the instrumented \(c.module) failed:\n\(result.output.suffix(4000))") }
@@ -270,8 +275,8 @@ public final class MutationRun: @unchecked Sendable {
 
     func buildChecks() throws {
         try build(
-            ["build", "-c", c.configuration, "--package-path", testsWorkspace.folder, "--build-tests"], what: "the test bundle",
-            package: testsWorkspace.folder)
+            ["build", "-c", c.configuration, "--package-path", testsWorkspace.folder, "--build-tests"] + Self.testable,
+            what: "the test bundle", package: testsWorkspace.folder)
         for target in c.fuzzTargets {
             try build(
                 [

@@ -88,7 +88,7 @@ public enum ParserCoverage {
         let arguments = [
             "build", "-c", "release", "--package-path", folder, "--build-tests",
             "-Xswiftc", "-profile-generate", "-Xswiftc", "-profile-coverage-mapping",
-        ]
+        ] + MutationRun.testable
         say("$ swift \(arguments.joined(separator: " "))")
         let started = Date()
         let build = try runTool(Toolchain.swift, arguments)

@@ -95,6 +95,12 @@ struct Run: ParsableCommand {
     @Flag(help: "Skip the llvm-cov line coverage step (and its extra build).")
     var noCoverage = false
 
+    @Flag(
+        help:
+            "Add the test suite's coverage of the hand-written parser files to the corpora's (a coverage build of the tests that reach the parser; `record` always does)."
+    )
+    var testCoverage = false
+
     @Flag(help: "Do not merge new inputs into the corpus folder.")
     var noMerge = false
 
@@ -136,6 +142,7 @@ struct Run: ParsableCommand {
         c.duration = CampaignConfiguration.parseDuration(duration)!
         try c.setParallelism(jobs: jobs, parallel: parallel, cores: ProcessInfo.processInfo.activeProcessorCount)
         c.coverage = !noCoverage
+        c.testCoverage = testCoverage && !noCoverage
         c.merge = !noMerge
         c.minimizeCrashes = !noMinimize
         c.build = !noBuild

@@ -446,7 +446,10 @@ final class Renderer {
                 name = "subscript" + labels(s.parameterClause.parameters)
             } else if n.is(DeinitializerDeclSyntax.self) {
                 name = "deinit"
-            } else if let v = n.as(VariableDeclSyntax.self) {
+            } else if let v = n.as(VariableDeclSyntax.self),
+                n.parent?.is(MemberBlockItemSyntax.self) ?? false || n.parent?.parent?.parent?.is(SourceFileSyntax.self) ?? false
+            {
+                // A property or a global; a local `let` is part of its function.
                 name = v.bindings.compactMap { $0.pattern.as(IdentifierPatternSyntax.self)?.identifier.text }.joined(
                     separator: ",")
             } else if let t = n.as(StructDeclSyntax.self) {

@@ -1,0 +1,149 @@
+// The parts of the automaton runtime and the error type that callers use
+// directly, beyond parsing: `Automaton(tables:)` on a hand-written table,
+// `row(after:)` (matching after a prefix read case-insensitively),
+// `ruleName(atState:)`, and SMTPSyntaxError's hashing and description.
+
+import SMTPCommandParser
+import XCTest
+
+final class AutomatonAPITests: XCTestCase {
+    /// Tables in the generator's format (Automaton.init): base64 of byteClass, next
+    /// (UInt16 little-endian, bit 15 when the transition sets tags), action (one byte per
+    /// transition, with fields only), accept, stateRule (UInt16 little-endian).
+    func automaton(
+        byteClass: [UInt8], next: [UInt16], action: [UInt8] = [], accept: [UInt8], classCount: Int, fields: [String] = [],
+        tagMasks: [UInt64] = [0], start: Int = 1
+    ) -> Automaton {
+        var bytes = byteClass
+        for w in next { bytes += [UInt8(w & 0xFF), UInt8(w >> 8)] }
+        bytes += action
+        bytes += accept
+        for _ in accept { bytes += [0, 0] }
+        return Automaton(
+            rule: "hand", fields: fields, classCount: classCount, stateCount: accept.count, start: start, tagMasks: tagMasks,
+            ruleNames: ["hand"], tables: Self.base64(bytes))
+    }
+
+    static func base64(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            let chunk = Array(bytes[i..<min(i + 3, bytes.count)])
+            let n = chunk.count
+            let v = (UInt32(chunk[0]) << 16) | (n > 1 ? UInt32(chunk[1]) << 8 : 0) | (n > 2 ? UInt32(chunk[2]) : 0)
+            for k in 0..<4 { out.append(k <= n ? alphabet[Int((v >> UInt32(18 - 6 * k)) & 63)] : UInt8(ascii: "=")) }
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// "a" and "A" lead to different states: no shared row after either.
+    func testRowAfterAPrefixWhoseCasesDiverge() {
+        var classes = [UInt8](repeating: 0, count: 256)
+        classes[Int(UInt8(ascii: "a"))] = 1
+        classes[Int(UInt8(ascii: "A"))] = 2
+        classes[Int(UInt8(ascii: "b"))] = 3
+        classes[Int(UInt8(ascii: "B"))] = 3
+        // States: 0 dead, 1 start, 2 after "a", 3 after "A", 4 after "b"/"B" (accepting).
+        let next: [UInt16] = [
+            0, 0, 0, 0,  // 0
+            0, 2, 3, 4,  // 1
+            0, 0, 0, 4,  // 2
+            0, 0, 0, 4,  // 3
+            0, 0, 0, 0,  // 4
+        ]
+        let a = automaton(byteClass: classes, next: next, accept: [0, 0, 0, 0, 1], classCount: 4)
+        XCTAssertTrue(a.matches(Array("ab".utf8)))
+        XCTAssertTrue(a.matches(Array("AB".utf8)))
+        XCTAssertFalse(a.matches(Array("a".utf8)))
+        XCTAssertNil(a.row(after: Array("a".utf8)), "lower and upper case reach different states")
+        XCTAssertNil(a.row(after: Array("A".utf8)))
+        XCTAssertNotNil(a.row(after: Array("b".utf8)), "both cases of b reach state 4")
+        XCTAssertEqual(a.row(after: Array("b".utf8)), a.row(after: Array("B".utf8)))
+        XCTAssertNil(a.row(after: Array("x".utf8)), "a byte that leads nowhere")
+        XCTAssertEqual(a.row(after: []), a.row(after: []), "the empty prefix is the start")
+        // The row after "b" is where matching continues: nothing more is accepted after it.
+        var tags = CaptureTags()
+        XCTAssertEqual(
+            Array("b".utf8).withUnsafeBytes {
+                a.run($0, from: 1, row: a.row(after: Array("b".utf8))!, captures: &tags, recording: false)
+            },
+            .accepted)
+    }
+
+    /// `"a" field` with field = 1*(%x62-6B), captured up to the end of the input: its
+    /// start tag rides on the first letter's transition, its end on acceptance (none of
+    /// the SMTP rules ends a field at the end of the input; other grammars do). The ten
+    /// letters make the field's state a self-loop that is skipped with a table.
+    func fieldToTheEnd() -> Automaton {
+        var classes = [UInt8](repeating: 0, count: 256)
+        classes[Int(UInt8(ascii: "a"))] = 1
+        for b in UInt8(ascii: "b")...UInt8(ascii: "k") { classes[Int(b)] = 2 }
+        // States: 0 dead, 1 start, 2 after "a", 3 in the field (accepting: sets the end tag).
+        let tags: UInt16 = 0x8000
+        let next: [UInt16] = [0, 0, 0, 0, 2, 0, 0, 0, 3 | tags, 0, 0, 3]
+        let action: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]
+        return automaton(
+            byteClass: classes, next: next, action: action, accept: [0, 0, 0, 3], classCount: 3, fields: ["field"],
+            tagMasks: [0, 0b01, 0b10])
+    }
+
+    func testCapturesThatEndWithTheInput() {
+        let a = fieldToTheEnd()
+        for text in ["ab", "abcdefghijk", "a" + String(repeating: "kj", count: 40)] {
+            let input = Array(text.utf8)
+            var tags = CaptureTags()
+            XCTAssertEqual(input.withUnsafeBytes { a.match($0, captures: &tags) }, .accepted, text)
+            XCTAssertEqual(tags[field: 0], 1..<input.count, "\(text): the field ends with the input")
+            // Not recording: the captures are left as they were.
+            var untouched = CaptureTags()
+            XCTAssertEqual(
+                input.withUnsafeBytes { a.run($0, from: 0, row: a.row(after: [])!, captures: &untouched, recording: false) },
+                .accepted)
+            XCTAssertEqual(untouched, CaptureTags(), text)
+        }
+        var tags = CaptureTags()
+        XCTAssertEqual(Array("a".utf8).withUnsafeBytes { a.match($0, captures: &tags) }, .incomplete(state: 2))
+        XCTAssertEqual(Array("abz".utf8).withUnsafeBytes { a.match($0, captures: &tags) }, .rejected(offset: 2, state: 3))
+        XCTAssertEqual(Array("b".utf8).withUnsafeBytes { a.match($0, captures: &tags) }, .rejected(offset: 0, state: 1))
+        XCTAssertEqual([UInt8]().withUnsafeBytes { a.match($0, captures: &tags) }, .incomplete(state: 1))
+    }
+
+    func testRowAfterTheCommandPrefixesInEitherCase() throws {
+        let mail = SMTPGrammar.mail
+        let upper = try XCTUnwrap(mail.row(after: Array("MAIL FROM:".utf8)))
+        XCTAssertEqual(mail.row(after: Array("mail from:".utf8)), upper)
+        XCTAssertEqual(mail.row(after: Array("MaIl FrOm:".utf8)), upper)
+        XCTAssertNil(mail.row(after: Array("MAIL FROM:<a".utf8)), "the path's capture starts inside: tags are set")
+        XCTAssertNil(mail.row(after: Array("MAIL TO:".utf8)))
+        // Matching from there gives what matching from the start gives.
+        let line = Array("mail from:<a@b>\r\n".utf8)
+        var fromRow = CaptureTags()
+        var whole = CaptureTags()
+        let a = line.withUnsafeBytes { mail.run($0, from: 10, row: upper, captures: &fromRow, recording: true) }
+        let b = line.withUnsafeBytes { mail.match($0, captures: &whole) }
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(fromRow, whole)
+    }
+
+    func testRuleNameOfAStateOutsideTheTableIsTheRule() {
+        let ehlo = SMTPGrammar.ehlo
+        XCTAssertEqual(ehlo.ruleName(atState: ehlo.stateCount + 3), "ehlo")
+        XCTAssertEqual(ehlo.ruleName(atState: ehlo.start), "ehlo")
+        XCTAssertTrue(ehlo.ruleNames.contains(ehlo.ruleName(atState: ehlo.stateCount - 1)))
+    }
+
+    func testSyntaxErrorKindsHashByNumberAndDescribeThemselves() {
+        let kinds: [SMTPSyntaxError.Kind] = [.unknownCommand, .invalidArguments, .unknownCommand, .incomplete, .invalidArguments]
+        XCTAssertEqual(Set(kinds).count, 3)
+        XCTAssertEqual(Set(kinds), [.unknownCommand, .invalidArguments, .incomplete])
+        var counts: [SMTPSyntaxError.Kind: Int] = [:]
+        for k in kinds { counts[k, default: 0] += 1 }
+        XCTAssertEqual(counts[.unknownCommand], 2)
+        XCTAssertEqual("\(SMTPSyntaxError.Kind.bareLineFeed)", "bare LF")
+        let error = SMTPSyntaxError(.pathTooLong, offset: 266, rule: "Path", hint: "MAIL FROM:<reverse-path>")
+        XCTAssertEqual(error.description, "501 path too long at offset 266 in rule Path; syntax: MAIL FROM:<reverse-path>")
+        XCTAssertEqual(error.replyText, "501 5.1.3 Syntax: MAIL FROM:<reverse-path>")
+    }
+}

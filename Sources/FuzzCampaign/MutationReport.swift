@@ -41,6 +41,11 @@ public struct MutationReport: Codable, Sendable {
     public var buildSeconds: Double
     public var baselineSeconds: Double
     public var mutantSeconds: Double
+    /// CPU seconds (user + system) of the checks run for the mutants: the work, whatever
+    /// else the machine was doing.
+    public var mutantCPUSeconds: Double
+    /// The 1-minute load average when the run ended.
+    public var loadAverage: Double?
     /// Mutants run by this invocation (the rest came from --resume).
     public var mutantsRunNow: Int
     public var wallSeconds: Double
@@ -51,8 +56,8 @@ public struct MutationReport: Codable, Sendable {
         results: [String: MutantResult], notCompiled: [String: String], equivalents: EquivalentMutants,
         checks baseline: BaselineChecks,
         testTargets: [String], fuzzTargets: [String], fuzzSeconds: Int, sample: Int?, seed: UInt64, workers: Int,
-        buildSeconds: Double, baselineSeconds: Double, mutantSeconds: Double, mutantsRunNow: Int, wallSeconds: Double,
-        reportFolder: String
+        buildSeconds: Double, baselineSeconds: Double, mutantSeconds: Double, mutantCPUSeconds: Double, loadAverage: Double?,
+        mutantsRunNow: Int, wallSeconds: Double, reportFolder: String
     ) {
         self.module = module
         self.date = date
@@ -91,6 +96,8 @@ public struct MutationReport: Codable, Sendable {
         self.buildSeconds = buildSeconds
         self.baselineSeconds = baselineSeconds
         self.mutantSeconds = mutantSeconds
+        self.mutantCPUSeconds = mutantCPUSeconds
+        self.loadAverage = loadAverage
         self.mutantsRunNow = mutantsRunNow
         self.wallSeconds = wallSeconds
         self.reportFolder = reportFolder
@@ -153,6 +160,7 @@ public struct MutationReport: Codable, Sendable {
             | build (instrument, test bundle, harnesses) | \(Self.minutes(buildSeconds)) |
             | baseline (every check once) | \(Self.minutes(baselineSeconds)) |
             | mutants (\(mutantsRunNow) run now, \(workers) at a time) | \(Self.minutes(mutantSeconds)), \(String(format: "%.1f", mutantsPerMinute)) mutants/min |
+            | CPU time of the mutants' checks | \(Self.minutes(mutantCPUSeconds)) (load average at the end: \(loadAverage.map { String(format: "%.1f", $0) } ?? "?")) |
             | whole run | \(Self.minutes(wallSeconds)) |
 
             Source digest: `\(sourceDigest)`.

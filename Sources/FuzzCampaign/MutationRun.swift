@@ -197,12 +197,14 @@ public final class MutationRun: @unchecked Sendable {
             "== \(todo.count) mutants to run\(c.sample.map { " (a sample of \($0), seed \(c.seed))" } ?? ""), \(c.workers) at a time; checks: \(baseline.usable.count) (\(baseline.excluded.count) left out)"
         )
         let mutantStart = Date()
+        let cpuBefore = Self.childrenCPUSeconds()
         let scheduler = MutantScheduler(
             mutants: todo, checks: baseline, runner: runner, equivalents: equivalents, runEquivalents: c.verifyEquivalents,
             resultsFile: c.report + "/results.jsonl",
             workers: c.workers, progress: progress, total: mutants.count, alreadyDone: mutants.count - todo.count)
         scheduler.run()
         let mutantSeconds = Date().timeIntervalSince(mutantStart)
+        let mutantCPUSeconds = Self.childrenCPUSeconds() - cpuBefore
         progress.finish()
 
         let results = MutationState.results(in: c.report)
@@ -212,6 +214,7 @@ public final class MutationRun: @unchecked Sendable {
             checks: baseline, testTargets: testTargets, fuzzTargets: c.fuzzTargets.map(\.rawValue), fuzzSeconds: c.fuzzSeconds,
             sample: c.sample, seed: c.seed, workers: c.workers,
             buildSeconds: buildSeconds, baselineSeconds: baselineSeconds, mutantSeconds: mutantSeconds,
+            mutantCPUSeconds: mutantCPUSeconds, loadAverage: Self.loadAverage(),
             mutantsRunNow: todo.count, wallSeconds: Date().timeIntervalSince(start), reportFolder: c.report)
         try report.write()
         return report
@@ -381,6 +384,25 @@ public final class MutationRun: @unchecked Sendable {
             }
         }
         return dropped
+    }
+
+    /// User + system seconds of every child process that has ended (the checks).
+    static func childrenCPUSeconds() -> Double {
+        var usage = rusage()
+        #if canImport(Glibc)
+        let children = RUSAGE_CHILDREN.rawValue
+        #else
+        let children = RUSAGE_CHILDREN
+        #endif
+        guard getrusage(children, &usage) == 0 else { return 0 }
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// The 1-minute load average at the end of the run (how busy the machine was), if known.
+    static func loadAverage() -> Double? {
+        var loads = [Double](repeating: 0, count: 3)
+        return getloadavg(&loads, 3) > 0 ? loads[0] : nil
     }
 
     /// A deterministic choice of `count` mutants for `seed`.

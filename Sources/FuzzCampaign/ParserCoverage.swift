@@ -85,10 +85,11 @@ public enum ParserCoverage {
         let targets = definitions.testTargets(reaching: module)
         let workspace = VerificationWorkspace(folder: folder, packageRoot: packageRoot)
         try workspace.write(definitions, targets: targets)
-        let arguments = [
-            "build", "-c", "release", "--package-path", folder, "--build-tests",
-            "-Xswiftc", "-profile-generate", "-Xswiftc", "-profile-coverage-mapping",
-        ] + MutationRun.testable
+        let arguments =
+            [
+                "build", "-c", "release", "--package-path", folder, "--build-tests",
+                "-Xswiftc", "-profile-generate", "-Xswiftc", "-profile-coverage-mapping",
+            ] + MutationRun.testable
         say("$ swift \(arguments.joined(separator: " "))")
         let started = Date()
         let build = try runTool(Toolchain.swift, arguments)

@@ -3,8 +3,9 @@
 // `row(after:)` (matching after a prefix read case-insensitively),
 // `ruleName(atState:)`, and SMTPSyntaxError's hashing and description.
 
-import SMTPCommandParser
 import XCTest
+
+@testable import SMTPCommandParser
 
 final class AutomatonAPITests: XCTestCase {
     /// Tables in the generator's format (Automaton.init): base64 of byteClass, next
@@ -132,6 +133,22 @@ final class AutomatonAPITests: XCTestCase {
         XCTAssertEqual(ehlo.ruleName(atState: ehlo.stateCount + 3), "ehlo")
         XCTAssertEqual(ehlo.ruleName(atState: ehlo.start), "ehlo")
         XCTAssertTrue(ehlo.ruleNames.contains(ehlo.ruleName(atState: ehlo.stateCount - 1)))
+    }
+
+    /// RFC 4648 base64 as the generated tables are written: anything outside the
+    /// alphabet (padding, white space, line breaks) is skipped.
+    func testBase64DecodingOfTheTables() {
+        let abc: [UInt8] = Array("ABC".utf8)
+        XCTAssertEqual(Base64.decode("QUJD"), abc)
+        XCTAssertEqual(Base64.decode("QU\nJD"), abc)
+        XCTAssertEqual(Base64.decode("  Q U J D == "), abc)
+        // The bytes just outside each run of the alphabet are not in it.
+        XCTAssertEqual(Base64.decode("@Q[U`J{D:"), abc)
+        XCTAssertEqual(Base64.decode("/+9zaZA0"), [0xFF, 0xEF, 0x73, 0x69, 0x90, 0x34])
+        XCTAssertEqual(Base64.decode("AA=="), [0])
+        XCTAssertEqual(Base64.decode("////"), [0xFF, 0xFF, 0xFF])
+        XCTAssertEqual(Base64.decode(""), [])
+        XCTAssertEqual(Base64.decode(Self.base64(Array(0...255))), Array(0...255))
     }
 
     func testSyntaxErrorKindsHashByNumberAndDescribeThemselves() {

@@ -82,12 +82,13 @@ final class AutomatonAPITests: XCTestCase {
         classes[Int(UInt8(ascii: "a"))] = 1
         for b in UInt8(ascii: "b")...UInt8(ascii: "k") { classes[Int(b)] = 2 }
         // States: 0 dead, 1 start, 2 after "a", 3 in the field (accepting: sets the end tag).
+        // Mask 0 is not empty: a transition without the tag flag must not consult any mask.
         let tags: UInt16 = 0x8000
         let next: [UInt16] = [0, 0, 0, 0, 2, 0, 0, 0, 3 | tags, 0, 0, 3]
-        let action: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]
+        let action: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
         return automaton(
-            byteClass: classes, next: next, action: action, accept: [0, 0, 0, 3], classCount: 3, fields: ["field"],
-            tagMasks: [0, 0b01, 0b10])
+            byteClass: classes, next: next, action: action, accept: [0, 0, 0, 2], classCount: 3, fields: ["field"],
+            tagMasks: [0b01, 0b10])
     }
 
     func testCapturesThatEndWithTheInput() {
@@ -109,6 +110,40 @@ final class AutomatonAPITests: XCTestCase {
         XCTAssertEqual(Array("abz".utf8).withUnsafeBytes { a.match($0, captures: &tags) }, .rejected(offset: 2, state: 3))
         XCTAssertEqual(Array("b".utf8).withUnsafeBytes { a.match($0, captures: &tags) }, .rejected(offset: 0, state: 1))
         XCTAssertEqual([UInt8]().withUnsafeBytes { a.match($0, captures: &tags) }, .incomplete(state: 1))
+    }
+
+    /// 1*6DIGIT from the start: a chain of counted states entered at the first byte, so
+    /// matching begins with a chain skip that must stop at the bound or the first
+    /// non-digit, and pick the state it stopped in.
+    func testACountedRunFromTheStart() throws {
+        var classes = [UInt8](repeating: 0, count: 256)
+        for b in UInt8(ascii: "0")...UInt8(ascii: "9") { classes[Int(b)] = 1 }
+        // States: 0 dead, 1 start, 2...7 after 1...6 digits (all accepting).
+        var next = [UInt16](repeating: 0, count: 8 * 2)
+        for s in 1...6 { next[s * 2 + 1] = UInt16(s + 1) }
+        let a = automaton(byteClass: classes, next: next, accept: [0, 0, 1, 1, 1, 1, 1, 1], classCount: 2)
+        for n in 0...9 {
+            let input = Array(String(repeating: "7", count: n).utf8)
+            let outcome = input.withUnsafeBytes { a.match($0) }
+            switch n {
+            case 0: XCTAssertEqual(outcome, .incomplete(state: 1))
+            case 1...6: XCTAssertEqual(outcome, .accepted, "\(n) digits")
+            default: XCTAssertEqual(outcome, .rejected(offset: 6, state: 7), "\(n) digits: the seventh is refused")
+            }
+            // A letter after k digits stops the run there, in the state of k digits.
+            if n >= 1 && n <= 6 {
+                let stopped = (input + Array("x9".utf8)).withUnsafeBytes { a.match($0) }
+                XCTAssertEqual(stopped, .rejected(offset: n, state: n + 1), "x after \(n) digits")
+            }
+        }
+        // Resumed after two digits, the run can take four more.
+        let row = try XCTUnwrap(a.row(after: Array("12".utf8)))
+        var tags = CaptureTags()
+        XCTAssertEqual(
+            Array("123456".utf8).withUnsafeBytes { a.run($0, from: 2, row: row, captures: &tags, recording: true) }, .accepted)
+        XCTAssertEqual(
+            Array("1234567".utf8).withUnsafeBytes { a.run($0, from: 2, row: row, captures: &tags, recording: true) },
+            .rejected(offset: 6, state: 7))
     }
 
     func testRowAfterTheCommandPrefixesInEitherCase() throws {

@@ -38,7 +38,11 @@ public struct PackageDescriptionDump: Sendable {
     public static func load(packagePath: String, rootIdentity: String? = nil, rootProducts: [String: [String]] = [:]) throws
         -> (PackageDescriptionDump, products: [String: [String]])
     {
-        let result = try runTool(Toolchain.swift, ["package", "--package-path", packagePath, "dump-package"], timeout: 600)
+        // A scratch folder of its own: the package's .build may be locked by a build in progress.
+        let result = try runTool(
+            Toolchain.swift,
+            ["package", "--package-path", packagePath, "--scratch-path", packagePath + "/.build-dump", "dump-package"],
+            timeout: 600)
         guard result.status == 0, let start = result.output.firstIndex(of: "{") else {
             throw CampaignError("swift package dump-package failed in \(packagePath):\n\(result.output.suffix(2000))")
         }

@@ -146,6 +146,50 @@ final class AutomatonAPITests: XCTestCase {
             .rejected(offset: 6, state: 7))
     }
 
+    /// Matching resumed (`row(after:)`) in a state whose self-loop or chain has the
+    /// second or third membership table: the skip at the resumed row must use that
+    /// state's own table, not a neighbouring one.
+    func testResumedRunsSkipWithTheirStatesOwnTable() throws {
+        var classes = [UInt8](repeating: 0, count: 256)
+        for b in UInt8(ascii: "a")...UInt8(ascii: "j") { classes[Int(b)] = 1 }
+        for b in UInt8(ascii: "k")...UInt8(ascii: "t") { classes[Int(b)] = 2 }
+        for b in UInt8(ascii: "0")...UInt8(ascii: "9") { classes[Int(b)] = 3 }
+        classes[Int(UInt8(ascii: "!"))] = 4
+        classes[Int(UInt8(ascii: "#"))] = 5
+        classes[Int(UInt8(ascii: "%"))] = 6
+        // Loops: 1 on a-j (table 1), 2 on k-t (table 2), 3 on digits (table 3), 1 -!-> 2 -#-> 3.
+        // Chain: 1 -%-> 4, then 4...8 each move on on a digit (1*5DIGIT after "%": a chain
+        // on the digits' table); 3 and 5...9 accept.
+        let c = 7
+        var next = [UInt16](repeating: 0, count: 10 * c)
+        for b in [1] { next[1 * c + b] = 1 }
+        next[1 * c + 4] = 2
+        next[1 * c + 6] = 4
+        next[2 * c + 2] = 2
+        next[2 * c + 5] = 3
+        next[3 * c + 3] = 3
+        for s in 4...8 { next[s * c + 3] = UInt16(s + 1) }
+        let a = automaton(byteClass: classes, next: next, accept: [0, 0, 0, 1, 0, 1, 1, 1, 1, 1], classCount: c)
+        func run(_ prefix: String, _ rest: String) throws -> MatchOutcome {
+            let row = try XCTUnwrap(a.row(after: Array(prefix.utf8)), prefix)
+            let input = Array((prefix + rest).utf8)
+            var tags = CaptureTags()
+            return input.withUnsafeBytes { a.run($0, from: prefix.utf8.count, row: row, captures: &tags, recording: false) }
+        }
+        // In state 3 (digits): k-t is state 2's table, not 3's.
+        XCTAssertEqual(try run("!#", "0123456789"), .accepted)
+        XCTAssertEqual(try run("!#", "kkk"), .rejected(offset: 2, state: 3))
+        XCTAssertEqual(try run("!#", "abc"), .rejected(offset: 2, state: 3))
+        // In state 2 (k-t): a-j is state 1's table.
+        XCTAssertEqual(try run("!", "abc"), .rejected(offset: 1, state: 2))
+        XCTAssertEqual(try run("!", "kt#9"), .accepted)
+        // After "%" (a chain on the digits): a-j and k-t are other tables.
+        XCTAssertEqual(try run("%", "12345"), .accepted)
+        XCTAssertEqual(try run("%", "abcdef"), .rejected(offset: 1, state: 4))
+        XCTAssertEqual(try run("%", "klmnop"), .rejected(offset: 1, state: 4))
+        XCTAssertEqual(try run("%", "123456"), .rejected(offset: 6, state: 9))
+    }
+
     func testRowAfterTheCommandPrefixesInEitherCase() throws {
         let mail = SMTPGrammar.mail
         let upper = try XCTUnwrap(mail.row(after: Array("MAIL FROM:".utf8)))

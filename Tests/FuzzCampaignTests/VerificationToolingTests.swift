@@ -168,6 +168,41 @@ final class RecordAndCoverageTests: XCTestCase {
         XCTAssertEqual(ParserSources.handWrittenFiles(packageRoot: root, module: "M"), ["H.swift"])
     }
 
+    func testUncoveredNotes() throws {
+        let notes = try UncoveredNotes.parse(
+            """
+            # comment
+            LineFramer.swift: if pending.isEmpty {
+                never empty here:
+                earlier chunks carried the line
+
+            ESMTPParameters.swift: : automaton.run(rest, from: 0, row: automaton.startRow)
+                every keyword has a row
+            """)
+        let region = UncoveredRegion(
+            file: "LineFramer.swift", line: 165, column: 28, endLine: 167, endColumn: 10, text: "if pending.isEmpty {", why: nil)
+        XCTAssertEqual(notes.reason(region), "never empty here: earlier chunks carried the line")
+        var other = region
+        other.file = "CommandParser.swift"
+        XCTAssertNil(notes.reason(other), "keyed by file and code")
+        XCTAssertEqual(notes.reasons.count, 2)
+        XCTAssertThrowsError(try UncoveredNotes.parse("    a reason first"))
+        XCTAssertThrowsError(try UncoveredNotes.parse("no colon and space here"))
+    }
+
+    /// The committed lists parse, so a typo fails `swift test`, not a long run.
+    func testCommittedNotesParse() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let uncovered = try UncoveredNotes.load(root.appendingPathComponent("Fuzz/UNCOVERED").path)
+        XCTAssertFalse(uncovered.reasons.isEmpty)
+        let equivalent = try EquivalentMutants.load(root.appendingPathComponent("Mutation/EQUIVALENT").path)
+        for (key, reason) in equivalent.reasons {
+            XCTAssertTrue(key.contains(".swift:"), key)
+            XCTAssertGreaterThan(reason.count, 15, "\(key): say why")
+        }
+    }
+
     func testCheckRecordComparesTheDigest() {
         let digest = String(repeating: "ab", count: 32)
         let record = "# Verification\n\nLast verified: today\n\n\(VerificationRecord.digestPrefix)`\(digest)` over 12 files\n"

@@ -39,8 +39,12 @@ final class CommandMatcherTests: XCTestCase {
                 XCTAssertEqual(m.prefixLength, prefix.utf8.count, prefix)
                 XCTAssertGreaterThanOrEqual(m.row, 0, "\(prefix): every case of the prefix reaches one state")
                 for p in cased(prefix) {
-                    // Shorter than 16 bytes (byte by byte) and longer (two words at once).
-                    for tail in ["", "x\r\n", String(repeating: "x", count: 20) + "\r\n"] {
+                    // Shorter than 16 bytes (byte by byte) and longer (two words at once); the
+                    // bytes after the prefix have their low bit set and cleared, so a mask that
+                    // reaches past the prefix shows.
+                    for tail in [
+                        "", "y\r\n", "x\r\n", String(repeating: "yx", count: 10) + "\r\n", String(repeating: "\u{7F}", count: 17),
+                    ] {
                         let line = p + Array(tail.utf8)
                         XCTAssertTrue(matches(m, line), "\(String(decoding: line, as: UTF8.self))")
                         XCTAssertTrue(matches(m, line, verified: 4), "with the verb verified")

@@ -70,6 +70,16 @@ final class VerbReadingTests: XCTestCase {
         }
     }
 
+    /// A word of nine letters or more is no verb, even when its last eight spell one
+    /// (a verb is read into eight bytes: the ninth letter would push the first out).
+    func testLongWordsEndingInAVerb() {
+        check([
+            ok("XSTARTTLS", .unknown("XSTARTTLS")), ok("ACLIENTID UUID x", .unknown("ACLIENTID")),
+            ok("xstarttls", .unknown("xstarttls")), ok("XXXXXQUIT", .unknown("XXXXXQUIT")),
+            ok("ABCDEFGHIJKLMNOP", .unknown("ABCDEFGHIJKLMNOP")),
+        ])
+    }
+
     /// A verb ended by a bare LF: the framing error, not an unknown command, and the
     /// same whether the verb is read four letters at once or letter by letter.
     func testAVerbEndedByABareLF() {

@@ -19,8 +19,10 @@ final class RecursiveDescentRuntimeTests: XCTestCase {
         XCTAssertEqual(ends("aB", { $0.literal(0, ab, caseSensitive: true) }), [2])
         XCTAssertEqual(ends("xaB", { $0.literal(1, ab, caseSensitive: true) }), [3], "from the given position")
         XCTAssertEqual(ends("a", { $0.literal(0, ab, caseSensitive: false) }), [], "input ends inside the literal")
-        // Case folding is for letters only: "[" and "{" differ by 0x20 too.
+        // Case folding is for letters only: "[" and "{", "@" and "`" differ by 0x20 too.
         XCTAssertEqual(ends("{", { $0.literal(0, Array("[".utf8), caseSensitive: false) }), [])
+        XCTAssertEqual(ends("`", { $0.literal(0, Array("@".utf8), caseSensitive: false) }), [])
+        XCTAssertEqual(ends("@", { $0.literal(0, Array("`".utf8), caseSensitive: false) }), [])
     }
 
     /// %x30-39 and the like, bounds included.

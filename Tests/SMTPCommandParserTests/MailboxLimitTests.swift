@@ -9,7 +9,8 @@ import XCTest
 final class MailboxLimitTests: XCTestCase {
     /// A mailbox of `octets` octets: a 64-octet local part and a domain of labels.
     func mailbox(_ octets: Int) -> String {
-        let labels = String(repeating: "d", count: 63) + "." + String(repeating: "e", count: 63) + "." + String(repeating: "f", count: 63)
+        let labels =
+            String(repeating: "d", count: 63) + "." + String(repeating: "e", count: 63) + "." + String(repeating: "f", count: 63)
         return String(repeating: "a", count: 64) + "@" + labels.prefix(octets - 65)
     }
 

@@ -19,6 +19,11 @@ final class RecursiveDescentRuntimeTests: XCTestCase {
         XCTAssertEqual(ends("aB", { $0.literal(0, ab, caseSensitive: true) }), [2])
         XCTAssertEqual(ends("xaB", { $0.literal(1, ab, caseSensitive: true) }), [3], "from the given position")
         XCTAssertEqual(ends("a", { $0.literal(0, ab, caseSensitive: false) }), [], "input ends inside the literal")
+        // The input is a slice: bytes after its end that would complete the literal are not read.
+        let sliced: Set<Int> = Array("aB".utf8).withUnsafeBytes { whole in
+            RecursiveDescentMatch(UnsafeRawBufferPointer(rebasing: whole[0..<1])).literal(0, ab, caseSensitive: true)
+        }
+        XCTAssertEqual(sliced, [])
         // Case folding is for letters only: "[" and "{", "@" and "`" differ by 0x20 too.
         XCTAssertEqual(ends("{", { $0.literal(0, Array("[".utf8), caseSensitive: false) }), [])
         XCTAssertEqual(ends("`", { $0.literal(0, Array("@".utf8), caseSensitive: false) }), [])
@@ -58,6 +63,10 @@ final class RecursiveDescentRuntimeTests: XCTestCase {
         XCTAssertEqual(ends("12", { $0.repetition(0, min: 1, max: 5, empty) }), [0])
         XCTAssertEqual(ends("12", { $0.repetition(0, min: 0, max: nil, empty) }), [0])
         XCTAssertEqual(ends("12", { $0.repetition(0, min: 3, max: nil, empty) }), [0])
+        // 1*(DIGIT / "") : one empty repetition ends where it starts.
+        let digitOrEmpty: RecursiveDescentMatch.Part = { m, p in m.range(p, 0x30, 0x39).union([p]) }
+        XCTAssertEqual(ends("12", { $0.repetition(0, min: 1, max: nil, digitOrEmpty) }), [0, 1, 2])
+        XCTAssertEqual(ends("12", { $0.repetition(1, min: 1, max: nil, digitOrEmpty) }), [1, 2])
     }
 
     /// A rule's ends are computed once per position, and a rule that reaches itself at
@@ -88,6 +97,13 @@ final class RecursiveDescentRuntimeTests: XCTestCase {
             }
         }
         XCTAssertEqual(ends("yxx", { left($0, 0) }), [1], "the recursive alternative sees nothing at its own position")
+        // Rule 0 at the end of the input and rule 1 at its start have different memo entries.
+        let pair: (Set<Int>, Set<Int>) = Array("ab".utf8).withUnsafeBytes { buffer in
+            let m = RecursiveDescentMatch(buffer)
+            return (m.rule(0, 2) { _, p in [p] }, m.rule(1, 0) { m, p in m.range(p, 0x61, 0x7A) })
+        }
+        XCTAssertEqual(pair.0, [2])
+        XCTAssertEqual(pair.1, [1])
         // Different rules at one position do not share a memo entry.
         XCTAssertEqual(
             ends(

@@ -298,11 +298,14 @@ final class Renderer {
     private func wrapCondition(_ node: ExprSyntax, rendered: String) -> String {
         let original = Self.oneLine(node.trimmedDescription)
         let shown = node.is(DeclReferenceExprSyntax.self) || node.is(FunctionCallExprSyntax.self) ? original : "(\(original))"
+        // A condition that is already `true` or `false` gets no mutant that leaves it as it is.
         let variants: [(MutationOperator, String)] = [
             (.negateCondition, "!" + shown), (.conditionTrue, "true"), (.conditionFalse, "false"),
-        ]
-        // One id per variant, 0 where the variant is excluded ("no mutant" never matches).
-        let ids = variants.map { plant(node, $0.0, original: original, mutated: $0.1) ?? 0 }
+        ].filter { $0.1 != original }
+        // One id per variant, 0 where the variant is excluded or left out ("no mutant" never matches).
+        let planted = Dictionary(
+            uniqueKeysWithValues: variants.map { ($0.0, plant(node, $0.0, original: original, mutated: $0.1) ?? 0) })
+        let ids = [MutationOperator.negateCondition, .conditionTrue, .conditionFalse].map { planted[$0] ?? 0 }
         guard ids.contains(where: { $0 != 0 }) else { return rendered }
         return node.leadingTrivia.description + "__mutCond(\(ids[0]), \(ids[1]), \(ids[2]), " + core(rendered, of: node) + ")"
             + node.trailingTrivia.description

@@ -44,6 +44,12 @@ final class InstrumenterTests: XCTestCase {
         XCTAssertTrue(result.text.contains("if __mutCond(2, 3, 4, __mutLT(1, i, n)) { return true }"), result.text)
     }
 
+    func testALiteralConditionGetsNoMutantThatLeavesItAsItIs() throws {
+        let result = try instrument("func f() { while true { break } }")
+        XCTAssertEqual(summaries(result), ["negate: true → !(true)", "false: true → false"])
+        XCTAssertTrue(result.text.contains("__mutCond(1, 0, 2, true)"), result.text)
+    }
+
     func testLogicalConnectorKeepsTheRightOperandLazy() throws {
         let result = try instrument("func f(_ a: Bool, _ b: Bool) -> Bool { a && b }")
         XCTAssertEqual(summaries(result), ["and-or: a && b → a || b"])

@@ -73,27 +73,36 @@ final class AutomatonAPITests: XCTestCase {
             .accepted)
     }
 
-    /// `"a" field` with field = 1*(%x62-6B), captured up to the end of the input: its
-    /// start tag rides on the first letter's transition, its end on acceptance (none of
-    /// the SMTP rules ends a field at the end of the input; other grammars do). The ten
-    /// letters make the field's state a self-loop that is skipped with a table.
+    /// `"a" field` with field = 1*(%x62-6B) [ "-" *DIGIT ], captured up to the end of
+    /// the input: its start tag rides on the first letter's transition, its end on
+    /// acceptance (none of the SMTP rules ends a field at the end of the input; other
+    /// grammars do). The ten letters and the ten digits make self-loops that are
+    /// skipped with tables, and "-" enters the digits' loop without setting tags.
+    /// Mask 0 is not empty: a transition without the tag flag must consult no mask.
     func fieldToTheEnd() -> Automaton {
         var classes = [UInt8](repeating: 0, count: 256)
         classes[Int(UInt8(ascii: "a"))] = 1
         for b in UInt8(ascii: "b")...UInt8(ascii: "k") { classes[Int(b)] = 2 }
-        // States: 0 dead, 1 start, 2 after "a", 3 in the field (accepting: sets the end tag).
-        // Mask 0 is not empty: a transition without the tag flag must not consult any mask.
+        classes[Int(UInt8(ascii: "-"))] = 3
+        for b in UInt8(ascii: "0")...UInt8(ascii: "9") { classes[Int(b)] = 4 }
+        // States: 0 dead, 1 start, 2 after "a", 3 in the letters, 4 in the digits (3 and 4
+        // accept, setting the end tag).
         let tags: UInt16 = 0x8000
-        let next: [UInt16] = [0, 0, 0, 0, 2, 0, 0, 0, 3 | tags, 0, 0, 3]
-        let action: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        let c = 5
+        var next = [UInt16](repeating: 0, count: 5 * c)
+        next[1 * c + 1] = 2
+        next[2 * c + 2] = 3 | tags
+        next[3 * c + 2] = 3
+        next[3 * c + 3] = 4
+        next[4 * c + 4] = 4
         return automaton(
-            byteClass: classes, next: next, action: action, accept: [0, 0, 0, 2], classCount: 3, fields: ["field"],
-            tagMasks: [0b01, 0b10])
+            byteClass: classes, next: next, action: [UInt8](repeating: 0, count: 5 * c), accept: [0, 0, 0, 2, 2], classCount: c,
+            fields: ["field"], tagMasks: [0b01, 0b10])
     }
 
     func testCapturesThatEndWithTheInput() {
         let a = fieldToTheEnd()
-        for text in ["ab", "abcdefghijk", "a" + String(repeating: "kj", count: 40)] {
+        for text in ["ab", "abcdefghijk", "a" + String(repeating: "kj", count: 40), "abc-12", "ab-", "abkb-0123456789"] {
             let input = Array(text.utf8)
             var tags = CaptureTags()
             XCTAssertEqual(input.withUnsafeBytes { a.match($0, captures: &tags) }, .accepted, text)
@@ -108,6 +117,7 @@ final class AutomatonAPITests: XCTestCase {
         var tags = CaptureTags()
         XCTAssertEqual(Array("a".utf8).withUnsafeBytes { a.match($0, captures: &tags) }, .incomplete(state: 2))
         XCTAssertEqual(Array("abz".utf8).withUnsafeBytes { a.match($0, captures: &tags) }, .rejected(offset: 2, state: 3))
+        XCTAssertEqual(Array("ab-1b".utf8).withUnsafeBytes { a.match($0, captures: &tags) }, .rejected(offset: 4, state: 4))
         XCTAssertEqual(Array("b".utf8).withUnsafeBytes { a.match($0, captures: &tags) }, .rejected(offset: 0, state: 1))
         XCTAssertEqual([UInt8]().withUnsafeBytes { a.match($0, captures: &tags) }, .incomplete(state: 1))
     }
@@ -190,6 +200,27 @@ final class AutomatonAPITests: XCTestCase {
         XCTAssertEqual(try run("%", "123456"), .rejected(offset: 6, state: 9))
     }
 
+    /// Only letters have another case: "@", "[", "`" and "{" (beside the letter ranges)
+    /// are matched as they are, and "Z"/"z" (their ends) are folded like any letter.
+    func testRowAfterBytesBesideTheLetters() {
+        var classes = [UInt8](repeating: 0, count: 256)
+        let bytes = Array("@`[{ZzYy".utf8)
+        for (i, b) in bytes.enumerated() { classes[Int(b)] = UInt8(i + 1) }
+        let c = bytes.count + 1
+        // From the start, each byte to a state of its own (2...9), but Y and y to one state.
+        var next = [UInt16](repeating: 0, count: 11 * c)
+        for i in 0..<bytes.count { next[1 * c + i + 1] = UInt16(i + 2) }
+        next[1 * c + 8] = 8
+        let a = automaton(byteClass: classes, next: next, accept: [0, 0] + [UInt8](repeating: 1, count: 9), classCount: c)
+        for b in ["@", "`", "[", "{"] {
+            XCTAssertNotNil(a.row(after: Array(b.utf8)), "\(b) has no other case")
+        }
+        XCTAssertNil(a.row(after: Array("Z".utf8)), "Z and z lead to different states")
+        XCTAssertNil(a.row(after: Array("z".utf8)))
+        XCTAssertEqual(a.row(after: Array("Y".utf8)), a.row(after: Array("y".utf8)))
+        XCTAssertNotNil(a.row(after: Array("y".utf8)))
+    }
+
     func testRowAfterTheCommandPrefixesInEitherCase() throws {
         let mail = SMTPGrammar.mail
         let upper = try XCTUnwrap(mail.row(after: Array("MAIL FROM:".utf8)))
@@ -211,7 +242,11 @@ final class AutomatonAPITests: XCTestCase {
         let ehlo = SMTPGrammar.ehlo
         XCTAssertEqual(ehlo.ruleName(atState: ehlo.stateCount + 3), "ehlo")
         XCTAssertEqual(ehlo.ruleName(atState: ehlo.start), "ehlo")
+        XCTAssertEqual(ehlo.ruleName(atState: ehlo.stateCount), "ehlo", "one past the last state")
         XCTAssertTrue(ehlo.ruleNames.contains(ehlo.ruleName(atState: ehlo.stateCount - 1)))
+        // Inside the table each state names its innermost rule, and EHLO's states span several.
+        let names = Set((0..<ehlo.stateCount).map { ehlo.ruleName(atState: $0) })
+        XCTAssertTrue(names.isSuperset(of: ["ehlo", "ehlo-domain", "Let-dig"]), "\(names)")
     }
 
     /// RFC 4648 base64 as the generated tables are written: anything outside the
@@ -222,7 +257,7 @@ final class AutomatonAPITests: XCTestCase {
         XCTAssertEqual(Base64.decode("QU\nJD"), abc)
         XCTAssertEqual(Base64.decode("  Q U J D == "), abc)
         // The bytes just outside each run of the alphabet are not in it.
-        XCTAssertEqual(Base64.decode("@Q[U`J{D:"), abc)
+        XCTAssertEqual(Base64.decode("@Q[U:J`D{"), abc)
         XCTAssertEqual(Base64.decode("/+9zaZA0"), [0xFF, 0xEF, 0x73, 0x69, 0x90, 0x34])
         XCTAssertEqual(Base64.decode("AA=="), [0])
         XCTAssertEqual(Base64.decode("////"), [0xFF, 0xFF, 0xFF])

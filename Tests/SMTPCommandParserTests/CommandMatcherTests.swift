@@ -56,18 +56,23 @@ final class CommandMatcherTests: XCTestCase {
     }
 
     /// Every byte of every prefix changed, one at a time: a letter into another
-    /// letter, anything else into the byte that differs from it only in bit 5.
+    /// letter, anything else into the byte that differs from it only in bit 5; and
+    /// every byte with its top bit flipped.
     func testEveryNearMissOfEveryPrefixIsNotThePrefix() {
         for (m, prefix) in Self.prefixes(.strict) {
             for p in cased(prefix) {
                 for k in 0..<p.count {
-                    var bad = p
                     let isLetter = (0x41...0x5A).contains(p[k] & ~0x20)
-                    bad[k] =
+                    // Another letter, or the byte with bit 5 flipped; and the byte with bit 7 flipped.
+                    let other =
                         isLetter ? (p[k] == UInt8(ascii: "Q") || p[k] == UInt8(ascii: "q") ? p[k] + 1 : p[k] ^ 0x01) : p[k] ^ 0x20
-                    for tail in ["x\r\n", String(repeating: "x", count: 20) + "\r\n"] {
-                        let line = bad + Array(tail.utf8)
-                        XCTAssertFalse(matches(m, line), "\(show(line)) is not \(prefix)")
+                    for byte in [other, p[k] ^ 0x80] {
+                        var bad = p
+                        bad[k] = byte
+                        for tail in ["x\r\n", String(repeating: "x", count: 20) + "\r\n"] {
+                            let line = bad + Array(tail.utf8)
+                            XCTAssertFalse(matches(m, line), "\(show(line)) is not \(prefix)")
+                        }
                     }
                 }
             }

@@ -23,6 +23,10 @@ final class XTextDecodingTests: XCTestCase {
         for (text, expected) in [("+/0", 0x00), ("+:1", 0x01), ("+@2", 0x02), ("+G3", 0x03), ("+`4", 0x04), ("+g5", 0x05)] {
             XCTAssertEqual(decode(text), [UInt8(expected)], text)
         }
+        // The same bytes as the low digit: "+3G" is 0x30, not 0x30 | whatever G might count as.
+        for (text, expected) in [("+3/", 0x30), ("+3:", 0x30), ("+3@", 0x30), ("+3G", 0x30), ("+3`", 0x30), ("+3g", 0x30)] {
+            XCTAssertEqual(decode(text), [UInt8(expected)], text)
+        }
         XCTAssertEqual(decode("+zz"), [0])
         XCTAssertEqual(decode("a+"), Array("a+".utf8), "a \"+\" without two bytes after it stays")
     }

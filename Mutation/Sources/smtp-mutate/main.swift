@@ -99,7 +99,9 @@ struct SMTPMutate: ParsableCommand {
         // The copy has the module's layout: instrumented files written, every other file
         // (and every folder with nothing instrumented in it) linked. Files whose content
         // is unchanged are left untouched, so a rebuild recompiles only what changed.
-        var desired: [String: Entry] = [MutantRuntime.fileName: .text(MutantRuntime.source(mutantCount: mutants.count))]
+        var desired: [String: InstrumentedCopy.Entry] = [
+            MutantRuntime.fileName: .text(MutantRuntime.source(mutantCount: mutants.count))
+        ]
         var linkedFolders: [String] = []
         for path in entries where !linkedFolders.contains(where: { path.hasPrefix($0 + "/") }) {
             let source = root.appendingPathComponent(path)
@@ -114,7 +116,7 @@ struct SMTPMutate: ParsableCommand {
                 desired[path] = instrumented[path].map { .text($0) } ?? .link(source.path)
             }
         }
-        try sync(out, desired)
+        try InstrumentedCopy.sync(out, desired)
         let catalogFile = URL(fileURLWithPath: catalog!)
         let result = MutantCatalog(
             module: root.path, mutants: mutants, instrumentedFiles: instrumented.keys.sorted(), generatedFiles: generated,
@@ -123,53 +125,5 @@ struct SMTPMutate: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(result).write(to: catalogFile)
         print("\(mutants.count) mutants in \(instrumented.count) hand-written files → \(out.path)")
-    }
-}
-
-enum Entry: Equatable {
-    case text(String)
-    case link(String)
-}
-
-/// Makes `folder` hold exactly `desired` (relative paths), touching only what differs.
-func sync(_ folder: URL, _ desired: [String: Entry]) throws {
-    let fm = FileManager.default
-    try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-    // What is there now, without following links.
-    var existing: [String: Entry?] = [:]
-    func walk(_ relative: String) throws {
-        let url = relative.isEmpty ? folder : folder.appendingPathComponent(relative)
-        for name in try fm.contentsOfDirectory(atPath: url.path) {
-            let path = relative.isEmpty ? name : relative + "/" + name
-            let full = folder.appendingPathComponent(path).path
-            if let target = try? fm.destinationOfSymbolicLink(atPath: full) {
-                existing[path] = .link(target)
-                continue
-            }
-            var isDirectory: ObjCBool = false
-            _ = fm.fileExists(atPath: full, isDirectory: &isDirectory)
-            if isDirectory.boolValue {
-                existing[path] = .some(nil)
-                try walk(path)
-            } else {
-                existing[path] = fm.contents(atPath: full).map { .text(String(decoding: $0, as: UTF8.self)) }
-            }
-        }
-    }
-    try walk("")
-    // Remove what should not be there (deepest first), then write what differs.
-    for (path, entry) in existing.sorted(by: { $0.key > $1.key }) {
-        let isFolder = entry == nil
-        let keep = isFolder ? desired.keys.contains { $0.hasPrefix(path + "/") } : desired[path] == entry
-        if !keep { try? fm.removeItem(at: folder.appendingPathComponent(path)) }
-    }
-    for (path, entry) in desired.sorted(by: { $0.key < $1.key }) {
-        if let now = existing[path], now == entry { continue }
-        let url = folder.appendingPathComponent(path)
-        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        switch entry {
-        case .text(let text): try Data(text.utf8).write(to: url)
-        case .link(let target): try fm.createSymbolicLink(atPath: url.path, withDestinationPath: target)
-        }
     }
 }

@@ -24,6 +24,8 @@ let package = Package(
         // against them (a package can depend only on another package's products).
         .library(name: "FuzzProperties", targets: ["FuzzProperties"]),
         .library(name: "FuzzServerProperties", targets: ["FuzzServerProperties"]),
+        // The mutant catalogue shared with Mutation/ (the nested package of the swift-syntax instrumenter).
+        .library(name: "MutationCatalog", targets: ["MutationCatalog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -112,8 +114,11 @@ let package = Package(
             name: "FuzzRegressionTests",
             dependencies: ["FuzzProperties", "FuzzServerProperties", "SMTPCommandParser", "ABNF"]
         ),
-        // smtp-fuzz: builds the Fuzz/ harnesses, runs a campaign, triages crashes, reports.
-        .target(name: "FuzzCampaign", dependencies: ["ABNF", "ABNFCompiler", "ABNFProof", "FuzzProperties"]),
+        // smtp-fuzz: builds the Fuzz/ harnesses, runs a campaign, triages crashes, reports;
+        // mutation testing and coverage of the parser module; the verification record.
+        .target(name: "FuzzCampaign", dependencies: ["ABNF", "ABNFCompiler", "ABNFProof", "FuzzProperties", "MutationCatalog"]),
+        // The mutants as Mutation/'s smtp-mutate writes them and smtp-fuzz reads them. Standard library only.
+        .target(name: "MutationCatalog"),
         .executableTarget(
             name: "smtp-fuzz",
             dependencies: ["FuzzCampaign", "FuzzProperties", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -196,8 +196,8 @@ rounds = re.compile(r"\b[Ss]essions?[- ]\d{1,2}\b(?![.,]?\d)|\bthe lead\b|\b[Ss]
 # This repository has no issue tracker of its own: "issue 9", "the issue quotes", "the benchmarks issue".
 issues = re.compile(r"\b[Ii]ssues? #?\d+\b|\bthe (?:[a-z]+ )?issue\b")
 
-# Markdown files the tools write, named in their docs: smtp-fuzz's campaign report.
-written_by_tools = {"report.md"}
+# Markdown files the tools write, named in their docs: smtp-fuzz's campaign report and coverage report.
+written_by_tools = {"report.md", "coverage/hand-written.md"}
 
 def markdown_resolves(path, name):
     if name in written_by_tools:

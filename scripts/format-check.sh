@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lints the Swift sources with swift-format and the repository's .swift-format
 # (4 spaces, 130 columns; rules that fight the house style are off there):
-# every *.swift under Sources, Tests, Benchmarks and Fuzz, except build folders
+# every *.swift under Sources, Tests, Benchmarks, Fuzz and Mutation, except build folders
 # and generated code: a file whose header (first 10 lines) carries the line
 # `// swift-format-ignore-file`, which `abnfc generate` writes into every file it
 # generates (swift-format itself honours the same marker).
@@ -26,7 +26,7 @@ if [ "$#" -gt 0 ]; then
 else
     while IFS= read -r -d '' file; do
         candidates+=("$file")
-    done < <(find Sources Tests Benchmarks Fuzz \
+    done < <(find Sources Tests Benchmarks Fuzz Mutation \
         \( -name '.build' -o -name '.build-*' -o -name '.build_*' -o -name '.swiftpm' \) -prune \
         -o -name '*.swift' -type f -print0 | sort -z)
 fi

@@ -1,7 +1,10 @@
-// A fuzzing campaign: build the harnesses with sanitizers, fuzz every target
-// (in parallel, restarting after crashes), triage and minimise the crashes
-// into Corpus/Regressions, merge new inputs into the corpus, measure the
-// parser module's line coverage with llvm-cov, and write the report.
+// A fuzzing campaign: build the harnesses with sanitizers (each target starts
+// fuzzing as soon as its own harness is built), fuzz every target (in
+// parallel, restarting after crashes), triage and minimise the crashes into
+// Corpus/Regressions, merge new inputs into the corpus, measure the parser
+// module's line and region coverage with llvm-cov, and write the report.
+// `smtp-fuzz record` adds the test suite's coverage and the mutation run and
+// writes the module's VERIFICATION.md.
 
 import Foundation
 import FuzzProperties
@@ -83,15 +86,26 @@ public final class Campaign {
         let campaignStart = Date()
         try FileManager.default.createDirectory(atPath: c.report, withIntermediateDirectories: true)
         say("Report folder: \(c.report)")
-        if c.build {
-            say("== build the harnesses with libFuzzer and ASan")
-            for target in c.targets { try build(Self.sanitizerBuildArguments(c, target), what: target.harness) }
-        }
-        for target in c.targets where !FileManager.default.isExecutableFile(atPath: binary(target, scratch: c.sanitizerScratch)) {
-            throw CampaignError("no harness at \(binary(target, scratch: c.sanitizerScratch)): build it first (drop --no-build)")
-        }
-
         let mode = c.forkJobs.map { ", each with \($0) libFuzzer workers (-fork=\($0))" } ?? ""
+        var builds: HarnessBuilds?
+        if c.build {
+            // Each target starts as soon as its own harness is built (cheapest first);
+            // the rest build meanwhile, one SwiftPM build at a time (one scratch folder).
+            say(
+                "== build the harnesses with libFuzzer and ASan, one at a time (logs: \(c.report)/build-<target>.log), fuzzing each as soon as it is built"
+            )
+            say(
+                "$ swift \(Self.sanitizerBuildArguments(c, c.targets[0]).joined(separator: " ").replacingOccurrences(of: c.targets[0].harness, with: "fuzz-<target>"))"
+            )
+            builds = HarnessBuilds(targets: c.targets, logFolder: c.report) { Self.sanitizerBuildArguments(self.c, $0) }
+            builds?.start()
+        } else {
+            for target in c.targets
+            where !FileManager.default.isExecutableFile(atPath: binary(target, scratch: c.sanitizerScratch)) {
+                throw CampaignError(
+                    "no harness at \(binary(target, scratch: c.sanitizerScratch)): build it first (drop --no-build)")
+            }
+        }
         say("== fuzz \(c.targets.map(\.rawValue).joined(separator: ", ")) for \(c.duration) s each, \(c.jobs) at a time\(mode)")
         let fuzzStart = Date()
         let runs = c.targets.map { target in
@@ -105,7 +119,7 @@ public final class Campaign {
                 duration: c.duration, detectLeaks: c.detectLeaks, environment: harnessEnvironment,
                 campaignStart: fuzzStart, forkJobs: c.forkJobs)
         }
-        try fuzz(runs)
+        try fuzz(runs, builds: builds)
 
         say("== triage crashes")
         var uniques: [FuzzTarget: [UniqueCrash]] = [:]
@@ -119,9 +133,12 @@ public final class Campaign {
 
         var coverage: [FuzzTarget: ModuleCoverage] = [:]
         var all: ModuleCoverage?
+        var handWritten: ParserCoverageReport?
         if c.coverage {
-            say("== line coverage of Sources/SMTPCommandParser (llvm-cov)")
-            (coverage, all) = try measureCoverage(runs)
+            say("== line and region coverage of Sources/SMTPCommandParser (llvm-cov)")
+            let measured = try measureCoverage(runs)
+            (coverage, all) = (measured.perTarget, measured.all)
+            handWritten = try handWrittenCoverage(measured.binaries, measured.profiles, targets: runs.map(\.target))
         }
 
         let report = CampaignReport(
@@ -133,61 +150,135 @@ public final class Campaign {
                 return TargetReport(
                     target: r.target.rawValue, seconds: s.elapsed, executions: s.status.executions,
                     execsPerSecond: s.elapsed > 0 ? Int(Double(s.status.executions) / s.elapsed) : 0,
+                    cpuSeconds: s.cpuSeconds,
+                    execsPerCPUSecond: s.cpuSeconds.flatMap { $0 > 0.5 ? Int(Double(s.status.executions) / $0) : nil },
                     edges: s.status.coverage, features: s.status.features, corpusFiles: s.status.corpusFiles,
                     mergedIntoCorpus: merged[r.target], crashArtifacts: s.crashes,
                     firstCrashSeconds: r.firstCrash, restarts: r.restarts,
                     uniqueCrashes: uniques[r.target] ?? [], stoppedEarly: r.stoppedEarly,
                     parserModuleCoverage: coverage[r.target], timeline: r.samples)
             },
-            parserModuleCoverage: all, reportFolder: c.report)
+            parserModuleCoverage: all, handWrittenCoverage: handWritten, reportFolder: c.report)
         try report.write()
-        say("== record the verification (abnfc verify and prove, this campaign's figures)")
-        let record = VerificationRecord.make(packageRoot: c.packageRoot, campaign: report)
-        try record.write(packageRoot: c.packageRoot)
-        say("  Sources/SMTPCommandParser/VERIFICATION.md: \(record.markdown.split(separator: "\n").dropFirst(2).first ?? "")")
         return report
     }
 
-    func fuzz(_ runs: [TargetRun]) throws {
-        var queue = runs
+    func fuzz(_ runs: [TargetRun], builds: HarnessBuilds?) throws {
+        let display = ProgressDisplay(interactive: interactive, say: say)
         var active: [TargetRun] = []
-        var lastPrint = Date.distantPast
-        var printedLines = 0
-        while !queue.isEmpty || !active.isEmpty {
-            while active.count < max(1, c.jobs), !queue.isEmpty {
-                let next = queue.removeFirst()
-                try next.launch()
-                active.append(next)
+        var lastUpdate = Date.distantPast
+        let started = Date()
+        func ready(_ r: TargetRun) -> Bool {
+            guard let builds else { return true }
+            if case .built = builds.state(r.target) { return true }
+            return false
+        }
+        while runs.contains(where: { !$0.finished }) {
+            // Targets whose harness failed to build never start.
+            if let builds {
+                for r in runs where !r.hasStarted && !r.finished {
+                    if case .failed(let why) = builds.state(r.target) {
+                        r.abandon("harness did not build: \(why)")
+                        display.note("\(r.target.rawValue): harness did not build: \(why)")
+                    }
+                }
+            }
+            // In target order, as slots free up and harnesses appear.
+            for r in runs where active.count < max(1, c.jobs) && !r.hasStarted && !r.finished && ready(r) {
+                try r.launch()
+                active.append(r)
+                display.note(String(format: "[%4.0fs] %@: fuzzing", Date().timeIntervalSince(started), r.target.rawValue))
             }
             var stillActive: [TargetRun] = []
-            for r in active where try !r.poll() { stillActive.append(r) }
+            for r in active {
+                if try r.poll() {
+                    let s = r.snapshot
+                    display.note(
+                        String(format: "[%4.0fs] %@: done, ", Date().timeIntervalSince(started), r.target.rawValue)
+                            + "\(s.status.executions) executions, \(s.crashes) crash(es)\(r.stoppedEarly.map { "; \($0)" } ?? "")"
+                    )
+                } else {
+                    stillActive.append(r)
+                }
+            }
             active = stillActive
-            if Date().timeIntervalSince(lastPrint) >= (interactive ? 1 : 15) || (active.isEmpty && queue.isEmpty) {
-                let table = progressTable(runs)
-                if interactive && printedLines > 0 { say("\u{1B}[\(printedLines)A\u{1B}[J" + table) } else { say(table) }
-                printedLines = table.split(separator: "\n", omittingEmptySubsequences: false).count
-                lastPrint = Date()
+            if Date().timeIntervalSince(lastUpdate) >= 1 {
+                if interactive {
+                    display.update(progressTable(runs, builds: builds))
+                } else {
+                    // Not a terminal (CI, a file): a plain line per running target every 15 s.
+                    display.update(progressLines(runs, builds: builds, seconds: Date().timeIntervalSince(started)))
+                }
+                lastUpdate = Date()
             }
             Thread.sleep(forTimeInterval: 0.25)
         }
+        display.finish()
+        if !interactive { say(progressTable(runs, builds: builds)) }
     }
 
-    func progressTable(_ runs: [TargetRun]) -> String {
-        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-        var lines = [
-            pad("target", 20) + pad("time", 12) + pad("execs", 10) + pad("exec/s", 9) + pad("cov", 8) + pad("ft", 8)
-                + pad("corpus", 8) + "crashes"
-        ]
+    /// A target's state for the table: building, waiting, fuzzing, done.
+    func state(_ r: TargetRun, builds: HarnessBuilds?) -> String {
+        let s = r.snapshot
+        if s.running { return "fuzzing" }
+        if r.finished { return r.stoppedEarly != nil ? "stopped" : "done" }
+        if let builds {
+            switch builds.state(r.target) {
+            case .waiting: return "waiting for build"
+            case .building(let line):
+                let step = Self.buildStep(line)
+                return step.isEmpty ? "building" : "building " + step
+            case .built: return "built, queued"
+            case .failed: return "build failed"
+            }
+        }
+        return "queued"
+    }
+
+    /// "[812/1404] Compiling NIOCore Channel.swift" → "812/1404".
+    static func buildStep(_ line: String) -> String {
+        guard line.hasPrefix("["), let close = line.firstIndex(of: "]") else { return "" }
+        return String(line[line.index(after: line.startIndex)..<close])
+    }
+
+    /// The live table; columns as wide as their widest cell, so long names and states keep them aligned.
+    func progressTable(_ runs: [TargetRun], builds: HarnessBuilds?) -> String {
+        var rows = [["target", "state", "time", "execs", "exec/s", "per core", "cov", "ft", "corpus", "crashes"]]
         for r in runs {
             let s = r.snapshot
-            let state = s.running ? "" : (s.elapsed > 0 ? " done" : " queued")
-            let time = "\(Int(s.elapsed))/\(r.duration)s"
-            lines.append(
-                pad(r.target.rawValue + state, 20) + pad(time, 12) + pad(CampaignReport.count(s.status.executions), 10)
-                    + pad("\(s.status.execsPerSecond)", 9) + pad("\(s.status.coverage)", 8) + pad("\(s.status.features)", 8)
-                    + pad("\(s.status.corpusFiles)", 8) + "\(s.crashes)")
+            let perCore = s.cpuSeconds.map { $0 > 0.5 ? "\(Int(Double(s.status.executions) / $0))" : "–" } ?? "–"
+            rows.append([
+                r.target.rawValue, state(r, builds: builds), "\(Int(s.elapsed))/\(r.duration)s",
+                CampaignReport.count(s.status.executions), "\(s.status.execsPerSecond)", perCore, "\(s.status.coverage)",
+                "\(s.status.features)", "\(s.status.corpusFiles)", "\(s.crashes)",
+            ])
+        }
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var lines = rows.map { row in
+            row.enumerated().map { $0.element.padding(toLength: widths[$0.offset] + 2, withPad: " ", startingAt: 0) }.joined()
+                .trimmingCharacters(in: .whitespaces)
+        }
+        if let builds, !builds.allDone,
+            let building = runs.first(where: { if case .building = builds.state($0.target) { return true } else { return false } }
+            ),
+            case .building(let line) = builds.state(building.target)
+        {
+            lines.append("building \(building.target.harness): \(line)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One plain line per target that is building or fuzzing (for logs).
+    func progressLines(_ runs: [TargetRun], builds: HarnessBuilds?, seconds: Double) -> String {
+        runs.compactMap { r -> String? in
+            let s = r.snapshot
+            let state = state(r, builds: builds)
+            guard s.running || state.hasPrefix("building") else { return nil }
+            guard s.running else { return String(format: "[%4.0fs] %@: %@", seconds, r.target.rawValue, state) }
+            let perCore = s.cpuSeconds.map { $0 > 0.5 ? ", \(Int(Double(s.status.executions) / $0)) per CPU-second" : "" } ?? ""
+            return String(format: "[%4.0fs] %@: ", seconds, r.target.rawValue)
+                + "\(Int(s.elapsed))/\(r.duration)s, \(s.status.executions) executions (\(s.status.execsPerSecond)/s\(perCore)), cov \(s.status.coverage), ft \(s.status.features), corpus \(s.status.corpusFiles), crashes \(s.crashes)"
+        }.joined(separator: "\n")
     }
 
     // MARK: Crashes
@@ -277,10 +368,14 @@ public final class Campaign {
 
     // MARK: Coverage
 
-    func measureCoverage(_ runs: [TargetRun]) throws -> ([FuzzTarget: ModuleCoverage], ModuleCoverage?) {
+    /// The coverage of the whole module per target and for all corpora, and the binaries
+    /// and raw profiles it was measured with.
+    func measureCoverage(_ runs: [TargetRun]) throws -> (
+        perTarget: [FuzzTarget: ModuleCoverage], all: ModuleCoverage?, binaries: [String], profiles: [String]
+    ) {
         guard let profdata = Toolchain.tool("llvm-profdata"), let cov = Toolchain.tool("llvm-cov") else {
             say("  skipped: no llvm-profdata/llvm-cov beside swiftc")
-            return ([:], nil)
+            return ([:], nil, [], [])
         }
         let folder = "\(c.report)/coverage"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -326,15 +421,44 @@ public final class Campaign {
             binaries.append(bin)
             profiles.append(raw)
         }
-        guard let first = binaries.first else { return (results, nil) }
+        guard let first = binaries.first else { return (results, nil, [], []) }
         let merged = "\(folder)/all.profdata"
-        guard try runTool(profdata, ["merge", "-sparse"] + profiles + ["-o", merged]).status == 0 else { return (results, nil) }
+        guard try runTool(profdata, ["merge", "-sparse"] + profiles + ["-o", merged]).status == 0 else {
+            return (results, nil, binaries, profiles)
+        }
         let report = try runTool(
             cov, ["report", first] + binaries.dropFirst().flatMap { ["-object", $0] } + ["-instr-profile=\(merged)", module])
         try Data(report.output.utf8).write(to: URL(fileURLWithPath: "\(folder)/report-all.txt"))
         let all = Self.parseCoverageReport(report.output)
         if let all { say("  all targets: \(all.lineCover) of \(all.lines) lines, \(all.regionCover) of \(all.regions) regions") }
-        return (results, all)
+        return (results, all, binaries, profiles)
+    }
+
+    /// The hand-written files' coverage from the corpora, plus the test suite when
+    /// `testCoverage` is on (a build of the tests with coverage: several minutes).
+    func handWrittenCoverage(_ binaries: [String], _ profiles: [String], targets: [FuzzTarget]) throws -> ParserCoverageReport? {
+        guard !binaries.isEmpty else { return nil }
+        let module = "\(c.packageRoot)/Sources/SMTPCommandParser"
+        var objects = binaries.map { (binary: $0, moduleFolder: module) }
+        var allProfiles = profiles
+        var sources = ["the corpora of \(targets.filter { $0 != .serverPipeline }.map(\.rawValue).joined(separator: ", "))"]
+        if c.testCoverage {
+            let folder = "\(c.packageRoot)/.build-coverage/tests"
+            let tests = try ParserCoverage.testSuiteProfile(
+                packageRoot: c.packageRoot, module: "SMTPCommandParser", folder: folder, say: say)
+            objects.append((tests.bundle, "\(folder)/Sources/SMTPCommandParser"))
+            allProfiles.append(tests.profile)
+            sources.append("the tests of \(tests.targets.joined(separator: ", "))")
+        }
+        let report = try ParserCoverage.report(
+            packageRoot: c.packageRoot, module: "SMTPCommandParser", binaries: objects, profiles: allProfiles, sources: sources,
+            work: "\(c.report)/coverage")
+        try Data(report.markdown(module: "SMTPCommandParser").utf8).write(
+            to: URL(fileURLWithPath: "\(c.report)/coverage/hand-written.md"))
+        say(
+            "  hand-written files: \(report.lineCover) of \(report.lines) lines, \(report.regionCover) of \(report.regions) regions; \(report.uncovered.count) regions not reached (the report folder's coverage/hand-written.md)"
+        )
+        return report
     }
 
     /// Reads the TOTAL row of `llvm-cov report`, by the header's column names.

@@ -19,6 +19,9 @@ public struct CampaignConfiguration: Sendable {
     public var corpus: String
     public var report: String
     public var coverage = true
+    /// Also measure the test suite's coverage of the hand-written parser files (a
+    /// coverage build of the tests; the verification record does).
+    public var testCoverage = false
     public var merge = true
     public var minimizeCrashes = true
     public var detectLeaks = false

@@ -33,6 +33,10 @@ public struct TargetReport: Codable, Sendable {
     public var seconds: Double
     public var executions: Int
     public var execsPerSecond: Int
+    /// CPU seconds of the harness process(es) (nil where /proc is missing), and
+    /// executions per CPU-second: the speed per core, whatever else the machine did.
+    public var cpuSeconds: Double?
+    public var execsPerCPUSecond: Int?
     /// libFuzzer's edge coverage (cov:) and features (ft:).
     public var edges: Int
     public var features: Int
@@ -60,6 +64,8 @@ public struct CampaignReport: Codable, Sendable {
     public var targets: [TargetReport]
     /// All harnesses' corpora together.
     public var parserModuleCoverage: ModuleCoverage?
+    /// The hand-written files: corpora (and the test suite, for the verification record).
+    public var handWrittenCoverage: ParserCoverageReport?
     public var reportFolder: String
 
     public var crashCount: Int { targets.reduce(0) { $0 + $1.uniqueCrashes.count } }
@@ -83,23 +89,26 @@ public struct CampaignReport: Codable, Sendable {
             \(targets.count) target(s), \(secondsPerTarget) s each, \(jobs) at a time\(workersPerTarget.map { ", each in libFuzzer fork mode with \($0) workers sharing one corpus (executions, coverage and crashes are the totals over all workers)" } ?? ""); wall time \(Int(wallSeconds)) s.
             Coverage over time: [coverage.svg](coverage.svg). Raw numbers: [report.json](report.json).
 
-            | target | executions | exec/s | edges (cov) | features (ft) | corpus | merged | crashes (unique) | SMTPCommandParser lines | branches |
-            | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+            | target | executions | exec/s | exec per CPU-second | edges (cov) | features (ft) | corpus | merged | crashes (unique) | SMTPCommandParser lines | regions |
+            | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 
             """
         for t in targets {
             let lines = t.parserModuleCoverage.map { "\($0.lineCover) of \($0.lines)" } ?? "–"
-            let branches = t.parserModuleCoverage.flatMap { c in c.branchCover.map { "\($0) of \(c.branches ?? 0)" } } ?? "–"
+            let regions = t.parserModuleCoverage.map { "\($0.regionCover) of \($0.regions)" } ?? "–"
             md +=
-                "| \(t.target) | \(Self.count(t.executions)) | \(t.execsPerSecond) | \(t.edges) | \(t.features) | \(t.corpusFiles) | "
+                "| \(t.target) | \(Self.count(t.executions)) | \(t.execsPerSecond) | \(t.execsPerCPUSecond.map(String.init) ?? "–") | \(t.edges) | \(t.features) | \(t.corpusFiles) | "
             md +=
-                "\(t.mergedIntoCorpus.map { "+\($0)" } ?? "–") | \(t.crashArtifacts) (\(t.uniqueCrashes.count)) | \(lines) | \(branches) |\n"
+                "\(t.mergedIntoCorpus.map { "+\($0)" } ?? "–") | \(t.crashArtifacts) (\(t.uniqueCrashes.count)) | \(lines) | \(regions) |\n"
         }
         if let all = parserModuleCoverage {
             md +=
                 "\nAll corpora together cover \(all.lineCover) of \(all.lines) lines, \(all.regionCover) of \(all.regions) regions"
             md += all.branchCover.map { " and \($0) of \(all.branches ?? 0) branches" } ?? ""
             md += " of Sources/SMTPCommandParser (llvm-cov; coverage/report-all.txt has the per-file table).\n"
+        }
+        if let h = handWrittenCoverage {
+            md += "\n## Coverage of the hand-written files\n\n" + h.markdown(module: "SMTPCommandParser")
         }
         let stopped = targets.filter { $0.stoppedEarly != nil }
         if !stopped.isEmpty {

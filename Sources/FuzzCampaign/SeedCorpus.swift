@@ -108,6 +108,13 @@ public struct SeedCorpus {
             ("tab-separator", bytes("EHLO\ta.example\r\n")),
             ("unknown-verb", bytes("XCLIENT ADDR=1.2.3.4\r\n")),
             ("long-verb", bytes("ABCDEFGHIJ\r\n")),
+            // Short and odd verbs: one letter and nothing more (a read before the line would
+            // show under ASan), nine letters ending in a verb, bytes beside the delimiters.
+            ("one-letter", bytes("X")),
+            ("one-letter-cr", bytes("Q\r")),
+            ("verb-after-a-letter", bytes("XSTARTTLS\r\n")),
+            ("verb-then-vt", bytes("QUIT\u{0B}\r\n")),
+            ("verb-then-bare-lf", bytes("STARTTLS\nQUIT\r\n")),
             ("empty-line", bytes("\r\n")),
             ("auth-initial-response", bytes("AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n")),
             ("auth-cancel", bytes("AUTH PLAIN =\r\n")),

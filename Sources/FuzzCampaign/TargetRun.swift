@@ -30,6 +30,12 @@ final class TargetRun: @unchecked Sendable {
     private(set) var samples: [TimelineSample] = []
     private let campaignStart: Date
 
+    /// CPU seconds of the harness processes (user + system, and reaped children for
+    /// fork mode), read from /proc while they run; nil where /proc is missing.
+    private var cpuBefore = 0.0
+    private var cpuCurrent = 0.0
+    private var cpuKnown = false
+
     var newCorpus: String { workDirectory + "/corpus" }
     var artifacts: String { workDirectory + "/artifacts" }
 
@@ -161,12 +167,33 @@ final class TargetRun: @unchecked Sendable {
     /// Failures counted by fork-mode parents that ended before this one.
     private var forkCrashesBefore = 0
 
+    /// utime + stime + cutime + cstime of a process, in seconds (Linux /proc).
+    static func cpuSeconds(pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return nil }
+        // Fields after "(comm)": state is field 3; utime..cstime are fields 14-17.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 14 else { return nil }
+        let ticks = fields[11...14].compactMap { Double($0) }.reduce(0, +)
+        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    private func sampleCPU() {
+        guard let process, process.isRunning, let seconds = Self.cpuSeconds(pid: process.processIdentifier) else { return }
+        cpuCurrent = seconds
+        cpuKnown = true
+    }
+
     /// Checks the process; restarts it after a crash while time is left. Returns true when the target is done.
     func poll(now: Date = Date()) throws -> Bool {
         lock.lock()
         guard !finished else { lock.unlock(); return true }
+        sampleCPU()
         guard let process, !process.isRunning else { lock.unlock(); return false }
         process.waitUntilExit()
+        cpuBefore += cpuCurrent
+        cpuCurrent = 0
         executionsBefore += latest?.executions ?? 0
         forkCrashesBefore += fork.failures
         fork = ForkModeTally()
@@ -199,11 +226,25 @@ final class TargetRun: @unchecked Sendable {
         if let process, process.isRunning { process.terminate() }
     }
 
-    var snapshot: (status: LibFuzzerStatus, elapsed: TimeInterval, crashes: Int, running: Bool) {
+    var snapshot: (status: LibFuzzerStatus, elapsed: TimeInterval, crashes: Int, running: Bool, cpuSeconds: Double?) {
         lock.lock()
         defer { lock.unlock() }
         let elapsed = started.map { min(Date().timeIntervalSince($0), TimeInterval(duration)) } ?? 0
-        return (best, elapsed, crashes, started != nil && !finished)
+        return (best, elapsed, crashes, started != nil && !finished, cpuKnown ? cpuBefore + cpuCurrent : nil)
+    }
+
+    var hasStarted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return started != nil
+    }
+
+    /// Gives up on a target that never started (its harness did not build).
+    func abandon(_ reason: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        stoppedEarly = reason
+        finished = true
     }
 }
 

@@ -56,7 +56,7 @@ struct SMTPFuzz: ParsableCommand {
             harnesses in SMTP_FUZZ_IGNORE, so a campaign keeps finding new ones. To run \
             one harness by hand, see Fuzz/README.md.
             """,
-        subcommands: [Run.self, Seeds.self],
+        subcommands: [Run.self, Mutants.self, Record.self, CheckRecord.self, Seeds.self],
         defaultSubcommand: Run.self
     )
 }
@@ -94,6 +94,12 @@ struct Run: ParsableCommand {
 
     @Flag(help: "Skip the llvm-cov line coverage step (and its extra build).")
     var noCoverage = false
+
+    @Flag(
+        help:
+            "Add the test suite's coverage of the hand-written parser files to the corpora's (a coverage build of the tests that reach the parser; `record` always does)."
+    )
+    var testCoverage = false
 
     @Flag(help: "Do not merge new inputs into the corpus folder.")
     var noMerge = false
@@ -136,6 +142,7 @@ struct Run: ParsableCommand {
         c.duration = CampaignConfiguration.parseDuration(duration)!
         try c.setParallelism(jobs: jobs, parallel: parallel, cores: ProcessInfo.processInfo.activeProcessorCount)
         c.coverage = !noCoverage
+        c.testCoverage = testCoverage && !noCoverage
         c.merge = !noMerge
         c.minimizeCrashes = !noMinimize
         c.build = !noBuild
@@ -168,5 +175,256 @@ struct Seeds: ParsableCommand {
         let seeds = try SeedCorpus(packageRoot: root)
         let counts = try seeds.write(corpus: corpus ?? root + "/Corpus")
         for target in FuzzTarget.allCases { print("\(target.rawValue): \(counts[target] ?? 0) seeds") }
+    }
+}
+
+struct Mutants: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Mutation testing of the parser module's hand-written files (mutation switching).",
+        discussion: """
+            Plants small bugs in Sources/SMTPCommandParser's hand-written files (boundary \
+            < <= > >=, integer constants ±1, negated/true/false conditions, && ↔ ||, removed \
+            assignments, throws and error returns, swapped byte literals such as CR ↔ LF) and \
+            checks that the project's own checks notice each one. Generated files are not \
+            mutated: `abnfc verify` and `abnfc prove` check them against the grammar.
+
+            Every mutant is compiled into one instrumented copy of the module (Mutation/'s \
+            smtp-mutate, on swift-syntax), each behind SMTP_MUTANT=<id>, so a mutant costs a \
+            run of the checks, not a build. The checks: the XCTest classes of the parser's test \
+            targets, one at a time, and a short libFuzzer run (corpus and regressions replayed \
+            first) of the parser, framer and differential harnesses. A mutant runs only the \
+            checks that reach it and stops at the first that fails (killed). Mutants no check \
+            kills are listed as survivors: kill each with a test, or add it to \
+            Mutation/EQUIVALENT with the reason it changes nothing.
+
+            Output: report.md and report.json in the report folder (default \
+            .mutation-reports/<timestamp>/), with the score, the survivors, each check's kills \
+            and the mutants per minute. Results are saved per mutant: after an interruption, \
+            --resume FOLDER continues. Mutation/README.md has the details.
+
+            Examples:
+              swift run -c release smtp-fuzz mutants                         # the full run
+              swift run -c release smtp-fuzz mutants --sample 30 --seed 7    # CI's sample
+              swift run -c release smtp-fuzz mutants --only LineFramer.swift
+            """)
+
+    @Option(help: ArgumentHelp("Run this many mutants, chosen by --seed (default: all).", valueName: "n"))
+    var sample: Int?
+
+    @Option(help: "Seed of the --sample choice.")
+    var seed: UInt64 = 1
+
+    @Option(help: ArgumentHelp("Only mutants whose file name contains this, or with this key (repeatable).", valueName: "text"))
+    var only: [String] = []
+
+    @Option(
+        name: .customLong("test-target"),
+        help: ArgumentHelp(
+            "A test target whose classes are checks (repeatable; default: \(MutationConfiguration.defaultTestTargets.joined(separator: ", "))).",
+            valueName: "name"))
+    var testTargets: [String] = []
+
+    @Option(
+        name: .customLong("fuzz-target"),
+        help: ArgumentHelp("A harness to run per mutant (repeatable; default: parser, framer, differential).", valueName: "name"))
+    var fuzzTargets: [String] = []
+
+    @Option(help: ArgumentHelp("Seconds of fuzzing per harness per mutant (after the corpus replay).", valueName: "s"))
+    var fuzzSeconds = 2
+
+    @Flag(help: "Run the mutants listed in Mutation/EQUIVALENT too: a kill shows that a note is wrong.")
+    var verifyEquivalents = false
+
+    @Option(help: ArgumentHelp("Mutants run at once (default: the number of cores).", valueName: "n"))
+    var workers: Int?
+
+    @Option(help: ArgumentHelp("Report folder (default: .mutation-reports/<timestamp>/).", valueName: "dir"))
+    var report: String?
+
+    @Option(help: ArgumentHelp("Continue the run saved in this report folder.", valueName: "dir"))
+    var resume: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Build configuration of the test bundle: release (faster checks) or debug (faster build).", valueName: "c"))
+    var configuration = "release"
+
+    @Option(
+        help: ArgumentHelp(
+            "Exit 1 when the score (killed share of non-equivalent mutants) is below this percentage.", valueName: "p"))
+    var minimumScore: Double?
+
+    @Option(name: .customLong("package-path"), help: "The root package folder (default: the current folder).")
+    var packagePath = "."
+
+    func validate() throws {
+        for t in fuzzTargets where FuzzTarget(rawValue: t) == nil || t == "server-pipeline" {
+            throw ValidationError("--fuzz-target \(t): one of parser, framer, differential, grammar, session")
+        }
+        guard ["release", "debug"].contains(configuration) else { throw ValidationError("--configuration: release or debug") }
+        if let sample, sample < 1 { throw ValidationError("--sample must be at least 1") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        guard fuzzSeconds >= 1 else { throw ValidationError("--fuzz-seconds must be at least 1") }
+        guard FileManager.default.fileExists(atPath: packagePath + "/Mutation/Package.swift") else {
+            throw ValidationError(
+                "no Mutation/Package.swift under \(packagePath): run from the package folder or give --package-path")
+        }
+        if let resume, !FileManager.default.fileExists(atPath: resume + "/state.json") {
+            throw ValidationError("--resume \(resume): no state.json there (not a mutation report folder)")
+        }
+    }
+
+    func run() throws {
+        var c = MutationConfiguration(packageRoot: packagePath, report: resume ?? report)
+        c.resume = resume != nil
+        c.sample = sample
+        c.seed = seed
+        c.only = only
+        if !testTargets.isEmpty { c.testTargets = testTargets }
+        if !fuzzTargets.isEmpty { c.fuzzTargets = fuzzTargets.compactMap(FuzzTarget.init(rawValue:)) }
+        c.fuzzSeconds = fuzzSeconds
+        c.verifyEquivalents = verifyEquivalents
+        if let workers { c.workers = workers }
+        c.configuration = configuration
+        let run = MutationRun(c, interactive: isatty(STDERR_FILENO) != 0) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        let result = try run.run()
+        print("")
+        print("Mutation score: \(result.scoreLine)")
+        print(
+            "Mutants per minute: \(String(format: "%.1f", result.mutantsPerMinute)); whole run \(MutationReport.minutes(result.wallSeconds))"
+        )
+        for e in result.survivors.prefix(30) { print("  survivor \(e.mutant.key) \(e.mutant.summary)") }
+        if result.survivors.count > 30 { print("  ... \(result.survivors.count - 30) more in the report") }
+        for e in result.wronglyEquivalent { print("  listed as equivalent but killed: \(e.mutant.key) by \(e.check ?? "?")") }
+        print("Report: \(c.report)/report.md (also report.json)")
+        if let minimumScore, result.score < minimumScore {
+            print("FAILED: score \(String(format: "%.1f", result.score))% is below \(minimumScore)%")
+            throw ExitCode(1)
+        }
+        if !result.wronglyEquivalent.isEmpty {
+            print("FAILED: Mutation/EQUIVALENT lists mutants that a check kills")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify the parser module and write Sources/SMTPCommandParser/VERIFICATION.md.",
+        discussion: """
+            The record a user reads before vendoring the parser, and whose summary line \
+            `abnfc vendor` copies into every vendored file. One command runs all of it:
+
+              1. a campaign on every target for --duration each (the default campaign), with \
+                 line and region coverage of the hand-written parser files from the corpora \
+                 and the test suite (a coverage build of the tests that reach the parser);
+              2. the full mutation run (`smtp-fuzz mutants`), unless --mutation-report names \
+                 a full run of the same sources;
+              3. `abnfc verify` and `abnfc prove`;
+              4. VERIFICATION.md with the figures, the date, the commit and a digest of the \
+                 module's sources, which `smtp-fuzz check-record` (CI) compares with the \
+                 sources as they are.
+
+            Run it on a quiet machine, on the commit the record describes, and commit \
+            VERIFICATION.md with any new corpus inputs. Expect about an hour on 2 cores \
+            from a fresh clone (most of it the server-pipeline harness's first build and the \
+            mutation run); the README has the current figure.
+            """)
+
+    @Option(help: ArgumentHelp("Fuzzing time per target: seconds, or 90s, 5m, 2h.", valueName: "time"))
+    var duration = "90s"
+
+    @Option(help: ArgumentHelp("Targets fuzzed at once (default: the number of cores).", valueName: "n"))
+    var parallel: Int?
+
+    @Option(help: ArgumentHelp("Use this finished full mutation run (a report folder) instead of running one.", valueName: "dir"))
+    var mutationReport: String?
+
+    @Option(name: .customLong("package-path"), help: "The root package folder (default: the current folder).")
+    var packagePath = "."
+
+    func validate() throws {
+        guard CampaignConfiguration.parseDuration(duration) != nil else {
+            throw ValidationError("--duration \"\(duration)\": give seconds, or a number with s, m or h (90s, 5m, 2h)")
+        }
+        guard FileManager.default.fileExists(atPath: packagePath + "/Fuzz/Package.swift") else {
+            throw ValidationError(
+                "no Fuzz/Package.swift under \(packagePath): run from the package folder or give --package-path")
+        }
+    }
+
+    func run() throws {
+        let started = Date()
+        let interactive = isatty(STDERR_FILENO) != 0
+        let say: (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let root = URL(fileURLWithPath: packagePath).standardizedFileURL.path
+        let digest = try ParserSources.digest(packageRoot: root)
+        var mutation: MutationReport?
+        if let mutationReport {
+            let report = try JSONDecoder().decode(
+                MutationReport.self, from: Data(contentsOf: URL(fileURLWithPath: mutationReport + "/report.json")))
+            guard report.sourceDigest == digest, report.sample == nil else {
+                throw ValidationError(
+                    "--mutation-report \(mutationReport): \(report.sample != nil ? "a sample, not a full run" : "made from other sources than the current ones")"
+                )
+            }
+            mutation = report
+        }
+
+        say("==== 1. campaign on every target, coverage of corpora and tests")
+        var c = CampaignConfiguration(packageRoot: root)
+        c.duration = CampaignConfiguration.parseDuration(duration)!
+        try c.setParallelism(jobs: nil, parallel: parallel, cores: ProcessInfo.processInfo.activeProcessorCount)
+        c.testCoverage = true
+        let campaign = try Campaign(c, interactive: interactive, say: say).run()
+
+        if mutation == nil {
+            say("==== 2. mutation testing")
+            let m = MutationConfiguration(packageRoot: root, report: c.report + "/mutation")
+            mutation = try MutationRun(m, interactive: interactive, say: say).run()
+        }
+        guard try ParserSources.digest(packageRoot: root) == digest else {
+            throw ValidationError("the parser's sources changed during the run: start again on a quiet checkout")
+        }
+
+        say("==== 3. abnfc verify and prove; VERIFICATION.md")
+        let record = try VerificationRecord.make(
+            packageRoot: root, campaign: campaign, mutation: mutation!, recordSeconds: Date().timeIntervalSince(started))
+        try record.write(packageRoot: root)
+        print("")
+        print("Sources/SMTPCommandParser/VERIFICATION.md written:")
+        print("Last verified: \(record.summary)")
+        print("Campaign report: \(c.report)/report.md; mutation report: \(mutation!.reportFolder)/report.md")
+        print("Took \(MutationReport.minutes(Date().timeIntervalSince(started))).")
+    }
+}
+
+struct CheckRecord: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-record",
+        abstract: "Exit 1 when Sources/SMTPCommandParser/VERIFICATION.md does not describe the sources as they are.",
+        discussion: """
+            Compares the digest VERIFICATION.md carries with the digest of the module's \
+            sources now (every file of Sources/SMTPCommandParser but the record and its \
+            documentation catalogue, and of the local targets it depends on). CI runs it \
+            (scripts/check-verification-record.sh); after changing the parser, regenerate \
+            the record with `swift run -c release smtp-fuzz record`.
+            """)
+
+    @Option(name: .customLong("package-path"), help: "The root package folder (default: the current folder).")
+    var packagePath = "."
+
+    func run() throws {
+        let root = URL(fileURLWithPath: packagePath).standardizedFileURL.path
+        if let why = try VerificationRecord.staleness(packageRoot: root) {
+            print("VERIFICATION.md is out of date: \(why).")
+            print(
+                "Regenerate it on a quiet machine: swift run -c release smtp-fuzz record (see README.md for how long it takes),")
+            print("then commit Sources/SMTPCommandParser/VERIFICATION.md.")
+            throw ExitCode(1)
+        }
+        print("VERIFICATION.md matches the parser's sources.")
     }
 }

@@ -258,6 +258,7 @@ final class AutomatonAPITests: XCTestCase {
         XCTAssertEqual(Base64.decode("  Q U J D == "), abc)
         // The bytes just outside each run of the alphabet are not in it.
         XCTAssertEqual(Base64.decode("@Q[U:J`D{"), abc)
+        XCTAssertEqual(Base64.decode("Q{U`J[D"), abc, "skipped between letters too, not only at the end")
         XCTAssertEqual(Base64.decode("/+9zaZA0"), [0xFF, 0xEF, 0x73, 0x69, 0x90, 0x34])
         XCTAssertEqual(Base64.decode("AA=="), [0])
         XCTAssertEqual(Base64.decode("////"), [0xFF, 0xFF, 0xFF])

@@ -27,6 +27,10 @@ final class XTextDecodingTests: XCTestCase {
         for (text, expected) in [("+3/", 0x30), ("+3:", 0x30), ("+3@", 0x30), ("+3G", 0x30), ("+3`", 0x30), ("+3g", 0x30)] {
             XCTAssertEqual(decode(text), [UInt8(expected)], text)
         }
+        // And after a high digit of 0, where a stray bit from the low digit would show.
+        for text in ["+0/", "+0:", "+0@", "+0G", "+0`", "+0g"] {
+            XCTAssertEqual(decode(text), [0], text)
+        }
         XCTAssertEqual(decode("+zz"), [0])
         XCTAssertEqual(decode("a+"), Array("a+".utf8), "a \"+\" without two bytes after it stays")
     }

@@ -91,6 +91,7 @@ final class SMTPParseContractTests: XCTestCase {
     }
 
     func testLenientSMTPUTF8AndMaxLineOptions() throws {
+        _ = try smtpParse()  // skips here, not inside an assertion, when smtp-parse is not built
         XCTAssertEqual(
             try run(["--lenient"], "MAIL FROM: a@b\n"), [#"{"verb":"MAIL","code":250,"path":"a@b","parameters":[]}"#, ""])
         XCTAssertEqual(

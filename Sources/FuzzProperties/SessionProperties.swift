@@ -210,6 +210,19 @@ public enum SessionProperties {
         func startIfDue() throws(PropertyViolation) {
             guard !started else { return }
             started = true
+            if session.isClosed {
+                // The connection closed before the greeting (bit 7, then a close or a
+                // timeout): a driver never starts such a session, and start() refuses.
+                let accepted: Bool
+                do throws(SessionUsageError) {
+                    _ = try session.start()
+                    accepted = true
+                } catch {
+                    accepted = false
+                }
+                if accepted { throw PropertyViolation("start-after-close", "start() was accepted on a closed session") }
+                return
+            }
             let greeting: [Action]
             do throws(SessionUsageError) {
                 greeting = try session.start()

@@ -5,6 +5,29 @@ import XCTest
 final class ParameterFixtureTests: XCTestCase {
     func testKnownAndUnknownESMTPParameters() { check(Fixtures.parameters) }
 
+    // Each known keyword may appear once (RFC 5321 §4.1.2, each extension's own
+    // "at most once"): duplicate detection gives each its own bit, so any two
+    // different ones together are accepted and the same one twice is refused.
+    func testEveryPairOfDifferentKnownParametersIsNoDuplicate() {
+        let parser = SMTPCommandParser(options: .init(smtputf8: true))
+        let mail = ["SIZE=1", "BODY=8BITMIME", "SMTPUTF8", "AUTH=<>", "RET=FULL", "ENVID=x", "REQUIRETLS", "MT-PRIORITY=3"]
+        let rcpt = ["NOTIFY=NEVER", "ORCPT=rfc822;a@b"]
+        for (command, parameters) in [("MAIL FROM:<a@b>", mail), ("RCPT TO:<a@b>", rcpt)] {
+            for a in parameters {
+                for b in parameters {
+                    let text = "\(command) \(a) \(b)\r\n"
+                    do {
+                        _ = try parser.parse(bytes(text))
+                        XCTAssertNotEqual(a, b, "accepted twice: \(text)")
+                    } catch {
+                        XCTAssertEqual(a, b, "\(text): \(error)")
+                        XCTAssertEqual(error.kind, .duplicateParameter, text)
+                    }
+                }
+            }
+        }
+    }
+
     // RFC 3461 §4: "+" and two upper-case hex digits encode one byte.
     func testXTextDecode() {
         let rows: [(String, String, UInt)] = [

@@ -24,6 +24,9 @@ public struct VerificationRecord {
     public var mutation: MutationReport
     /// The whole `smtp-fuzz record` run, for the README's "how long".
     public var recordSeconds: Double
+    /// The mutation run came from `--mutation-report` (an earlier full run of the same
+    /// sources), so `recordSeconds` leaves its time out.
+    public var mutationReused = false
     public var machine: String
 
     /// The line `smtp-fuzz check-record` reads.
@@ -31,7 +34,8 @@ public struct VerificationRecord {
 
     /// Checks generated code and the proof now, for the campaign and mutation run just done.
     public static func make(
-        packageRoot: String, campaign: CampaignReport, mutation: MutationReport, recordSeconds: Double, date: Date = Date()
+        packageRoot: String, campaign: CampaignReport, mutation: MutationReport, recordSeconds: Double,
+        mutationReused: Bool = false, date: Date = Date()
     ) throws -> VerificationRecord {
         let stale = (try? PackageGenerator(packagePath: packageRoot).staleFiles()) ?? ["(could not regenerate)"]
         let proofStart = Date()
@@ -50,7 +54,7 @@ public struct VerificationRecord {
             generatedInSync: stale.isEmpty, staleFiles: stale,
             proofEquivalent: rules.filter(\.holds).count, proofTotal: rules.count,
             proofSeconds: Date().timeIntervalSince(proofStart), campaign: campaign, mutation: mutation,
-            recordSeconds: recordSeconds,
+            recordSeconds: recordSeconds, mutationReused: mutationReused,
             machine: "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
     }
 
@@ -92,7 +96,8 @@ public struct VerificationRecord {
 
             \(Self.digestPrefix)`\(sourceDigest)` over \(sourceFiles) files (the module's folder but this file and its documentation catalogue; `smtp-fuzz check-record` compares it with the sources).
 
-            Written by `swift run -c release smtp-fuzz record`, which took \(MutationReport.minutes(recordSeconds)) on \(machine); \
+            Written by `swift run -c release smtp-fuzz record`, which took \(MutationReport.minutes(recordSeconds)) on \(machine)\(
+                mutationReused ? " plus the mutation run's own time below (an earlier full run of the same sources, given with `--mutation-report`)" : ""); \
             `abnfc vendor` copies the "Last verified" line into every vendored file. CI fails \
             (`scripts/check-verification-record.sh`) when the module's sources no longer match the digest above: \
             regenerate this file after changing them. `swift test` (fixtures, property suites, differential \

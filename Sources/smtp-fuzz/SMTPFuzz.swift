@@ -362,6 +362,7 @@ struct Record: ParsableCommand {
         let root = URL(fileURLWithPath: packagePath).standardizedFileURL.path
         let digest = try ParserSources.digest(packageRoot: root)
         var mutation: MutationReport?
+        let mutationReused = mutationReport != nil
         if let mutationReport {
             let report = try JSONDecoder().decode(
                 MutationReport.self, from: Data(contentsOf: URL(fileURLWithPath: mutationReport + "/report.json")))
@@ -391,7 +392,8 @@ struct Record: ParsableCommand {
 
         say("==== 3. abnfc verify and prove; VERIFICATION.md")
         let record = try VerificationRecord.make(
-            packageRoot: root, campaign: campaign, mutation: mutation!, recordSeconds: Date().timeIntervalSince(started))
+            packageRoot: root, campaign: campaign, mutation: mutation!, recordSeconds: Date().timeIntervalSince(started),
+            mutationReused: mutationReused)
         try record.write(packageRoot: root)
         print("")
         print("Sources/SMTPCommandParser/VERIFICATION.md written:")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI's mutation check: the instrumenter's own tests (Mutation/), then a seeded
+# A quick mutation check before a full run: the instrumenter's own tests (Mutation/), then a seeded
 # sample of the parser's mutants through the same checks as the full run
 # (`smtp-fuzz mutants --sample`), failing when the sample's score is below
 # MUTATION_MINIMUM (default 90%). The full run, which the verification record

@@ -1,7 +1,7 @@
 // The common form both automata are compared in: a complete deterministic
 // automaton over the 256 byte values, with its own byte classes.
 
-import SMTPCommandParser
+import SMTPParserRuntime
 
 /// A complete DFA over bytes: every state has a transition on every byte.
 public struct ByteDFA: Sendable, Equatable {

@@ -2,7 +2,7 @@
 // file, as text, so the proof is about the committed tables as the shipped
 // decoder reads them, not about a fresh in-memory generation.
 
-import SMTPCommandParser
+import SMTPParserRuntime
 
 /// The arguments of one `Automaton(rule:fields:classCount:stateCount:start:tagMasks:ruleNames:tables:)`
 /// call in a generated file.

@@ -13,7 +13,7 @@
 
 import ABNF
 import Foundation
-import SMTPCommandParser
+import SMTPParserRuntime
 
 /// A problem with the inputs of the proof (not a difference it found).
 public struct ProofSetupError: Error, Sendable, CustomStringConvertible {

@@ -2,6 +2,8 @@
 // changed rules layered over it (SMTPUTF8, lenient, both). Field indexes are
 // looked up once here, not per command.
 
+import SMTPParserRuntime
+
 /// A command's automaton with its literal prefix ("MAIL FROM:"). When a line
 /// starts with the prefix (in any letter case), matching starts in the state
 /// the automaton reaches after it, which `Automaton.row(after:)` checked is

@@ -5,6 +5,8 @@
 // the IPv6 tag of an address literal, SIZE overflow, which parameter goes
 // with which command) is checked here, after the automaton accepted.
 
+import SMTPParserRuntime
+
 public struct SMTPCommandParser: Sendable {
     public struct Options: Sendable, Equatable {
         /// Accept the deviations of Grammar/lenient.abnf (L1–L4). Off: exactly the RFC grammar.

@@ -4,6 +4,8 @@
 // automaton (Grammar/esmtp-parameters.abnf), then decoded. Unknown keywords
 // stay generic pairs for the session to accept or answer 555.
 
+import SMTPParserRuntime
+
 /// One `keyword[=value]`, as ranges of the line.
 public struct ESMTPParameter: Sendable, Equatable {
     public var keyword: Range<Int>

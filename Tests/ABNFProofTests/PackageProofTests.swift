@@ -1,6 +1,6 @@
 import ABNF
 import ABNFProof
-import SMTPCommandParser
+import SMTPParserRuntime
 import XCTest
 
 /// The committed generated files accept exactly their grammars' languages.

@@ -1,7 +1,7 @@
 import ABNF
 import ABNFCompiler
 import ABNFProof
-import SMTPCommandParser
+import SMTPParserRuntime
 import XCTest
 
 /// Deliberately wrong automata must be caught, with the shortest

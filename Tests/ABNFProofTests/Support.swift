@@ -1,7 +1,7 @@
 import ABNF
 import ABNFProof
 import Foundation
-import SMTPCommandParser
+import SMTPParserRuntime
 import XCTest
 
 /// The package root, found from this file's path.

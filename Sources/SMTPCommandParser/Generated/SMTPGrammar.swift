@@ -10,6 +10,8 @@
 // One deterministic automaton per rule (see Automaton.swift for the
 // table layout). 109 rules compiled.
 
+import SMTPParserRuntime
+
 public enum SMTPGrammar {
     /// `ALPHA` (<RFC 5234 Appendix B>:0): 3 states, 2 byte classes.
     public static let alpha = Automaton(

@@ -11,6 +11,8 @@
 // One deterministic automaton per rule (see Automaton.swift for the
 // table layout). 20 rules compiled.
 
+import SMTPParserRuntime
+
 public enum SMTPGrammarLenient {
     /// `ehlo` (Sources/SMTPCommandParser/Grammar/rfc5321.abnf:41): 11 states, 10 byte classes, fields: domain.
     public static let ehlo = Automaton(

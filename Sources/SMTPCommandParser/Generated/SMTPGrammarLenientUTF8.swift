@@ -13,6 +13,8 @@
 // One deterministic automaton per rule (see Automaton.swift for the
 // table layout). 20 rules compiled.
 
+import SMTPParserRuntime
+
 public enum SMTPGrammarLenientUTF8 {
     /// `ehlo` (Sources/SMTPCommandParser/Grammar/rfc5321.abnf:41): 24 states, 23 byte classes, fields: domain.
     public static let ehlo = Automaton(

@@ -11,6 +11,8 @@
 // One deterministic automaton per rule (see Automaton.swift for the
 // table layout). 43 rules compiled.
 
+import SMTPParserRuntime
+
 public enum SMTPGrammarUTF8 {
     /// `ehlo` (Sources/SMTPCommandParser/Grammar/rfc5321.abnf:41): 48 states, 30 byte classes, fields: domain.
     public static let ehlo = Automaton(

@@ -8,7 +8,7 @@
 // Recursive descent (RecursiveDescent.swift) for the rules without a finite automaton:
 //   CFWS, ccontent, comment
 
-import SMTPCommandParser
+import SMTPParserRuntime
 
 public enum RFC5322CFWS {
     /// `ALPHA` (<RFC 5234 Appendix B>:0): 3 states, 2 byte classes.

@@ -1,5 +1,6 @@
 // The runtime for the automata that `abnfc generate` writes into Generated/.
-// Standard library only, so this folder can be vendored.
+// Standard library only, and no generated code: `abnfc` (through the proof)
+// builds on this module, so it must compile whatever the generated files say.
 //
 // An automaton reads each byte once: byte → byte class → next state. Capture
 // tags ride on transitions (see ABNFCompiler/DFA.swift for why that needs no
@@ -43,7 +44,8 @@ public final class Automaton: @unchecked Sendable {
 
     // The matching layout (see the type's comment). Immutable after init.
     @usableFromInline let rowWidth: Int
-    @usableFromInline let startRow: Int
+    /// The start state's row in the matching layout (see `run(_:from:row:captures:recording:)`).
+    public let startRow: Int
     @usableFromInline let fastClasses: UnsafeMutablePointer<UInt8>
     /// Per row: `classCount` transitions, then the row's metadata.
     @usableFromInline let fastNext: UnsafeMutablePointer<UInt32>
@@ -264,7 +266,7 @@ public struct CaptureTags: Sendable, Equatable {
         return start >= 0 && end >= start ? start..<end : nil
     }
 
-    @usableFromInline
+    @inlinable
     mutating func apply(_ mask: UInt64, at position: Int) {
         var m = mask
         while m != 0 {
@@ -398,7 +400,7 @@ extension Automaton {
 
     /// Whether `byte` leads to the dead state from every state: then a run
     /// over a longer input stops exactly at the first such byte.
-    func rejectsEverywhere(_ byte: UInt8) -> Bool {
+    public func rejectsEverywhere(_ byte: UInt8) -> Bool {
         let c = Int(byteClass[Int(byte)])
         return (0..<stateCount).allSatisfy { next[$0 * classCount + c] & ~Automaton.actionFlag == 0 }
     }

@@ -3,24 +3,28 @@ import ArgumentParser
 
 struct Vendor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy the verified parser module into another package's source tree.",
+        abstract: "Copy the verified parser, and the targets it needs, into another package's source tree.",
         discussion: """
-            Copies Sources/SMTPCommandParser (hand-written Swift, Generated/ and Grammar/) to \
-            DEST, for example OtherPackage/Sources/SMTPCommandParser, with a provenance header in \
-            each Swift file: the grammar files' SHA-256, the generator version, and the last \
+            Copies Sources/SMTPCommandParser (hand-written Swift, Generated/ and Grammar/) to DEST, \
+            for example OtherPackage/Sources/SMTPCommandParser, and each target it needs into a \
+            folder of its name beside DEST (the automaton runtime). Every source file gets a \
+            provenance header: the grammar files' SHA-256, the generator version, and the last \
             verification recorded in VERIFICATION.md. Refuses when generated code is out of date.
 
-            In the other package, declare the target with the grammar folder excluded:
-              .target(name: "SMTPCommandParser", exclude: ["Grammar", "VERIFICATION.md"])
-            It imports only the Swift standard library.
+            Then paste the target declarations it prints into the other package's Package.swift. \
+            The vendored targets import only the Swift standard library and each other, and need \
+            no unsafe flags.
             """)
 
     @OptionGroup var package: PackageOptions
-    @Argument(help: "The destination folder (created if needed).") var destination: String
+    @Argument(help: "The parser's folder in the other package, e.g. OtherPackage/Sources/SMTPCommandParser.")
+    var destination: String
 
     func run() throws {
         let result = try Vendoring.vendor(packagePath: package.packagePath, to: destination)
         for file in result.copied { print("copied \(file)") }
-        print("\(result.copied.count) files vendored into \(destination)")
+        print("\(result.copied.count) files vendored beside \(destination)")
+        print("Declare these targets in the other package's Package.swift:")
+        for declaration in result.declarations { print("    \(declaration),") }
     }
 }

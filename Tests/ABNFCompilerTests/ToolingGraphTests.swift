@@ -76,4 +76,23 @@ final class ToolingGraphTests: XCTestCase {
         XCTAssertTrue(needed.contains("ABNFProof"), "abnfc no longer proves? \(needed.sorted())")
         XCTAssertEqual(needed.intersection(generatedModules), [], "abnfc depends on generated code through \(needed.sorted())")
     }
+
+    /// `abnfc vendor` copies the targets `Vendoring.modules` names and prints
+    /// their declarations: they must be the parser's targets as Package.swift
+    /// declares them, or the vendored copy would miss one or declare it wrongly.
+    func testVendoredModulesAreTheParsersTargets() throws {
+        let graph = try PackageGraph.load()
+        let vendored = Vendoring.modules
+        XCTAssertEqual(Set(vendored.map(\.name)), graph.closure(of: "SMTPCommandParser"))
+        for module in vendored {
+            XCTAssertEqual(Set(module.dependencies), Set(graph.dependencies[module.name] ?? []), module.name)
+            XCTAssertEqual(Set(module.exclude), Set(graph.excludes[module.name] ?? []), module.name)
+            XCTAssertNil(graph.paths[module.name], "\(module.name) has a custom path; vendoring copies Sources/\(module.name)")
+            // Dependencies come first, so the printed declarations read in order.
+            let position = vendored.firstIndex(of: module)!
+            for dependency in module.dependencies {
+                XCTAssertLessThan(vendored.firstIndex { $0.name == dependency } ?? .max, position, module.name)
+            }
+        }
+    }
 }

@@ -202,8 +202,16 @@ extension LineParse {
             throw SMTPSyntaxError(.duplicateParameter, offset: start, rule: known.automaton(a).rule, hint: known.hint)
         }
         seen |= known.bit
-        let automaton = known.automaton(a)
         var unused = CaptureTags()
+        if let kernel, let shuffle = a.parameterShuffles[known.rawValue], let base = line.baseAddress {
+            // The parameter ends at the next SP (its automaton rejects SP).
+            let parameterEnd = ByteScan.firstIndex(
+                of: 0x20, in: base.assumingMemoryBound(to: UInt8.self), from: keywordEnd, to: end)
+            if shuffle.match(UnsafeRawBufferPointer(rebasing: line[start..<parameterEnd]), captures: &unused, kernel: kernel) {
+                return (known, keywordEnd < parameterEnd ? (keywordEnd + 1)..<parameterEnd : nil, parameterEnd)
+            }
+        }
+        let automaton = known.automaton(a)
         let rest = UnsafeRawBufferPointer(rebasing: line[start..<end])
         let parameterEnd: Int
         let keywordRow = a.keywordRows[known.rawValue]
@@ -231,6 +239,7 @@ extension LineParse {
         return (known, value, parameterEnd)
     }
 
+    @inline(__always)
     func decodeMailParameters(_ range: Range<Int>, into command: inout MailCommand, _ a: CommandAutomata)
         throws(SMTPSyntaxError)
     {
@@ -270,6 +279,7 @@ extension LineParse {
         }
     }
 
+    @inline(__always)
     func decodeRcptParameters(_ range: Range<Int>, into command: inout RcptCommand, _ a: CommandAutomata)
         throws(SMTPSyntaxError)
     {

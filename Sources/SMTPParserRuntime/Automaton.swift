@@ -258,12 +258,21 @@ public struct CaptureTags: Sendable, Equatable {
     @inlinable @inline(__always)
     public init() { tags = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1] }
 
-    /// The range of field `i`, or nil when the field did not occur.
+    /// The range of field `i`, or nil when the field did not occur. Read
+    /// through a span: subscripting the array copied all 64 bytes first, and
+    /// the copy's loads stall when the tags were stored just before.
     @inlinable @inline(__always)
     public subscript(field i: Int) -> Range<Int>? {
-        let start = Int(tags[2 * i])
-        let end = Int(tags[2 * i + 1])
+        let span = tags.span
+        let start = Int(span[2 * i])
+        let end = Int(span[2 * i + 1])
         return start >= 0 && end >= start ? start..<end : nil
+    }
+
+    /// The 16 tags as contiguous Int32 (for the shuffle kernel, which sets them in place).
+    @inlinable @inline(__always)
+    mutating func withStorage<R>(_ body: (UnsafeMutablePointer<Int32>) -> R) -> R {
+        withUnsafeMutableBytes(of: &tags) { body($0.baseAddress!.assumingMemoryBound(to: Int32.self)) }
     }
 
     @inlinable

@@ -16,6 +16,8 @@ final class CommandMatcher: Sendable {
     /// the view of it the parser matches through (no reference counted per line).
     let shuffleAutomaton: ShuffleAutomaton?
     let shuffle: ShuffleMatcher?
+    /// The shortest line the kernel takes (see `kernelMinimum(_:)`).
+    let kernelMinimum: Int
     let prefixLength: Int
     /// The prefix as little-endian words (16 bytes at most), lower case, and
     /// the bits to OR into the input first: 0x20 on letters only, so a
@@ -24,9 +26,10 @@ final class CommandMatcher: Sendable {
     /// The row after the prefix, or -1 when case variants of it diverge.
     let row: Int
 
-    init(_ automata: (Automaton, ShuffleAutomaton?), prefix: StaticString) {
+    init(_ automata: (Automaton, ShuffleAutomaton?), prefix: StaticString, kernel: Bool = false) {
         (automaton, shuffleAutomaton) = automata
         shuffle = shuffleAutomaton?.matcher
+        kernelMinimum = shuffleAutomaton.map { CommandMatcher.kernelMinimum($0, kernel: kernel) } ?? .max
         let bytes = prefix.withUTF8Buffer { Array($0) }
         precondition(bytes.count <= 16)
         prefixLength = bytes.count
@@ -61,6 +64,13 @@ final class CommandMatcher: Sendable {
             if (line[i] | UInt8(truncatingIfNeeded: fold >> shift)) != UInt8(truncatingIfNeeded: word >> shift) { return false }
         }
         return true
+    }
+
+    /// The shortest line that takes the shuffle form: any line for a form
+    /// that is its prefix alone (compared as words, no kernel call) and for
+    /// the rules the kernel is for (`kernel`); none for the others.
+    static func kernelMinimum(_ form: ShuffleAutomaton, kernel: Bool) -> Int {
+        form.matcher.literalLength >= 0 || kernel ? 0 : .max
     }
 
     var rule: String { automaton.rule }
@@ -98,10 +108,15 @@ final class CommandAutomata: Sendable {
             }
             return i
         }
-        ehlo = .init(both("ehlo"), prefix: "EHLO ")
-        helo = .init(both("helo"), prefix: "HELO ")
-        mail = .init(both("mail"), prefix: "MAIL FROM:")
-        rcpt = .init(both("rcpt"), prefix: "RCPT TO:")
+        // The kernel steps the rules whose lines hold several runs of varying
+        // length (domain labels, local parts, parameters), whose ends the table
+        // automata mispredict; lines of one run or a few bytes (VRFY, AUTH, BDAT,
+        // NOOP) and CLIENTID's long token are faster through the table layout
+        // (per-kind figures in Benchmarks/README.md).
+        ehlo = .init(both("ehlo"), prefix: "EHLO ", kernel: true)
+        helo = .init(both("helo"), prefix: "HELO ", kernel: true)
+        mail = .init(both("mail"), prefix: "MAIL FROM:", kernel: true)
+        rcpt = .init(both("rcpt"), prefix: "RCPT TO:", kernel: true)
         data = .init(both("data"), prefix: "DATA")
         bdat = .init(both("bdat"), prefix: "BDAT ")
         rset = .init(both("rset"), prefix: "RSET")

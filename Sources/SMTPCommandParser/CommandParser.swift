@@ -162,30 +162,30 @@ struct LineParse {
         case 1:
             guard verb == Verb.ehlo else { return try unknown(length) }
             try run(a.ehlo, Hint.ehlo, verb: length, &tags)
-            let domain = tags[field: a.ehloDomain]!
+            let domain = tags.range(ofField: a.ehloDomain)!
             try checkDomain(domain, hint: Hint.ehlo, a)
             return .ehlo(domain: domain)
         case 11:
             guard verb == Verb.helo else { return try unknown(length) }
             try run(a.helo, Hint.helo, verb: length, &tags)
-            let domain = tags[field: a.heloDomain]!
+            let domain = tags.range(ofField: a.heloDomain)!
             try checkDomain(domain, hint: Hint.helo, a)
             return .helo(domain: domain)
         case 2:
             guard verb == Verb.mail else { return try unknown(length) }
             try run(a.mail, Hint.mail, verb: length, &tags)
             var command = MailCommand(
-                path: try path(tags[field: a.mailPath], after: 10, hint: Hint.mail, a),
-                parameters: trimmed(tags[field: a.mailParameters]))
-            if let parameters = command.parameters { try decodeMailParameters(parameters, into: &command, a) }
+                path: try path(tags.range(ofField: a.mailPath), after: 10, hint: Hint.mail, a),
+                parameters: trimmed(tags.range(ofField: a.mailParameters)))
+            if let parameters = command.parameters { try decodeMailParameters(parameters, a).apply(to: &command) }
             return .mail(command)
         case 5:
             guard verb == Verb.rcpt else { return try unknown(length) }
             try run(a.rcpt, Hint.rcpt, verb: length, &tags)
             var command = RcptCommand(
-                path: try path(tags[field: a.rcptPath], after: 8, hint: Hint.rcpt, a),
-                parameters: trimmed(tags[field: a.rcptParameters]))
-            if let parameters = command.parameters { try decodeRcptParameters(parameters, into: &command, a) }
+                path: try path(tags.range(ofField: a.rcptPath), after: 8, hint: Hint.rcpt, a),
+                parameters: trimmed(tags.range(ofField: a.rcptParameters)))
+            if let parameters = command.parameters { try decodeRcptParameters(parameters, a).apply(to: &command) }
             return .rcpt(command)
         case 13:
             guard verb == Verb.data else { return try unknown(length) }
@@ -194,11 +194,11 @@ struct LineParse {
         case 6:
             guard verb == Verb.bdat else { return try unknown(length) }
             try run(a.bdat, Hint.bdat, verb: length, &tags)
-            let sizeRange = tags[field: a.bdatSize]!
+            let sizeRange = tags.range(ofField: a.bdatSize)!
             guard let size = decimal(sizeRange) else {
                 throw fail(.sizeTooLarge, at: sizeRange.lowerBound, rule: "chunk-size", hint: Hint.bdat)
             }
-            return .bdat(size: size, last: tags[field: a.bdatLast] != nil)
+            return .bdat(size: size, last: tags.range(ofField: a.bdatLast) != nil)
         case 0:
             guard verb == Verb.rset else { return try unknown(length) }
             try run(a.rset, Hint.rset, verb: length, &tags)
@@ -206,21 +206,21 @@ struct LineParse {
         case 10:
             guard verb == Verb.vrfy else { return try unknown(length) }
             try run(a.vrfy, Hint.vrfy, verb: length, &tags)
-            let argument = tags[field: a.vrfyArgument]!
+            let argument = tags.range(ofField: a.vrfyArgument)!
             return .vrfy(argument: argument, smtputf8: hasSMTPUTF8Suffix(after: argument))
         case 4:
             guard verb == Verb.expn else { return try unknown(length) }
             try run(a.expn, Hint.expn, verb: length, &tags)
-            let argument = tags[field: a.expnArgument]!
+            let argument = tags.range(ofField: a.expnArgument)!
             return .expn(argument: argument, smtputf8: hasSMTPUTF8Suffix(after: argument))
         case 9:
             guard verb == Verb.help else { return try unknown(length) }
             try run(a.help, Hint.help, verb: length, &tags)
-            return .help(argument: tags[field: a.helpArgument])
+            return .help(argument: tags.range(ofField: a.helpArgument))
         case 15:
             guard verb == Verb.noop else { return try unknown(length) }
             try run(a.noop, Hint.noop, verb: length, &tags)
-            return .noop(argument: tags[field: a.noopArgument])
+            return .noop(argument: tags.range(ofField: a.noopArgument))
         case 8:
             guard verb == Verb.quit else { return try unknown(length) }
             try run(a.quit, Hint.quit, verb: length, &tags)
@@ -232,11 +232,12 @@ struct LineParse {
         case 3:
             guard verb == Verb.auth else { return try unknown(length) }
             try run(a.auth, Hint.auth, verb: length, &tags)
-            return .auth(mechanism: tags[field: a.authMechanism]!, initialResponse: tags[field: a.authInitialResponse])
+            return .auth(
+                mechanism: tags.range(ofField: a.authMechanism)!, initialResponse: tags.range(ofField: a.authInitialResponse))
         case 12:
             guard verb == Verb.clientID else { return try unknown(length) }
             try run(a.clientID, Hint.clientID, verb: length, &tags)
-            return .clientID(type: tags[field: a.clientIDType]!, token: tags[field: a.clientIDToken]!)
+            return .clientID(type: tags.range(ofField: a.clientIDType)!, token: tags.range(ofField: a.clientIDToken)!)
         default:
             return try unknown(length)
         }
@@ -257,7 +258,11 @@ struct LineParse {
     /// `verb` letters at the start of the line are known to spell its verb.
     @_transparent
     func run(_ matcher: CommandMatcher, _ hint: StaticString, verb: Int, _ tags: inout CaptureTags) throws(SMTPSyntaxError) {
-        if let kernel, let shuffle = matcher.shuffle, shuffle.match(line, captures: &tags, kernel: kernel) { return }
+        if let kernel, line.count >= matcher.kernelMinimum, let shuffle = matcher.shuffle,
+            shuffle.match(line, captures: &tags, kernel: kernel)
+        {
+            return
+        }
         try runTable(matcher, hint, verb: verb, &tags)
     }
 

@@ -67,11 +67,12 @@ static inline int finish(
     if (!accept) return 0;
     if (t->has_limits && !within_limits(t, states, n)) return 0;
     int32_t spare;
-    if (n <= 64 && __builtin_popcountll(events[0]) <= 8 && t->single_tag_sets) {
-        // Up to 8 events, each setting one tag, in input order (so a later
-        // event wins, as in the table automaton): no branch on the input.
+    if (n <= 64 && __builtin_popcountll(events[0]) <= 4 && t->single_tag_sets) {
+        // Up to 4 events (every capture of the SMTP commands has at most two
+        // fields), each setting one tag, in input order (so a later event
+        // wins, as in the table automaton): no branch on the input.
         uint64_t e = events[0];
-        for (int k = 0; k < 8; k++) {
+        for (int k = 0; k < 4; k++) {
             unsigned p = (unsigned)__builtin_ctzll(e | (1ull << 63));
             unsigned first = e ? t->first_tag[(states[p] >> 4) & 7] : 16;
             *(first < 16 ? &tags[first] : &spare) = offset + (int32_t)p;

@@ -258,15 +258,24 @@ public struct CaptureTags: Sendable, Equatable {
     @inlinable @inline(__always)
     public init() { tags = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1] }
 
-    /// The range of field `i`, or nil when the field did not occur. Read
-    /// through a span: subscripting the array copied all 64 bytes first, and
-    /// the copy's loads stall when the tags were stored just before.
+    /// The range of field `i`, or nil when the field did not occur.
     @inlinable @inline(__always)
     public subscript(field i: Int) -> Range<Int>? {
-        let span = tags.span
-        let start = Int(span[2 * i])
-        let end = Int(span[2 * i + 1])
+        let start = Int(tags[2 * i])
+        let end = Int(tags[2 * i + 1])
         return start >= 0 && end >= start ? start..<end : nil
+    }
+
+    /// The same, read in place: the subscript may copy all 16 tags first, and
+    /// loads of that copy wait when the tags were stored just before (as the
+    /// shuffle kernel stores them).
+    @inlinable @inline(__always)
+    public mutating func range(ofField i: Int) -> Range<Int>? {
+        withStorage { tags in
+            let start = Int(tags[2 * i])
+            let end = Int(tags[2 * i + 1])
+            return start >= 0 && end >= start ? start..<end : nil
+        }
     }
 
     /// The 16 tags as contiguous Int32 (for the shuffle kernel, which sets them in place).

@@ -44,6 +44,9 @@ public final class ShuffleAutomaton: @unchecked Sendable {
     public let prefix: [UInt8]
     /// Tag sets in the rule's table automaton's tag numbering; 1...7 ride on transitions.
     public let tagMasks: [UInt64]
+    /// The most consecutive bytes any state may read, where a counted
+    /// repetition became a loop (0: no such state).
+    public let longestRunLimit: Int
     /// What the kernel needs, without a reference to count: a parser keeps
     /// this beside the automaton (which owns the memory) and matches through it.
     public let matcher: ShuffleMatcher
@@ -89,6 +92,7 @@ public final class ShuffleAutomaton: @unchecked Sendable {
             tagMasks.count <= Int(SMTP_SHUFFLE_MAX_SETS) && tagMasks.allSatisfy { $0 >> 16 == 0 },
             "shuffle tables of \(rule): more tag sets than the kernel takes, or a tag beyond the capture record")
         let limits = (0..<16).map { Int(limitBytes[2 * $0]) | Int(limitBytes[2 * $0 + 1]) << 8 }
+        longestRunLimit = limits.max() ?? 0
 
         var t = smtp_shuffle_tables()
         // The kernel reads a row per byte value (no class lookup on its path).
@@ -126,7 +130,18 @@ public final class ShuffleAutomaton: @unchecked Sendable {
         let stored = UnsafeMutablePointer<smtp_shuffle_tables>.allocate(capacity: 1)
         stored.initialize(to: t)
         self.tables = stored
-        matcher = ShuffleMatcher(tables: UnsafePointer(stored))
+        // A form that is its prefix alone ("QUIT\r\n", "SMTPUTF8") is matched
+        // here, without the kernel: state 1 accepts and reads nothing.
+        let literal = length <= 16 && accept[1] != 0 && (0..<classes).allSatisfy { next[16 * $0 + 1] == 0 }
+        var words: [UInt64] = [0, 0]
+        var foldWords: [UInt64] = [0, 0]
+        for (i, b) in prefixBytes.enumerated() {
+            words[i / 8] |= UInt64(folds[i] ? b | 0x20 : b) << (8 * UInt64(i % 8))
+            foldWords[i / 8] |= UInt64(folds[i] ? 0x20 : 0) << (8 * UInt64(i % 8))
+        }
+        matcher = ShuffleMatcher(
+            tables: UnsafePointer(stored), literalLength: literal ? length : -1, literalLow: words[0], literalHigh: words[1],
+            foldLow: foldWords[0], foldHigh: foldWords[1], literalTags: literal ? UInt16(tagMasks[Int(accept[1])]) : 0)
     }
 
     deinit {
@@ -141,6 +156,13 @@ public final class ShuffleAutomaton: @unchecked Sendable {
 /// long as the program).
 public struct ShuffleMatcher: @unchecked Sendable {
     @usableFromInline let tables: UnsafePointer<smtp_shuffle_tables>
+    /// For a form that is its prefix alone: the prefix's length (else -1),
+    /// as little-endian words with letters in lower case, the bits to OR
+    /// into the input first (0x20 on letters that match in either case), and
+    /// the tags it sets at the end.
+    public let literalLength: Int
+    @usableFromInline let literalLow: UInt64, literalHigh: UInt64, foldLow: UInt64, foldHigh: UInt64
+    @usableFromInline let literalTags: UInt16
 
     /// Runs over all of `input` (the prefix, then the automaton) with
     /// `kernel`. True: the rule accepts it, and `captures` holds its capture
@@ -149,8 +171,44 @@ public struct ShuffleMatcher: @unchecked Sendable {
     @inlinable @inline(__always)
     public func match(_ input: UnsafeRawBufferPointer, captures: inout CaptureTags, kernel: ShuffleKernel) -> Bool {
         guard let base = input.baseAddress else { return false }
+        if literalLength >= 0 {
+            guard input.count == literalLength, isLiteral(base) else { return false }
+            return captures.withStorage { tags in
+                var m = literalTags
+                while m != 0 {
+                    tags[m.trailingZeroBitCount] = Int32(truncatingIfNeeded: literalLength)
+                    m &= m &- 1
+                }
+                return true
+            }
+        }
         return captures.withStorage { tags in
             smtp_shuffle_run(kernel.bit, tables, base.assumingMemoryBound(to: UInt8.self), input.count, tags) > 0
         }
+    }
+
+    /// Whether the `literalLength` bytes at `base` spell the literal; read as
+    /// words with overlapping loads that stay inside them.
+    @inlinable @inline(__always)
+    func isLiteral(_ base: UnsafeRawPointer) -> Bool {
+        let count = literalLength
+        let a: UInt64
+        var b: UInt64 = 0
+        if count >= 8 {
+            a = base.loadUnaligned(as: UInt64.self).littleEndian
+            // The second word ends at the literal's end; its bytes past the first word, shifted down.
+            if count > 8 {
+                b = base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self).littleEndian &>> (8 &* UInt64(16 &- count))
+            }
+        } else if count >= 4 {
+            let low = UInt64(base.loadUnaligned(as: UInt32.self).littleEndian)
+            let high = UInt64(base.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self).littleEndian)
+            a = low | high &<< (8 &* UInt64(count &- 4))
+        } else {
+            var word: UInt64 = 0
+            for i in 0..<count { word |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) &<< (8 &* UInt64(i)) }
+            a = word
+        }
+        return a | foldLow == literalLow && b | foldHigh == literalHigh
     }
 }

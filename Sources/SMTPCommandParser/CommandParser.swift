@@ -396,8 +396,20 @@ struct LineParse {
         }
     }
 
-    /// A decimal number, or nil on overflow of UInt64.
+    /// A decimal number (the automaton has checked the digits), or nil on overflow of UInt64.
     func decimal(_ range: Range<Int>) -> UInt64? {
+        let n = range.count
+        if n >= 1 && n <= 8 && range.upperBound >= 8, let base = line.baseAddress {
+            // Up to 8 digits in one word: the word that ends at the last digit,
+            // its bytes before the first digit cleared (before subtracting "0",
+            // so that no borrow runs into a digit), then pairs, quads, octets.
+            let keep: UInt64 = ~0 << (8 * UInt64(8 - n))
+            var v = base.loadUnaligned(fromByteOffset: range.upperBound - 8, as: UInt64.self).littleEndian & keep
+            v -= 0x3030_3030_3030_3030 & keep
+            v = (v &* 10 &+ (v >> 8)) & 0x00FF_00FF_00FF_00FF
+            v = (v &* 100 &+ (v >> 16)) & 0x0000_FFFF_0000_FFFF
+            return (v &* 10000 &+ (v >> 32)) & 0xFFFF_FFFF
+        }
         var value: UInt64 = 0
         for i in range {
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)

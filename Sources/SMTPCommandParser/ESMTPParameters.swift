@@ -234,7 +234,8 @@ extension LineParse {
     /// bit 5 where bit 6 is set makes letters upper case and leaves the rest.
     @inline(__always)
     func keyword(from start: Int, to end: Int) -> (end: Int, low: UInt64, high: UInt64) {
-        guard line.count - start >= 16, let base = line.baseAddress else {
+        let available = line.count - start
+        guard available >= 8, let base = line.baseAddress else {
             var i = start
             var low: UInt64 = 0
             var high: UInt64 = 0
@@ -250,7 +251,15 @@ extension LineParse {
             return (i, low, high)
         }
         let a = base.loadUnaligned(fromByteOffset: start, as: UInt64.self).littleEndian
-        let b = base.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self).littleEndian
+        // The second word, zero past the line's end (the last parameter is often
+        // followed by CRLF alone): a load that ends at the end, shifted into place.
+        let b: UInt64 =
+            available >= 16
+            ? base.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self).littleEndian
+            : available > 8
+                ? base.loadUnaligned(fromByteOffset: line.count - 8, as: UInt64.self).littleEndian
+                    &>> (8 * UInt64(16 - available))
+                : 0
         // "=" or SP flagged in bit 7 of its byte; the lowest flag is exact.
         func stops(_ w: UInt64) -> UInt64 {
             let equals = w ^ 0x3D3D_3D3D_3D3D_3D3D

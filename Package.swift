@@ -50,11 +50,15 @@ let package = Package(
         .target(name: "ABNF"),
         // Compiles a checked grammar to deterministic automata and emits Swift.
         .target(name: "ABNFCompiler", dependencies: ["ABNF"]),
-        // The runtime of generated automata (table decoder and matcher, recursive
-        // descent): no generated code, so the generator and the proof build even
-        // when generated code does not compile. Standard library only; vendored
-        // with the parser.
-        .target(name: "SMTPParserRuntime"),
+        // The parser's SIMD kernels (C): one byte shuffle per byte for the shuffle
+        // automata. Each kernel carries its own target attribute and is chosen by a
+        // CPU check at run time, so there are no compiler flags. Vendored with the parser.
+        .target(name: "SMTPParserKernels"),
+        // The runtime of generated automata (table decoder and matcher, shuffle
+        // automata, recursive descent): no generated code, so the generator and the
+        // proof build even when generated code does not compile. Standard library
+        // and SMTPParserKernels only; vendored with the parser.
+        .target(name: "SMTPParserRuntime", dependencies: ["SMTPParserKernels"]),
         // The vendorable parser: grammar files, generated code and the typed
         // layer in one folder, over SMTPParserRuntime.
         .target(
@@ -86,7 +90,7 @@ let package = Package(
         .testTarget(name: "ABNFTests", dependencies: ["ABNF"]),
         .testTarget(
             name: "SMTPCommandParserTests",
-            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser"]
+            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser", "SMTPParserRuntime"]
         ),
         .testTarget(
             name: "ABNFCompilerTests",

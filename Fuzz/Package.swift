@@ -15,7 +15,7 @@ import PackageDescription
 // checkouts (CI clones into another folder): derive it.
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
-let harnesses = ["parser", "framer", "differential", "grammar", "session"]
+let harnesses = ["parser", "framer", "differential", "grammar", "session", "kernel"]
 
 let package = Package(
     name: "Fuzz",

@@ -11,7 +11,7 @@
 # $SANITIZER, $LIB_FUZZING_ENGINE, ... as OSS-Fuzz does.
 
 project="$SRC/smtp-clientid-toolkit"
-harnesses="parser framer differential grammar session server-pipeline"
+harnesses="parser framer differential grammar session kernel server-pipeline"
 
 # The server-pipeline harness links clientid-server's module: SwiftNIO, two
 # BoringSSL copies (swift-nio-ssl, swift-crypto) and GRDB (needs libsqlite3-dev,

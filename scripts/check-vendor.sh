@@ -26,8 +26,9 @@ if grep -q unsafeFlags "$work/Package.swift"; then echo "the declarations use un
 cat > "$work/Sources/demo/main.swift" <<'SWIFT'
 import SMTPCommandParser
 let line = Array("CLIENTID UUID 23bf83be-aad7-46aa-9e0f-39191ccf402f\r\n".utf8)
-guard case .clientID = try SMTPCommandParser().parse(line) else { fatalError("not parsed as CLIENTID") }
-print("vendored parser works")
+let parser = SMTPCommandParser()
+guard case .clientID = try parser.parse(line) else { fatalError("not parsed as CLIENTID") }
+print("vendored parser works (SIMD kernel: \(parser.kernel?.rawValue ?? "none on this CPU, table automata only"))")
 SWIFT
 echo "$declarations"
 (cd "$work" && swift build 2>&1 | tail -1 && .build/debug/demo)

@@ -16,8 +16,8 @@ seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-$(nproc)}
 out=${FUZZ_OUT:-$(mktemp -d -t fuzz-ci.XXXXXX)}
 mkdir -p "$out"
-targets=(parser framer differential grammar session server-pipeline)
-declare -A max_len=([parser]=1100 [framer]=2048 [differential]=513 [grammar]=2048 [session]=4096 [server-pipeline]=4096)
+targets=(parser framer differential grammar session kernel server-pipeline)
+declare -A max_len=([parser]=1100 [framer]=2048 [differential]=513 [grammar]=2048 [session]=4096 [kernel]=1100 [server-pipeline]=4096)
 step() { printf '\n== %s (%ss)\n' "$1" "$(( $(date +%s) - start ))"; }
 
 known_files=$(grep -v '^#' Corpus/Regressions/KNOWN_FAILURES 2>/dev/null | awk 'NF {print $1}' || true)

@@ -17,9 +17,9 @@ bin=$(swift build --scratch-path "$scratch" --show-bin-path)
 
 "$bin/smtp-fuzz" seeds --package-path .
 
-# SMTP literals of the widest profile (every grammar file) for the five SMTP targets;
+# SMTP literals of the widest profile (every grammar file) for the six SMTP targets;
 # ABNF's own syntax (Fuzz/rfc5234-abnf.abnf) for the grammar target.
-for target in parser framer differential session server-pipeline; do
+for target in parser framer differential session kernel server-pipeline; do
     "$bin/abnfc" dict --profile lenient-smtputf8 --output "Corpus/$target.dict"
 done
 "$bin/abnfc" dict --grammar Fuzz/rfc5234-abnf.abnf --output Corpus/grammar.dict

@@ -68,8 +68,13 @@ public enum DFABuilder {
     /// Above this many DFA states a rule is reported instead of compiled.
     public static let stateLimit = 60_000
 
-    public static func build(_ grammar: Grammar, rule: String, captures: Bool) throws(CompileError) -> DFA {
-        let nfa = try NFABuilder.build(grammar, rule: rule, captures: captures)
+    /// The minimal DFA of `rule`; references to the `excluded` rules (by key)
+    /// match nothing.
+    public static func build(_ grammar: Grammar, rule: String, captures: Bool, excluding excluded: Set<String> = [])
+        throws(CompileError)
+        -> DFA
+    {
+        let nfa = try NFABuilder.build(grammar, rule: rule, captures: captures, excluded: excluded)
         let raw = try SubsetConstruction(nfa: nfa, rule: grammar[rule]!.name).run()
         return minimize(prune(raw))
     }
@@ -102,10 +107,20 @@ public enum DFABuilder {
 
     // MARK: Minimisation (Moore's partition refinement)
 
-    static func minimize(_ dfa: DFA) -> DFA {
+    /// `labels`, when given, keeps states with different labels apart.
+    static func minimize(_ dfa: DFA, labels: [Int]? = nil) -> DFA {
         let n = dfa.stateCount
         let k = dfa.classCount
         var block = (0..<n).map { s in s == 0 ? 0 : 1 + dfa.accept[s] }
+        if let labels {
+            var ids: [[Int]: Int] = [:]
+            block = (0..<n).map { s in
+                let key = [block[s], s == 0 ? -1 : labels[s]]
+                if let id = ids[key] { return id }
+                ids[key] = ids.count
+                return ids.count - 1
+            }
+        }
         var blockCount = Set(block).count
         while true {
             var ids: [[Int]: Int] = [:]

@@ -49,22 +49,29 @@ struct NFA {
 struct NFABuilder {
     let grammar: Grammar
     let captures: Bool
+    /// Rules (by key) whose references match nothing: the NFA of the rest of
+    /// the grammar, for the shuffle tables (ShuffleTables.swift).
+    let excluded: Set<String>
     var nfa = NFA()
     var ruleNumber: [String: Int] = [:]
     var stack: [String] = []
     /// Guard against grammars whose expansion would not fit in memory.
     let stateLimit = 400_000
 
-    init(grammar: Grammar, captures: Bool) {
+    init(grammar: Grammar, captures: Bool, excluded: Set<String> = []) {
         self.grammar = grammar
         self.captures = captures
+        self.excluded = excluded
     }
 
     /// Builds the NFA of `ruleName`. Captures of rules nested inside it are
-    /// tagged when `captures` is set; the rule's own capture is not.
-    static func build(_ grammar: Grammar, rule ruleName: String, captures: Bool) throws(CompileError) -> NFA {
+    /// tagged when `captures` is set; the rule's own capture is not. A
+    /// reference to an `excluded` rule (by key) matches nothing.
+    static func build(_ grammar: Grammar, rule ruleName: String, captures: Bool, excluded: Set<String> = []) throws(CompileError)
+        -> NFA
+    {
         guard let rule = grammar[ruleName] else { throw CompileError(rule: ruleName, message: "is not defined") }
-        var builder = NFABuilder(grammar: grammar, captures: captures)
+        var builder = NFABuilder(grammar: grammar, captures: captures, excluded: excluded)
         let context = builder.stackID([builder.ruleIndex(rule.name)])
         builder.stack = [rule.key]
         let start = builder.nfa.newState(rule: context)
@@ -182,6 +189,8 @@ struct NFABuilder {
         guard let rule = grammar[name] else {
             throw CompileError(rule: nfa.ruleNames[0], message: "refers to \"\(name)\", which is not defined")
         }
+        // No edge from `from` to `to`: nothing matches here.
+        if excluded.contains(rule.key) { return }
         if stack.contains(rule.key) {
             let path = (stack + [rule.key]).compactMap { grammar[$0]?.name }.joined(separator: " → ")
             throw CompileError(rule: nfa.ruleNames[0], message: "is recursive (\(path)): it has no finite automaton")

@@ -6,6 +6,8 @@
 //   profile NAME: FILE...              grammar files, in load order; @OTHER includes a profile
 //   generate NAMESPACE from PROFILE into PATH [only-changed]
 //   import MODULE                      generated files import MODULE (the runtime)
+//   shuffle [except RULE...]           also write each entry rule's shuffle form (ShuffleTables.swift),
+//                                      with references to the RULEs matching nothing
 // PATH is relative to the module folder. `only-changed` keeps only the rules
 // whose language the profile's own files change (for example the SMTPUTF8
 // extensions), so the base rules are not generated twice.
@@ -31,6 +33,8 @@ public struct Manifest: Sendable {
     public var outputs: [Output] = []
     /// Modules the generated files import (when the runtime lives elsewhere).
     public var imports: [String] = []
+    /// With a `shuffle` line: the rules its shuffle forms leave out (nil: no shuffle forms).
+    public var shuffleExcluded: [String]?
 
     public static func parse(_ text: String, file: String) throws(Diagnostic) -> Manifest {
         var manifest = Manifest()
@@ -57,6 +61,12 @@ public struct Manifest: Sendable {
             case "import":
                 guard words.count == 2 else { throw fail("expected \"import MODULE\"") }
                 manifest.imports.append(words[1])
+            case "shuffle":
+                guard words.count == 1 || (words.count >= 3 && words[1] == "except") else {
+                    throw fail("expected \"shuffle\" or \"shuffle except RULE...\"")
+                }
+                guard manifest.shuffleExcluded == nil else { throw fail("a second \"shuffle\" line") }
+                manifest.shuffleExcluded = Array(words.dropFirst(2))
             case "generate":
                 guard words.count == 6 || words.count == 7, words[2] == "from", words[4] == "into",
                     words.count == 6 || words[6] == "only-changed"
@@ -69,7 +79,7 @@ public struct Manifest: Sendable {
                 manifest.outputs.append(
                     Output(namespace: words[1], profile: words[3], path: words[5], onlyChanged: words.count == 7))
             default:
-                throw fail("unknown directive \"\(keyword)\": expected \"profile\", \"generate\" or \"import\"")
+                throw fail("unknown directive \"\(keyword)\": expected \"profile\", \"generate\", \"import\" or \"shuffle\"")
             }
         }
         return manifest
@@ -158,12 +168,17 @@ public struct PackageGenerator {
                         "\(module)/Grammar/abnfc.conf: \(output.path) is only-changed but has recursive rules (\(compiled.descent.map(\.name).joined(separator: ", "))); generate them from a full profile"
                     )
                 }
+                var shuffle: [SwiftEmitter.Shuffle]?
+                if let excluded = manifest.shuffleExcluded {
+                    progress("\(module)/\(output.path): shuffle forms")
+                    shuffle = try Self.shuffleForms(grammar, compiled.automata.map(\.dfa), excluding: excluded)
+                }
                 let text = SwiftEmitter.emit(
                     .init(
                         namespace: output.namespace,
                         grammarFiles: manifest.files(of: output.profile).map { "\(module)/Grammar/\($0)" },
                         command: Self.command, imports: manifest.imports, automata: compiled.automata,
-                        descent: compiled.descent, grammar: grammar))
+                        descent: compiled.descent, grammar: grammar, shuffle: shuffle))
                 files.append(GeneratedFile(path: "\(module)/\(output.path)", contents: text))
             }
         }
@@ -194,6 +209,27 @@ public struct PackageGenerator {
             }
         }
         return (automata, descent)
+    }
+
+    /// The shuffle form of each entry rule among `automata`, or why it has none.
+    public static func shuffleForms(_ grammar: Grammar, _ automata: [DFA], excluding excluded: [String]) throws
+        -> [SwiftEmitter.Shuffle]
+    {
+        for name in excluded where grammar[name] == nil {
+            throw GenerationError("shuffle except \(name): no such rule in the grammar")
+        }
+        var forms: [SwiftEmitter.Shuffle] = []
+        for dfa in automata where grammar[dfa.rule]?.isEntry == true {
+            do {
+                switch try ShuffleTableBuilder.build(grammar, rule: dfa.rule, fields: dfa.fields, excluding: excluded) {
+                case .success(let tables): forms.append(SwiftEmitter.Shuffle(rule: dfa.rule, tables: tables, reason: nil))
+                case .failure(let why): forms.append(SwiftEmitter.Shuffle(rule: dfa.rule, tables: nil, reason: why.description))
+                }
+            } catch {
+                throw GenerationError("\(dfa.rule): shuffle form: \(error)")
+            }
+        }
+        return forms
     }
 
     /// Recursive rules and every rule that uses one: they have no finite automaton.

@@ -5,6 +5,19 @@
 import ABNF
 
 public enum SwiftEmitter {
+    /// An entry rule's shuffle form, or why it has none.
+    public struct Shuffle {
+        public var rule: String
+        public var tables: ShuffleTables?
+        public var reason: String?
+
+        public init(rule: String, tables: ShuffleTables?, reason: String?) {
+            self.rule = rule
+            self.tables = tables
+            self.reason = reason
+        }
+    }
+
     public struct Input {
         public var namespace: String
         public var grammarFiles: [String]
@@ -14,10 +27,12 @@ public enum SwiftEmitter {
         /// Rules matched by recursive descent (recursive, or using a recursive rule).
         public var descent: [Rule]
         public var grammar: Grammar
+        /// The entry rules' shuffle forms (nil: none written).
+        public var shuffle: [Shuffle]?
 
         public init(
             namespace: String, grammarFiles: [String], command: String, imports: [String] = [],
-            automata: [(dfa: DFA, location: SourceLocation)], descent: [Rule], grammar: Grammar
+            automata: [(dfa: DFA, location: SourceLocation)], descent: [Rule], grammar: Grammar, shuffle: [Shuffle]? = nil
         ) {
             self.namespace = namespace
             self.grammarFiles = grammarFiles
@@ -26,6 +41,7 @@ public enum SwiftEmitter {
             self.automata = automata
             self.descent = descent
             self.grammar = grammar
+            self.shuffle = shuffle
         }
     }
 
@@ -71,6 +87,7 @@ public enum SwiftEmitter {
             out += "            \"\"\")\n\n"
         }
         out += descentCode(input)
+        out += shuffleCode(input)
         out += "    /// Every automaton above, in grammar order.\n"
         out += "    public static let all: [Automaton] = [\n"
         for (dfa, _) in input.automata { out += "        \(identifier(dfa.rule)),\n" }
@@ -83,6 +100,65 @@ public enum SwiftEmitter {
         }
         out += "        default: return nil\n        }\n    }\n}\n"
         return out
+    }
+
+    /// The `Shuffle` namespace: each entry rule's shuffle form, or why it has none.
+    static func shuffleCode(_ input: Input) -> String {
+        guard let forms = input.shuffle else { return "" }
+        var out = """
+                /// The entry rules' shuffle forms (ShuffleAutomaton.swift), stepped by the SIMD kernel.
+                /// Lines that need a rule listed after `shuffle except` in the grammar manifest,
+                /// and rules without a form here, are matched by the table automata above.
+                public enum Shuffle {
+
+            """
+        for form in forms {
+            guard let tables = form.tables else {
+                out += "        // `\(form.rule)`: no shuffle form (\(form.reason ?? "none")).\n\n"
+                continue
+            }
+            let shown = tables.prefix.map { b -> String in
+                switch b {
+                case 0x0D: "\\r"
+                case 0x0A: "\\n"
+                case 0x22: "\\\""
+                case 0x5C: "\\\\"
+                default: b >= 0x20 && b < 0x7F ? String(UnicodeScalar(b)) : "\\u{\(String(b, radix: 16))}"
+                }
+            }.joined()
+            let limits = (0..<16).filter { tables.runLimit[$0] > 0 }.map { "state \($0) at most \(tables.runLimit[$0]) bytes" }
+            out +=
+                "        /// `\(tables.rule)`: prefix \"\(shown)\", \(tables.stateCount) states, \(tables.classCount) byte classes\(limits.isEmpty ? "" : "; " + limits.joined(separator: ", ")).\n"
+            out += "        public static let \(identifier(tables.rule)) = ShuffleAutomaton(\n"
+            out += "            rule: \(literal(tables.rule)),\n"
+            out += "            tagMasks: [\(tables.tagMasks.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))],\n"
+            out += "            tables: \"\"\"\n"
+            let encoded = base64(shuffleBytes(tables))
+            var index = encoded.startIndex
+            while index < encoded.endIndex {
+                let end = encoded.index(index, offsetBy: 100, limitedBy: encoded.endIndex) ?? encoded.endIndex
+                out += "                \(encoded[index..<end])\n"
+                index = end
+            }
+            out += "                \"\"\")\n\n"
+        }
+        out += "        /// The shuffle form of a rule of this file, if it has one.\n"
+        out += "        public static func automaton(forRule name: String) -> ShuffleAutomaton? {\n"
+        out += "            switch name.lowercased() {\n"
+        for form in forms where form.tables != nil {
+            out += "            case \(literal(form.rule.lowercased())): return \(identifier(form.rule))\n"
+        }
+        out += "            default: return nil\n            }\n        }\n    }\n\n"
+        return out
+    }
+
+    /// The layout `ShuffleAutomaton.init(tables:)` decodes.
+    public static func shuffleBytes(_ tables: ShuffleTables) -> [UInt8] {
+        var bytes = [UInt8(tables.prefix.count)] + tables.prefix + tables.prefixFolds.map { $0 ? 1 : 0 }
+        bytes += [UInt8(tables.stateCount), UInt8(tables.classCount)]
+        bytes += tables.byteClass + tables.next + tables.accept
+        for limit in tables.runLimit { bytes += [UInt8(limit & 0xFF), UInt8(limit >> 8)] }
+        return bytes
     }
 
     /// One function per recursive-descent rule, and a lookup by name.

@@ -28,7 +28,8 @@ public enum Vendoring {
     /// The parser and every target of this package it needs (`ToolingGraphTests`
     /// holds this list to Package.swift). The parser comes last.
     public static let modules: [Module] = [
-        Module(name: "SMTPParserRuntime", dependencies: [], exclude: []),
+        Module(name: "SMTPParserKernels", dependencies: [], exclude: []),
+        Module(name: "SMTPParserRuntime", dependencies: ["SMTPParserKernels"], exclude: []),
         Module(name: "SMTPCommandParser", dependencies: ["SMTPParserRuntime"], exclude: ["Grammar", "VERIFICATION.md"]),
     ]
 
@@ -42,7 +43,7 @@ public enum Vendoring {
 
     /// Copies the parser into `destination` (the other package's
     /// `Sources/SMTPCommandParser`) and each module it needs into a folder of
-    /// its name beside it; folders are created if needed, and files of the
+    /// its name beside it (the runtime and its C kernels); folders are created if needed, and files of the
     /// same names are replaced. `checkGenerated: false` skips the
     /// regeneration check (tests that already run the drift test).
     public static func vendor(packagePath: String, to destination: String, checkGenerated: Bool = true) throws -> Result {

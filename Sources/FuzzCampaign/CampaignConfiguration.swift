@@ -68,6 +68,7 @@ public struct CampaignConfiguration: Sendable {
         case .differential: 1 + DifferentialProperties.maxInputLength
         case .grammar: 2048  // a few rules; the project's files are seeded rule by rule
         case .session: 4096  // a few hundred events (a canned line is two bytes)
+        case .kernel: 1100  // as the parser's: lines past the kernel's 512 bytes too
         case .serverPipeline: 4096  // a conversation with a short message
         }
     }

@@ -134,12 +134,16 @@ public struct SeedCorpus {
             for (i, rule) in Self.commands.enumerated() {
                 for s in strings.covering(rule, seed: UInt64(0xC0DE_0000 + 97 * option + i), limit: option == 0 ? 24 : 8) {
                     add(.parser, "\(profile)-\(rule)", [UInt8(option)] + s.bytes)
+                    add(.kernel, "\(profile)-\(rule)", [UInt8(option)] + s.bytes)
                     if option == 0 { validLines.append(s.bytes) }
                 }
             }
         }
         for (name, line) in Self.hostileLines {
-            for option in 0..<4 { add(.parser, name, [UInt8(option)] + line) }
+            for option in 0..<4 {
+                add(.parser, name, [UInt8(option)] + line)
+                add(.kernel, name, [UInt8(option)] + line)
+            }
         }
 
         // Framer: sessions (the draft's, and grammar lines strung together) and
@@ -173,6 +177,15 @@ public struct SeedCorpus {
                 if let miss = strings.nearMiss(rule, rng: &misses), miss.bytes.count <= DifferentialProperties.maxInputLength {
                     add(.differential, "\(entry.namespace)-\(rule)-miss", [UInt8(index)] + miss.bytes)
                 }
+            }
+        }
+
+        // Kernel: each shuffle automaton on its rule's covering strings (byte 0 bit 2: automaton mode).
+        for (index, entry) in KernelProperties.automata.enumerated() where index < 256 {
+            guard let profile = DifferentialProperties.entries.first(where: { $0.namespace == entry.file }) else { continue }
+            let strings = StringGenerator(profile.interpreter, unboundedExtra: 3)
+            for s in strings.covering(entry.table.rule, seed: UInt64(0x5E1F_0000 + index), limit: 4) {
+                add(.kernel, "\(entry.file)-\(entry.table.rule)-shuffle", [4, UInt8(index)] + s.bytes)
             }
         }
 

@@ -9,6 +9,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case differential
     case grammar
     case session
+    /// The SIMD kernel path against the table automata (KernelProperties).
+    case kernel
     /// The server's NIO pipeline: its checks live in FuzzServerProperties (which
     /// imports NIO and ClientIDServer), so this module and smtp-fuzz never build NIO.
     case serverPipeline = "server-pipeline"
@@ -29,6 +31,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .grammar: "GrammarParser/Grammar.load/GrammarChecker: errors not traps, locations inside the text"
         case .session:
             "SMTPSession driven by events: one reply per command in order, CLIENTID rules D6-D10, STARTTLS drops plaintext (D13)"
+        case .kernel:
+            "SIMD kernel path = table automata: the parser's same command or error, shuffle automata accept only what tables do, same captures"
         case .serverPipeline:
             "ClientIDServer's NIO pipeline on an EmbeddedChannel: chunking-independent, same replies as the session, bounded"
         }
@@ -42,6 +46,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .differential: "generated automata = reference interpreter"
         case .grammar: "ABNF front end: diagnostics, never traps"
         case .session: "session vs wire model: replies, CLIENTID, D13"
+        case .kernel: "SIMD kernel path = table automata"
         case .serverPipeline: "NIO pipeline: chunking, replies = session, bounds"
         }
     }
@@ -54,6 +59,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .differential: try DifferentialProperties.check(input)
         case .grammar: try GrammarProperties.check(input)
         case .session: try SessionProperties.check(input)
+        case .kernel: try KernelProperties.check(input)
         case .serverPipeline:
             // Not a pass: replaying such an input here must fail loudly.
             throw PropertyViolation(

@@ -12,6 +12,12 @@ import SMTPParserRuntime
 /// reference cost a copy with retain and release each time.
 final class CommandMatcher: Sendable {
     let automaton: Automaton
+    /// The rule's shuffle form, from the same generated file (nil: none), and
+    /// the view of it the parser matches through (no reference counted per line).
+    let shuffleAutomaton: ShuffleAutomaton?
+    let shuffle: ShuffleMatcher?
+    /// The shortest line the kernel takes (see `kernelMinimum(_:)`).
+    let kernelMinimum: Int
     let prefixLength: Int
     /// The prefix as little-endian words (16 bytes at most), lower case, and
     /// the bits to OR into the input first: 0x20 on letters only, so a
@@ -20,8 +26,10 @@ final class CommandMatcher: Sendable {
     /// The row after the prefix, or -1 when case variants of it diverge.
     let row: Int
 
-    init(_ automaton: Automaton, prefix: StaticString) {
-        self.automaton = automaton
+    init(_ automata: (Automaton, ShuffleAutomaton?), prefix: StaticString, kernel: Bool = false) {
+        (automaton, shuffleAutomaton) = automata
+        shuffle = shuffleAutomaton?.matcher
+        kernelMinimum = shuffleAutomaton.map { CommandMatcher.kernelMinimum($0, kernel: kernel) } ?? .max
         let bytes = prefix.withUTF8Buffer { Array($0) }
         precondition(bytes.count <= 16)
         prefixLength = bytes.count
@@ -58,6 +66,13 @@ final class CommandMatcher: Sendable {
         return true
     }
 
+    /// The shortest line that takes the shuffle form: any line for a form
+    /// that is its prefix alone (compared as words, no kernel call) and for
+    /// the rules the kernel is for (`kernel`); none for the others.
+    static func kernelMinimum(_ form: ShuffleAutomaton, kernel: Bool) -> Int {
+        form.matcher.literalLength >= 0 || kernel ? 0 : .max
+    }
+
     var rule: String { automaton.rule }
     var fields: [String] { automaton.fields }
 }
@@ -72,39 +87,49 @@ final class CommandAutomata: Sendable {
     /// reaches after the keyword, or -1: the parameter scan has read the
     /// keyword already, so the automaton need not step through it again.
     let keywordRows: [Int]
+    /// Per known parameter, its shuffle form (nil: none); generated, so it lives as long as the program.
+    let parameterShuffles: [ShuffleMatcher?]
 
     let ehloDomain, heloDomain, mailPath, mailParameters, rcptPath, rcptParameters: Int
     let vrfyArgument, expnArgument, helpArgument, noopArgument: Int
     let authMechanism, authInitialResponse, bdatSize, bdatLast, clientIDType, clientIDToken: Int
 
-    init(_ lookup: (String) -> Automaton?) {
-        func rule(_ name: String) -> Automaton {
-            guard let automaton = lookup(name) else {
+    /// `lookup` finds a rule's automaton and its shuffle form, both from the
+    /// same generated file: a shuffle form is derived from its file's grammar.
+    init(_ lookup: (String) -> (Automaton, ShuffleAutomaton?)?) {
+        func both(_ name: String) -> (Automaton, ShuffleAutomaton?) {
+            guard let automata = lookup(name) else {
                 preconditionFailure("no generated automaton for rule \(name): run abnfc generate")
             }
-            return automaton
+            return automata
         }
+        func rule(_ name: String) -> Automaton { both(name).0 }
         func field(_ automaton: CommandMatcher, _ name: String) -> Int {
             guard let i = automaton.fields.firstIndex(of: name) else {
                 preconditionFailure("rule \(automaton.rule) captures no field \(name): check its ;@capture annotations")
             }
             return i
         }
-        ehlo = .init(rule("ehlo"), prefix: "EHLO ")
-        helo = .init(rule("helo"), prefix: "HELO ")
-        mail = .init(rule("mail"), prefix: "MAIL FROM:")
-        rcpt = .init(rule("rcpt"), prefix: "RCPT TO:")
-        data = .init(rule("data"), prefix: "DATA")
-        bdat = .init(rule("bdat"), prefix: "BDAT ")
-        rset = .init(rule("rset"), prefix: "RSET")
-        vrfy = .init(rule("vrfy"), prefix: "VRFY ")
-        expn = .init(rule("expn"), prefix: "EXPN ")
-        help = .init(rule("help"), prefix: "HELP")
-        noop = .init(rule("noop"), prefix: "NOOP")
-        quit = .init(rule("quit"), prefix: "QUIT")
-        startTLS = .init(rule("starttls"), prefix: "STARTTLS")
-        auth = .init(rule("auth"), prefix: "AUTH ")
-        clientID = .init(rule("clientid"), prefix: "CLIENTID ")
+        // The kernel steps the rules whose lines hold several runs of varying
+        // length (domain labels, local parts, parameters), whose ends the table
+        // automata mispredict; lines of one run or a few bytes (VRFY, AUTH, BDAT,
+        // NOOP) and CLIENTID's long token are faster through the table layout
+        // (per-kind figures in Benchmarks/README.md).
+        ehlo = .init(both("ehlo"), prefix: "EHLO ", kernel: true)
+        helo = .init(both("helo"), prefix: "HELO ", kernel: true)
+        mail = .init(both("mail"), prefix: "MAIL FROM:", kernel: true)
+        rcpt = .init(both("rcpt"), prefix: "RCPT TO:", kernel: true)
+        data = .init(both("data"), prefix: "DATA")
+        bdat = .init(both("bdat"), prefix: "BDAT ")
+        rset = .init(both("rset"), prefix: "RSET")
+        vrfy = .init(both("vrfy"), prefix: "VRFY ")
+        expn = .init(both("expn"), prefix: "EXPN ")
+        help = .init(both("help"), prefix: "HELP")
+        noop = .init(both("noop"), prefix: "NOOP")
+        quit = .init(both("quit"), prefix: "QUIT")
+        startTLS = .init(both("starttls"), prefix: "STARTTLS")
+        auth = .init(both("auth"), prefix: "AUTH ")
+        clientID = .init(both("clientid"), prefix: "CLIENTID ")
         // One automaton per known parameter, in `KnownParameter` order.
         let parameters = KnownParameter.allCases.map { rule($0.rule) }
         func parameter(_ known: KnownParameter) -> Automaton { parameters[known.rawValue] }
@@ -119,6 +144,7 @@ final class CommandAutomata: Sendable {
             preconditionFailure("the grammar of \(automaton.rule) lets a value contain SP; LineParse.scanParameter assumes not")
         }
         keywordRows = KnownParameter.allCases.map { parameter($0).row(after: Array($0.keyword.utf8)) ?? -1 }
+        parameterShuffles = KnownParameter.allCases.map { both($0.rule).1?.matcher }
         ehloDomain = field(ehlo, "domain"); heloDomain = field(helo, "domain")
         mailPath = field(mail, "path"); mailParameters = field(mail, "parameters")
         rcptPath = field(rcpt, "path"); rcptParameters = field(rcpt, "parameters")
@@ -129,11 +155,22 @@ final class CommandAutomata: Sendable {
         clientIDType = field(clientID, "type"); clientIDToken = field(clientID, "token")
     }
 
-    static let strict = CommandAutomata { SMTPGrammar.automaton(forRule: $0) }
-    static let smtputf8 = CommandAutomata { SMTPGrammarUTF8.automaton(forRule: $0) ?? SMTPGrammar.automaton(forRule: $0) }
-    static let lenient = CommandAutomata { SMTPGrammarLenient.automaton(forRule: $0) ?? SMTPGrammar.automaton(forRule: $0) }
-    static let lenientSMTPUTF8 = CommandAutomata {
-        SMTPGrammarLenientUTF8.automaton(forRule: $0) ?? SMTPGrammarUTF8.automaton(forRule: $0)
-            ?? SMTPGrammar.automaton(forRule: $0)
+    /// A rule of each generated file: its automaton and shuffle form.
+    static func base(_ name: String) -> (Automaton, ShuffleAutomaton?)? {
+        SMTPGrammar.automaton(forRule: name).map { ($0, SMTPGrammar.Shuffle.automaton(forRule: name)) }
     }
+    static func utf8(_ name: String) -> (Automaton, ShuffleAutomaton?)? {
+        SMTPGrammarUTF8.automaton(forRule: name).map { ($0, SMTPGrammarUTF8.Shuffle.automaton(forRule: name)) }
+    }
+    static func lenientOnly(_ name: String) -> (Automaton, ShuffleAutomaton?)? {
+        SMTPGrammarLenient.automaton(forRule: name).map { ($0, SMTPGrammarLenient.Shuffle.automaton(forRule: name)) }
+    }
+    static func lenientUTF8(_ name: String) -> (Automaton, ShuffleAutomaton?)? {
+        SMTPGrammarLenientUTF8.automaton(forRule: name).map { ($0, SMTPGrammarLenientUTF8.Shuffle.automaton(forRule: name)) }
+    }
+
+    static let strict = CommandAutomata { base($0) }
+    static let smtputf8 = CommandAutomata { utf8($0) ?? base($0) }
+    static let lenient = CommandAutomata { lenientOnly($0) ?? base($0) }
+    static let lenientSMTPUTF8 = CommandAutomata { lenientUTF8($0) ?? utf8($0) ?? base($0) }
 }

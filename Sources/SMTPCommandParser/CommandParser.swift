@@ -21,10 +21,21 @@ public struct SMTPCommandParser: Sendable {
     }
 
     public let options: Options
+    /// The SIMD kernel that steps the grammar's shuffle forms, or nil when
+    /// only the table automata run (the verdicts and fields are the same).
+    public let kernel: ShuffleKernel?
     let automata: CommandAutomata
 
+    /// A parser that uses the best SIMD kernel this CPU supports (`ShuffleKernel.best`).
     public init(options: Options = Options()) {
+        self.init(options: options, kernel: ShuffleKernel.best)
+    }
+
+    /// A parser that uses `kernel`, or the table automata alone when it is
+    /// nil or this CPU cannot run it.
+    public init(options: Options = Options(), kernel: ShuffleKernel?) {
         self.options = options
+        self.kernel = kernel.flatMap { $0.isSupported ? $0 : nil }
         switch (options.lenient, options.smtputf8) {
         case (false, false): automata = .strict
         case (false, true): automata = .smtputf8
@@ -36,7 +47,7 @@ public struct SMTPCommandParser: Sendable {
     /// Parses one line, which should end in CRLF. Ranges in the result are
     /// offsets into `line`.
     public func parse(_ line: UnsafeRawBufferPointer) throws(SMTPSyntaxError) -> SMTPCommand {
-        try LineParse(line: line, options: options).run(automata)
+        try LineParse(line: line, options: options, kernel: kernel).run(automata)
     }
 
     /// The first token of a command line, as `parse` reads it.
@@ -56,7 +67,7 @@ public struct SMTPCommandParser: Sendable {
     /// rules that come before a syntax reply, D6–D10) or of any line (telling an
     /// HTTP request from a command). Allocates nothing.
     public func firstToken(of line: UnsafeRawBufferPointer) -> FirstToken {
-        let reading = LineParse(line: line, options: options)
+        let reading = LineParse(line: line, options: options, kernel: nil)
         var end = 0
         while end < line.count && !reading.endsVerb(line[end]) { end += 1 }
         let (packed, length) = reading.readVerb()
@@ -146,6 +157,7 @@ enum Hint {
 struct LineParse {
     let line: UnsafeRawBufferPointer
     let options: Options
+    let kernel: ShuffleKernel?
     typealias Options = SMTPCommandParser.Options
 
     @inline(__always) func byte(_ i: Int) -> UInt8 { line[i] }
@@ -160,68 +172,93 @@ struct LineParse {
         let (verb, length) = readVerb()
         guard length > 0 else { throw notAVerb(length) }
         if length > 8 { return try unknown(length) }
-        switch verb {
-        case Verb.ehlo:
-            let tags = try run(a.ehlo, Hint.ehlo, verb: length)
-            let domain = tags[field: a.ehloDomain]!
+        // Filled in place by the matcher: returned, the tags were copied from
+        // stores the kernel's path had just made, whose loads could not be forwarded.
+        var tags = CaptureTags()
+        // One indirect jump instead of a search over the verbs (whose branches
+        // the predictor misses on a mix of commands): the verbs' first four
+        // letters hash to distinct slots; each slot checks its whole verb.
+        let first4 = UInt32(truncatingIfNeeded: verb &>> (8 &* UInt64(max(length &- 4, 0))))
+        switch (first4 &* 0xE2F4_9373) &>> 28 {
+        case 1:
+            guard verb == Verb.ehlo else { return try unknown(length) }
+            try run(a.ehlo, Hint.ehlo, verb: length, &tags)
+            let domain = tags.range(ofField: a.ehloDomain)!
             try checkDomain(domain, hint: Hint.ehlo, a)
             return .ehlo(domain: domain)
-        case Verb.helo:
-            let tags = try run(a.helo, Hint.helo, verb: length)
-            let domain = tags[field: a.heloDomain]!
+        case 11:
+            guard verb == Verb.helo else { return try unknown(length) }
+            try run(a.helo, Hint.helo, verb: length, &tags)
+            let domain = tags.range(ofField: a.heloDomain)!
             try checkDomain(domain, hint: Hint.helo, a)
             return .helo(domain: domain)
-        case Verb.mail:
-            let tags = try run(a.mail, Hint.mail, verb: length)
+        case 2:
+            guard verb == Verb.mail else { return try unknown(length) }
+            try run(a.mail, Hint.mail, verb: length, &tags)
             var command = MailCommand(
-                path: try path(tags[field: a.mailPath], after: 10, hint: Hint.mail, a),
-                parameters: trimmed(tags[field: a.mailParameters]))
-            if let parameters = command.parameters { try decodeMailParameters(parameters, into: &command, a) }
+                path: try path(tags.range(ofField: a.mailPath), after: 10, hint: Hint.mail, a),
+                parameters: trimmed(tags.range(ofField: a.mailParameters)))
+            if let parameters = command.parameters { try decodeMailParameters(parameters, a).apply(to: &command) }
             return .mail(command)
-        case Verb.rcpt:
-            let tags = try run(a.rcpt, Hint.rcpt, verb: length)
+        case 5:
+            guard verb == Verb.rcpt else { return try unknown(length) }
+            try run(a.rcpt, Hint.rcpt, verb: length, &tags)
             var command = RcptCommand(
-                path: try path(tags[field: a.rcptPath], after: 8, hint: Hint.rcpt, a),
-                parameters: trimmed(tags[field: a.rcptParameters]))
-            if let parameters = command.parameters { try decodeRcptParameters(parameters, into: &command, a) }
+                path: try path(tags.range(ofField: a.rcptPath), after: 8, hint: Hint.rcpt, a),
+                parameters: trimmed(tags.range(ofField: a.rcptParameters)))
+            if let parameters = command.parameters { try decodeRcptParameters(parameters, a).apply(to: &command) }
             return .rcpt(command)
-        case Verb.data:
-            _ = try run(a.data, Hint.data, verb: length)
+        case 13:
+            guard verb == Verb.data else { return try unknown(length) }
+            try run(a.data, Hint.data, verb: length, &tags)
             return .data
-        case Verb.bdat:
-            let tags = try run(a.bdat, Hint.bdat, verb: length)
-            let sizeRange = tags[field: a.bdatSize]!
+        case 6:
+            guard verb == Verb.bdat else { return try unknown(length) }
+            try run(a.bdat, Hint.bdat, verb: length, &tags)
+            let sizeRange = tags.range(ofField: a.bdatSize)!
             guard let size = decimal(sizeRange) else {
                 throw fail(.sizeTooLarge, at: sizeRange.lowerBound, rule: "chunk-size", hint: Hint.bdat)
             }
-            return .bdat(size: size, last: tags[field: a.bdatLast] != nil)
-        case Verb.rset:
-            _ = try run(a.rset, Hint.rset, verb: length)
+            return .bdat(size: size, last: tags.range(ofField: a.bdatLast) != nil)
+        case 0:
+            guard verb == Verb.rset else { return try unknown(length) }
+            try run(a.rset, Hint.rset, verb: length, &tags)
             return .rset
-        case Verb.vrfy:
-            let tags = try run(a.vrfy, Hint.vrfy, verb: length)
-            let argument = tags[field: a.vrfyArgument]!
+        case 10:
+            guard verb == Verb.vrfy else { return try unknown(length) }
+            try run(a.vrfy, Hint.vrfy, verb: length, &tags)
+            let argument = tags.range(ofField: a.vrfyArgument)!
             return .vrfy(argument: argument, smtputf8: hasSMTPUTF8Suffix(after: argument))
-        case Verb.expn:
-            let tags = try run(a.expn, Hint.expn, verb: length)
-            let argument = tags[field: a.expnArgument]!
+        case 4:
+            guard verb == Verb.expn else { return try unknown(length) }
+            try run(a.expn, Hint.expn, verb: length, &tags)
+            let argument = tags.range(ofField: a.expnArgument)!
             return .expn(argument: argument, smtputf8: hasSMTPUTF8Suffix(after: argument))
-        case Verb.help:
-            return .help(argument: try run(a.help, Hint.help, verb: length)[field: a.helpArgument])
-        case Verb.noop:
-            return .noop(argument: try run(a.noop, Hint.noop, verb: length)[field: a.noopArgument])
-        case Verb.quit:
-            _ = try run(a.quit, Hint.quit, verb: length)
+        case 9:
+            guard verb == Verb.help else { return try unknown(length) }
+            try run(a.help, Hint.help, verb: length, &tags)
+            return .help(argument: tags.range(ofField: a.helpArgument))
+        case 15:
+            guard verb == Verb.noop else { return try unknown(length) }
+            try run(a.noop, Hint.noop, verb: length, &tags)
+            return .noop(argument: tags.range(ofField: a.noopArgument))
+        case 8:
+            guard verb == Verb.quit else { return try unknown(length) }
+            try run(a.quit, Hint.quit, verb: length, &tags)
             return .quit
-        case Verb.startTLS:
-            _ = try run(a.startTLS, Hint.startTLS, verb: length)
+        case 7:
+            guard verb == Verb.startTLS else { return try unknown(length) }
+            try run(a.startTLS, Hint.startTLS, verb: length, &tags)
             return .startTLS
-        case Verb.auth:
-            let tags = try run(a.auth, Hint.auth, verb: length)
-            return .auth(mechanism: tags[field: a.authMechanism]!, initialResponse: tags[field: a.authInitialResponse])
-        case Verb.clientID:
-            let tags = try run(a.clientID, Hint.clientID, verb: length)
-            return .clientID(type: tags[field: a.clientIDType]!, token: tags[field: a.clientIDToken]!)
+        case 3:
+            guard verb == Verb.auth else { return try unknown(length) }
+            try run(a.auth, Hint.auth, verb: length, &tags)
+            return .auth(
+                mechanism: tags.range(ofField: a.authMechanism)!, initialResponse: tags.range(ofField: a.authInitialResponse))
+        case 12:
+            guard verb == Verb.clientID else { return try unknown(length) }
+            try run(a.clientID, Hint.clientID, verb: length, &tags)
+            return .clientID(type: tags.range(ofField: a.clientIDType)!, token: tags.range(ofField: a.clientIDToken)!)
         default:
             return try unknown(length)
         }
@@ -295,12 +332,24 @@ struct LineParse {
         return .unknown(verb: 0..<length)
     }
 
-    /// Runs the command's automaton over the whole line (from after its
-    /// literal prefix when the line starts with it).
+    /// Runs the command's shuffle form over the whole line; when it does not
+    /// accept, the table automaton (from after its literal prefix when the
+    /// line starts with it), which decides.
     /// `verb` letters at the start of the line are known to spell its verb.
-    @inline(__always)
-    func run(_ matcher: CommandMatcher, _ hint: StaticString, verb: Int) throws(SMTPSyntaxError) -> CaptureTags {
-        var tags = CaptureTags()
+    @_transparent
+    func run(_ matcher: CommandMatcher, _ hint: StaticString, verb: Int, _ tags: inout CaptureTags) throws(SMTPSyntaxError) {
+        if let kernel, line.count >= matcher.kernelMinimum, let shuffle = matcher.shuffle,
+            shuffle.match(line, captures: &tags, kernel: kernel)
+        {
+            return
+        }
+        try runTable(matcher, hint, verb: verb, &tags)
+    }
+
+    /// The table automaton's run, and its error. Not inlined: each command's
+    /// case then holds only the kernel's call, and shares this code.
+    @inline(never)
+    func runTable(_ matcher: CommandMatcher, _ hint: StaticString, verb: Int, _ tags: inout CaptureTags) throws(SMTPSyntaxError) {
         let automaton = matcher.automaton
         let outcome: MatchOutcome
         if matcher.row >= 0, matcher.matchesPrefix(line, verified: verb) {
@@ -310,7 +359,7 @@ struct LineParse {
         }
         switch outcome {
         case .accepted:
-            return tags
+            return
         case .incomplete(let state):
             throw SMTPSyntaxError(.incomplete, offset: line.count, rule: automaton.ruleName(atState: state), hint: hint)
         case .rejected(let offset, let state):
@@ -427,8 +476,20 @@ struct LineParse {
         }
     }
 
-    /// A decimal number, or nil on overflow of UInt64.
+    /// A decimal number (the automaton has checked the digits), or nil on overflow of UInt64.
     func decimal(_ range: Range<Int>) -> UInt64? {
+        let n = range.count
+        if n >= 1 && n <= 8 && range.upperBound >= 8, let base = line.baseAddress {
+            // Up to 8 digits in one word: the word that ends at the last digit,
+            // its bytes before the first digit cleared (before subtracting "0",
+            // so that no borrow runs into a digit), then pairs, quads, octets.
+            let keep: UInt64 = ~0 << (8 * UInt64(8 - n))
+            var v = base.loadUnaligned(fromByteOffset: range.upperBound - 8, as: UInt64.self).littleEndian & keep
+            v -= 0x3030_3030_3030_3030 & keep
+            v = (v &* 10 &+ (v >> 8)) & 0x00FF_00FF_00FF_00FF
+            v = (v &* 100 &+ (v >> 16)) & 0x0000_FFFF_0000_FFFF
+            return (v &* 10000 &+ (v >> 32)) & 0xFFFF_FFFF
+        }
         var value: UInt64 = 0
         for i in range {
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)

@@ -71,32 +71,27 @@ enum KnownParameter: Int, CaseIterable {
         }
     }
 
-    /// The keyword packed big-endian, upper case, at most 11 bytes.
+    /// The known keyword whose first 16 bytes (upper case, little-endian,
+    /// zero past its end) are `low` and `high`: one jump on a hash of the first
+    /// four bytes (distinct for the ten keywords), then one comparison.
     @inline(__always)
-    static func identify(_ packed: UInt128) -> KnownParameter? {
-        switch packed {
-        case 0x53495A45:  // "SIZE"
-            return .size
-        case 0x424F4459:  // "BODY"
-            return .body
-        case 0x534D545055544638:  // "SMTPUTF8"
-            return .smtputf8
-        case 0x41555448:  // "AUTH"
-            return .auth
-        case 0x4E4F54494659:  // "NOTIFY"
-            return .notify
-        case 0x4F52435054:  // "ORCPT"
-            return .orcpt
-        case 0x524554:  // "RET"
-            return .ret
-        case 0x454E564944:  // "ENVID"
-            return .envid
-        case 0x52455155495245544C53:  // "REQUIRETLS"
-            return .requireTLS
-        case 0x4D542D5052494F52495459:  // "MT-PRIORITY"
-            return .mtPriority
+    static func identify(low: UInt64, high: UInt64) -> KnownParameter? {
+        let known: KnownParameter
+        let expected: (UInt64, UInt64)
+        switch (UInt32(truncatingIfNeeded: low) &* 0xEB8F_624F) >> 28 {
+        case 0: (known, expected) = (.orcpt, (0x54_5043_524F, 0))  // "ORCPT"
+        case 1: (known, expected) = (.size, (0x455A_4953, 0))  // "SIZE"
+        case 5: (known, expected) = (.ret, (0x54_4552, 0))  // "RET"
+        case 6: (known, expected) = (.requireTLS, (0x5445_5249_5551_4552, 0x534C))  // "REQUIRETLS"
+        case 7: (known, expected) = (.smtputf8, (0x3846_5455_5054_4D53, 0))  // "SMTPUTF8"
+        case 8: (known, expected) = (.body, (0x5944_4F42, 0))  // "BODY"
+        case 11: (known, expected) = (.envid, (0x44_4956_4E45, 0))  // "ENVID"
+        case 12: (known, expected) = (.notify, (0x5946_4954_4F4E, 0))  // "NOTIFY"
+        case 13: (known, expected) = (.mtPriority, (0x524F_4952_502D_544D, 0x59_5449))  // "MT-PRIORITY"
+        case 14: (known, expected) = (.auth, (0x4854_5541, 0))  // "AUTH"
         default: return nil
         }
+        return low == expected.0 && high == expected.1 ? known : nil
     }
 
     /// Bit for duplicate detection.
@@ -182,16 +177,9 @@ extension LineParse {
             known: KnownParameter?, value: Range<Int>?, end: Int
         )
     {
-        var i = start
-        var packed: UInt128 = 0
-        while i < end {
-            let b = line[i]
-            if b == 0x3D || b == 0x20 { break }  // "=", SP
-            packed = packed << 8 | UInt128(asciiUpper(b))
-            i &+= 1
-        }
-        let keywordEnd = i
-        guard keywordEnd - start <= 11, let known = KnownParameter.identify(packed) else {
+        let (keywordEnd, low, high) = keyword(from: start, to: end)
+        guard keywordEnd - start <= 11, let known = KnownParameter.identify(low: low, high: high) else {
+            var i = keywordEnd
             while i < end && line[i] != 0x20 { i &+= 1 }
             return (nil, nil, i)
         }
@@ -202,8 +190,16 @@ extension LineParse {
             throw SMTPSyntaxError(.duplicateParameter, offset: start, rule: known.automaton(a).rule, hint: known.hint)
         }
         seen |= known.bit
-        let automaton = known.automaton(a)
         var unused = CaptureTags()
+        if let kernel, let shuffle = a.parameterShuffles[known.rawValue], let base = line.baseAddress {
+            // The parameter ends at the next SP (its automaton rejects SP).
+            let parameterEnd = ByteScan.firstIndex(
+                of: 0x20, in: base.assumingMemoryBound(to: UInt8.self), from: keywordEnd, to: end)
+            if shuffle.match(UnsafeRawBufferPointer(rebasing: line[start..<parameterEnd]), captures: &unused, kernel: kernel) {
+                return (known, keywordEnd < parameterEnd ? (keywordEnd + 1)..<parameterEnd : nil, parameterEnd)
+            }
+        }
+        let automaton = known.automaton(a)
         let rest = UnsafeRawBufferPointer(rebasing: line[start..<end])
         let parameterEnd: Int
         let keywordRow = a.keywordRows[known.rawValue]
@@ -231,9 +227,57 @@ extension LineParse {
         return (known, value, parameterEnd)
     }
 
-    func decodeMailParameters(_ range: Range<Int>, into command: inout MailCommand, _ a: CommandAutomata)
-        throws(SMTPSyntaxError)
-    {
+    /// The keyword of the parameter at `start`: where it ends ("=", SP or
+    /// `end`), and its first 16 bytes in upper case as little-endian words
+    /// (zero past its end). The line's automaton has checked that a keyword is
+    /// ALPHA / DIGIT / "-": of those only letters have bit 6 set, so clearing
+    /// bit 5 where bit 6 is set makes letters upper case and leaves the rest.
+    @inline(__always)
+    func keyword(from start: Int, to end: Int) -> (end: Int, low: UInt64, high: UInt64) {
+        let available = line.count - start
+        guard available >= 8, let base = line.baseAddress else {
+            var i = start
+            var low: UInt64 = 0
+            var high: UInt64 = 0
+            while i < end && line[i] != 0x3D && line[i] != 0x20 {
+                let b = UInt64(asciiUpper(line[i]))
+                if i - start < 8 {
+                    low |= b << (8 * UInt64(i - start))
+                } else if i - start < 16 {
+                    high |= b << (8 * UInt64(i - start - 8))
+                }
+                i &+= 1
+            }
+            return (i, low, high)
+        }
+        let a = base.loadUnaligned(fromByteOffset: start, as: UInt64.self).littleEndian
+        // The second word, zero past the line's end (the last parameter is often
+        // followed by CRLF alone): a load that ends at the end, shifted into place.
+        let b: UInt64 =
+            available >= 16
+            ? base.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self).littleEndian
+            : available > 8
+                ? base.loadUnaligned(fromByteOffset: line.count - 8, as: UInt64.self).littleEndian
+                    &>> (8 * UInt64(16 - available))
+                : 0
+        // "=" or SP flagged in bit 7 of its byte; the lowest flag is exact.
+        func stops(_ w: UInt64) -> UInt64 {
+            let equals = w ^ 0x3D3D_3D3D_3D3D_3D3D
+            let space = w ^ 0x2020_2020_2020_2020
+            return ((equals &- 0x0101_0101_0101_0101) & ~equals | (space &- 0x0101_0101_0101_0101) & ~space)
+                & 0x8080_8080_8080_8080
+        }
+        let first = stops(a)
+        let length = min(
+            first != 0 ? first.trailingZeroBitCount >> 3 : 8 + (stops(b) | 1 << 63).trailingZeroBitCount >> 3, end - start)
+        let keepLow: UInt64 = length >= 8 ? ~0 : (1 << (8 * UInt64(length))) - 1
+        let keepHigh: UInt64 = length >= 16 ? ~0 : length <= 8 ? 0 : (1 << (8 * UInt64(length - 8))) - 1
+        func upper(_ w: UInt64) -> UInt64 { w & ~((w & 0x4040_4040_4040_4040) >> 1) }
+        return (start + length, upper(a) & keepLow, upper(b) & keepHigh)
+    }
+
+    func decodeMailParameters(_ range: Range<Int>, _ a: CommandAutomata) throws(SMTPSyntaxError) -> MailParameterValues {
+        var values = MailParameterValues()
         var seen: UInt16 = 0
         var position = range.lowerBound
         while position < range.upperBound {
@@ -251,25 +295,29 @@ extension LineParse {
                 guard let size = decimal(value) else {
                     throw SMTPSyntaxError(.sizeTooLarge, offset: value.lowerBound, rule: "size-value", hint: known.hint)
                 }
-                command.size = size
+                values.size = size
+                values.flags |= MailParameterValues.hasSize
             case .body:
                 // The automaton accepted one of three words; the length tells them apart.
-                command.body = value.count == 4 ? .sevenBit : value.count == 8 ? .eightBitMIME : .binaryMIME
-            case .smtputf8: command.smtputf8 = true
-            case .requireTLS: command.requireTLS = true
+                values.flags |= (value.count == 4 ? 1 : value.count == 8 ? 2 : 3) << MailParameterValues.bodyShift
+            case .smtputf8: values.flags |= MailParameterValues.smtputf8
+            case .requireTLS: values.flags |= MailParameterValues.requireTLS
             case .auth:
                 try checkAuthMailbox(value, a)
-                command.auth = value
-            case .ret: command.ret = asciiUpper(line[value.lowerBound]) == UInt8(ascii: "F") ? .full : .headers
-            case .envid: command.envelopeID = value
+                values.auth = packed(value)
+            case .ret:
+                values.flags |= (asciiUpper(line[value.lowerBound]) == UInt8(ascii: "F") ? 1 : 2) << MailParameterValues.retShift
+            case .envid: values.envelopeID = packed(value)
             case .mtPriority:
                 let negative = line[value.lowerBound] == UInt8(ascii: "-")
                 let digit = Int8(line[value.upperBound - 1] - 0x30)
-                command.priority = negative ? -digit : digit
+                values.flags |= MailParameterValues.hasPriority
+                values.flags |= UInt64(UInt8(bitPattern: negative ? -digit : digit)) << MailParameterValues.priorityShift
             case .notify, .orcpt:
                 break  // rejected above for MAIL
             }
         }
+        return values
     }
 
     /// RFC 4954 §5: the xtext of AUTH= decodes to a Mailbox or "<>", the grammar's
@@ -313,9 +361,8 @@ extension LineParse {
         }
     }
 
-    func decodeRcptParameters(_ range: Range<Int>, into command: inout RcptCommand, _ a: CommandAutomata)
-        throws(SMTPSyntaxError)
-    {
+    func decodeRcptParameters(_ range: Range<Int>, _ a: CommandAutomata) throws(SMTPSyntaxError) -> RcptParameterValues {
+        var values = RcptParameterValues()
         var seen: UInt16 = 0
         var position = range.lowerBound
         while position < range.upperBound {
@@ -341,16 +388,78 @@ extension LineParse {
                     while i < value.upperBound && line[i] != UInt8(ascii: ",") { i += 1 }
                     i += 1
                 }
-                command.notify = notify
+                values.notify = Int(notify.rawValue)
             case .orcpt:
                 var semicolon = value.lowerBound
                 while line[semicolon] != UInt8(ascii: ";") { semicolon += 1 }
-                command.originalRecipientType = value.lowerBound..<semicolon
-                command.originalRecipient = (semicolon + 1)..<value.upperBound
+                values.originalRecipientType = packed(value.lowerBound..<semicolon)
+                values.originalRecipient = packed((semicolon + 1)..<value.upperBound)
             default:
                 break  // rejected above for RCPT
             }
         }
+        return values
+    }
+}
+
+/// A range of the line in one word (start, then end in the high half).
+@inline(__always) func packed(_ range: Range<Int>) -> UInt64 {
+    UInt64(UInt32(truncatingIfNeeded: range.lowerBound)) | UInt64(UInt32(truncatingIfNeeded: range.upperBound)) << 32
+}
+
+@inline(__always) func unpacked(_ word: UInt64) -> Range<Int>? {
+    word == .max ? nil : Int(word & 0xFFFF_FFFF)..<Int(word >> 32)
+}
+
+/// MAIL's decoded parameters in four words, so that the decoder returns them
+/// in registers: written into the command through a pointer, the fields were
+/// read back by wider loads that the narrower stores could not forward to.
+struct MailParameterValues {
+    static let hasSize: UInt64 = 1, smtputf8: UInt64 = 1 << 3, requireTLS: UInt64 = 1 << 4, hasPriority: UInt64 = 1 << 7
+    static let bodyShift: UInt64 = 1, retShift: UInt64 = 5, priorityShift: UInt64 = 8
+
+    var size: UInt64 = 0
+    /// Ranges as `packed`; `.max` when absent.
+    var auth: UInt64 = .max
+    var envelopeID: UInt64 = .max
+    /// `hasSize`, the body type (bits 1-2: 7BIT, 8BITMIME, BINARYMIME), `smtputf8`,
+    /// `requireTLS`, RET (bits 5-6: FULL, HDRS), `hasPriority` and the priority (bits 8-15).
+    var flags: UInt64 = 0
+
+    @inline(__always) func apply(to command: inout MailCommand) {
+        if flags & Self.hasSize != 0 { command.size = size }
+        switch (flags >> Self.bodyShift) & 3 {
+        case 1: command.body = .sevenBit
+        case 2: command.body = .eightBitMIME
+        case 3: command.body = .binaryMIME
+        default: break
+        }
+        command.smtputf8 = flags & Self.smtputf8 != 0
+        command.requireTLS = flags & Self.requireTLS != 0
+        command.auth = unpacked(auth)
+        switch (flags >> Self.retShift) & 3 {
+        case 1: command.ret = .full
+        case 2: command.ret = .headers
+        default: break
+        }
+        command.envelopeID = unpacked(envelopeID)
+        if flags & Self.hasPriority != 0 {
+            command.priority = Int8(bitPattern: UInt8(truncatingIfNeeded: flags >> Self.priorityShift))
+        }
+    }
+}
+
+/// RCPT's decoded parameters in three words (see `MailParameterValues`).
+struct RcptParameterValues {
+    /// `DSNNotify.rawValue`, or -1 when absent.
+    var notify = -1
+    var originalRecipientType: UInt64 = .max
+    var originalRecipient: UInt64 = .max
+
+    @inline(__always) func apply(to command: inout RcptCommand) {
+        if notify >= 0 { command.notify = DSNNotify(rawValue: UInt8(notify)) }
+        command.originalRecipientType = unpacked(originalRecipientType)
+        command.originalRecipient = unpacked(originalRecipient)
     }
 }
 

@@ -266,6 +266,24 @@ public struct CaptureTags: Sendable, Equatable {
         return start >= 0 && end >= start ? start..<end : nil
     }
 
+    /// The same, read in place: the subscript may copy all 16 tags first, and
+    /// loads of that copy wait when the tags were stored just before (as the
+    /// shuffle kernel stores them).
+    @inlinable @inline(__always)
+    public mutating func range(ofField i: Int) -> Range<Int>? {
+        withStorage { tags in
+            let start = Int(tags[2 * i])
+            let end = Int(tags[2 * i + 1])
+            return start >= 0 && end >= start ? start..<end : nil
+        }
+    }
+
+    /// The 16 tags as contiguous Int32 (for the shuffle kernel, which sets them in place).
+    @inlinable @inline(__always)
+    mutating func withStorage<R>(_ body: (UnsafeMutablePointer<Int32>) -> R) -> R {
+        withUnsafeMutableBytes(of: &tags) { body($0.baseAddress!.assumingMemoryBound(to: Int32.self)) }
+    }
+
     @inlinable
     mutating func apply(_ mask: UInt64, at position: Int) {
         var m = mask

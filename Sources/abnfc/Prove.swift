@@ -142,6 +142,9 @@ struct Prove: ParsableCommand {
         print("  - The runtime's matching loop. The tables are decoded by the shipped Automaton.init; the")
         print("    semantics of Automaton.match (state 0 rejects at once) are modelled, not executed, so any")
         print("    layout match derives from the tables for speed is covered by the tests, not here.")
+        print("  - The shuffle forms the SIMD kernel steps (the Shuffle enum of each generated file). They only")
+        print("    ever accept, and the parser takes their verdict only then: the fuzz target `kernel` and the")
+        print("    parser tests hold every line they accept to the table automaton's verdict and captures.")
         print("  - Constraints the grammar files leave to code or approximate (from their comments):")
         for note in bounds.notes {
             print("      \(note.location.file):\(note.location.line)")

@@ -6,32 +6,42 @@ import XCTest
 
 /// For every rule of every grammar profile, the generated automaton and the
 /// reference interpreter agree on random valid strings and near misses, and
-/// the automaton's captures equal the interpreter's derivation.
+/// the automaton's captures equal the interpreter's derivation. Every string a
+/// rule's shuffle form accepts (with each SIMD kernel this CPU runs), the
+/// interpreter accepts too, with the same captures.
 final class DifferentialTests: XCTestCase {
     func testBaseProfileAgreesWithInterpreter() throws {
-        try checkProfile("base", automata: SMTPGrammar.all, seed: testSeed(0x5EED_0001))
+        try checkProfile("base", automata: SMTPGrammar.all, shuffle: SMTPGrammar.Shuffle.automaton, seed: testSeed(0x5EED_0001))
     }
 
     func testSMTPUTF8ProfileAgreesWithInterpreter() throws {
-        try checkProfile("smtputf8", automata: SMTPGrammarUTF8.all, seed: testSeed(0x5EED_0002))
+        try checkProfile(
+            "smtputf8", automata: SMTPGrammarUTF8.all, shuffle: SMTPGrammarUTF8.Shuffle.automaton, seed: testSeed(0x5EED_0002))
     }
 
     func testLenientProfileAgreesWithInterpreter() throws {
-        try checkProfile("lenient", automata: SMTPGrammarLenient.all, seed: testSeed(0x5EED_0003))
+        try checkProfile(
+            "lenient", automata: SMTPGrammarLenient.all, shuffle: SMTPGrammarLenient.Shuffle.automaton,
+            seed: testSeed(0x5EED_0003))
     }
 
     func testLenientSMTPUTF8ProfileAgreesWithInterpreter() throws {
-        try checkProfile("lenient-smtputf8", automata: SMTPGrammarLenientUTF8.all, seed: testSeed(0x5EED_0004))
+        try checkProfile(
+            "lenient-smtputf8", automata: SMTPGrammarLenientUTF8.all, shuffle: SMTPGrammarLenientUTF8.Shuffle.automaton,
+            seed: testSeed(0x5EED_0004))
     }
 
-    func checkProfile(_ profile: String, automata: [Automaton], seed: UInt64, file: StaticString = #filePath, line: UInt = #line)
-        throws
-    {
+    func checkProfile(
+        _ profile: String, automata: [Automaton], shuffle: (String) -> ShuffleAutomaton? = { _ in nil }, seed: UInt64,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let kernels = ShuffleKernel.allCases.filter(\.isSupported)
         let grammar = try profileGrammar(profile)
         let interpreter = Interpreter(grammar)
         let generator = StringGenerator(interpreter)
         var rng = SplitMix64(seed: seed)
         var compared = 0
+        var shuffleAccepted = 0
         for automaton in automata {
             guard let rule = grammar[automaton.rule] else {
                 XCTFail("automaton \(automaton.rule) has no rule in profile \(profile)", file: file, line: line)
@@ -59,9 +69,22 @@ final class DifferentialTests: XCTestCase {
                     checkCaptures(
                         automaton, tags, interpreter.parse(rule.name, bytes)!, grammar, bytes, seed, file: file, line: line)
                 }
+                guard let form = shuffle(automaton.rule) else { continue }
+                for kernel in kernels {
+                    var shuffled = CaptureTags()
+                    guard bytes.withUnsafeBytes({ form.matcher.match($0, captures: &shuffled, kernel: kernel) }) else { continue }
+                    shuffleAccepted += 1
+                    let shown = "\(rule.name), shuffle form (\(kernel)), \"\(escaped(bytes))\" (\(how))"
+                    XCTAssertTrue(expected, "\(shown): accepted, the interpreter rejects", file: file, line: line)
+                    XCTAssertEqual(shuffled, tags, "\(shown): captures", file: file, line: line)
+                }
             }
         }
         XCTAssertGreaterThan(compared, automata.count * 50, file: file, line: line)
+        // The shuffle forms must have been put to the test, not just declined everything.
+        if !kernels.isEmpty && automata.contains(where: { shuffle($0.rule) != nil }) {
+            XCTAssertGreaterThan(shuffleAccepted, automata.count, file: file, line: line)
+        }
     }
 
     func checkCaptures(

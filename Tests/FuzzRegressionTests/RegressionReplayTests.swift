@@ -67,6 +67,7 @@ final class RegressionReplayTests: XCTestCase {
     func testDifferentialRegressions() throws { try replayRegressions(.differential) }
     func testGrammarRegressions() throws { try replayRegressions(.grammar) }
     func testSessionRegressions() throws { try replayRegressions(.session) }
+    func testKernelRegressions() throws { try replayRegressions(.kernel) }
     func testServerPipelineRegressions() throws { try replayRegressions(.serverPipeline) }
 
     /// The server-pipeline check is not in FuzzProperties: judging such an input
@@ -76,7 +77,7 @@ final class RegressionReplayTests: XCTestCase {
         XCTAssertNil(FuzzTarget.serverPipeline.violation([0, 0], using: ServerPipelineProperties.check))
     }
 
-    /// The seeds are valid inputs too; the parser's, framer's and session's are fast enough to replay each run.
+    /// The seeds are valid inputs too; the parser's, framer's, session's and kernel's are fast enough to replay each run.
     /// A campaign run with SMTP_FUZZ_IGNORE may have merged inputs that hit a known
     /// open bug: those symptoms are tolerated here, as in the campaign.
     func testParserAndFramerSeeds() throws {
@@ -86,7 +87,7 @@ final class RegressionReplayTests: XCTestCase {
                 guard let dash = name.lastIndex(of: "-") else { return name }
                 return String(name[..<dash])
             })
-        for target in [FuzzTarget.parser, .framer, .session] {
+        for target in [FuzzTarget.parser, .framer, .session, .kernel] {
             let files = Self.files(in: Self.corpus.appendingPathComponent(target.rawValue))
             for file in files {
                 if let violation = target.violation([UInt8](try Data(contentsOf: file))),

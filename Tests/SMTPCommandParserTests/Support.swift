@@ -56,21 +56,26 @@ func text(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
 
 // MARK: Parsing
 
-/// Parses `line` (any options) and returns the result; never throws.
+/// Parses `line` (any options) and returns the result; never throws. Every
+/// line is parsed twice, with the SIMD kernel this CPU has and with the table
+/// automata alone, and a difference fails the running test: so every fixture
+/// and replay here also holds the two paths to the same command or error.
 func parseResult(_ line: [UInt8], _ options: Options) -> Result<SMTPCommand, SMTPSyntaxError> {
-    do throws(SMTPSyntaxError) {
-        return .success(try SMTPCommandParser(options: options).parse(line))
-    } catch {
-        return .failure(error)
-    }
+    line.withUnsafeBytes { parseResult($0, options) }
 }
 
 func parseResult(_ line: UnsafeRawBufferPointer, _ options: Options) -> Result<SMTPCommand, SMTPSyntaxError> {
-    do throws(SMTPSyntaxError) {
-        return .success(try SMTPCommandParser(options: options).parse(line))
-    } catch {
-        return .failure(error)
+    func parse(_ parser: SMTPCommandParser) -> Result<SMTPCommand, SMTPSyntaxError> {
+        do throws(SMTPSyntaxError) { return .success(try parser.parse(line)) } catch { return .failure(error) }
     }
+    let tables = parse(SMTPCommandParser(options: options, kernel: nil))
+    for kernel in ShuffleKernel.allCases where kernel.isSupported {
+        let fast = parse(SMTPCommandParser(options: options, kernel: kernel))
+        if fast != tables {
+            XCTFail("[\(options.name)] \(show(Array(line))): the \(kernel) kernel gives \(fast), the table automata \(tables)")
+        }
+    }
+    return tables
 }
 
 func owned(_ command: SMTPCommand, _ line: [UInt8]) -> OwnedSMTPCommand {

@@ -2,16 +2,19 @@
 // on its own, with the verb looked up and the literal prefix checked before
 // the clock starts. What the parser does besides (reading the verb, fields,
 // the RFCs' length limits, the IPv6 tag, parameters) is left out, so the
-// parser's time minus this one is what the code around the automata costs,
-// and this one is a floor under the parser's time for this automaton design.
+// parser's time minus this one is what the code around the automata costs.
+// Both forms of each rule: the table automaton (run after the prefix, as the
+// parser runs it) and the shuffle form the SIMD kernel steps (over the whole
+// line: it compares the prefix itself).
 
 import SMTPCommandParser
 
 public struct LineAutomataAlone {
-    /// Per line: the automaton, and where it starts (after the prefix when
-    /// the line starts with it, as the parser does); nil for lines whose
-    /// verb has no automaton (the parser answers those without one).
-    let plan: [(automaton: Automaton, from: Int, row: Int)?]
+    /// Per line: the table automaton and where it starts (after the prefix
+    /// when the line starts with it, as the parser does), and the shuffle
+    /// form; nil for lines whose verb has no automaton (the parser answers
+    /// those without one).
+    let plan: [(automaton: Automaton, from: Int, row: Int, shuffle: ShuffleMatcher?)?]
 
     /// The literal prefix the parser skips, per verb of the corpus (the
     /// parser's `CommandAutomata` is internal). Each verb's strict-grammar
@@ -23,7 +26,7 @@ public struct LineAutomataAlone {
     ]
 
     public init(_ corpus: Corpus) {
-        var plan: [(automaton: Automaton, from: Int, row: Int)?] = []
+        var plan: [(automaton: Automaton, from: Int, row: Int, shuffle: ShuffleMatcher?)?] = []
         plan.reserveCapacity(corpus.lineCount)
         for i in 0..<corpus.lineCount {
             let verb = corpus.verb(ofLine: i).uppercased()
@@ -33,26 +36,44 @@ public struct LineAutomataAlone {
                 plan.append(nil)
                 continue
             }
+            let shuffle = SMTPGrammar.Shuffle.automaton(forRule: verb)?.matcher
             let head = String(decoding: corpus.bytes[corpus.line(i)].prefix(prefix.utf8.count), as: UTF8.self)
             if head.uppercased() == prefix, let row = automaton.row(after: Array(prefix.utf8)) {
-                plan.append((automaton, prefix.utf8.count, row))
+                plan.append((automaton, prefix.utf8.count, row, shuffle))
             } else {
-                plan.append((automaton, 0, start))
+                plan.append((automaton, 0, start, shuffle))
             }
         }
         self.plan = plan
     }
 
-    /// Runs every planned line's automaton, recording captures as the
-    /// parser does; returns how many accepted.
-    public func run(_ corpus: Corpus) -> Int {
+    /// Runs the table automaton of each planned line in `lines` (default:
+    /// all), recording captures as the parser does; returns how many accepted.
+    public func run(_ corpus: Corpus, lines: Range<Int>? = nil) -> Int {
         var accepted = 0
         corpus.bytes.withUnsafeBytes { all in
-            for i in 0..<corpus.lineCount {
+            for i in lines ?? 0..<corpus.lineCount {
                 guard let step = plan[i] else { continue }
                 var tags = CaptureTags()
                 let line = UnsafeRawBufferPointer(rebasing: all[corpus.line(i)])
                 if step.automaton.run(line, from: step.from, row: step.row, captures: &tags, recording: true) == .accepted {
+                    accepted &+= 1
+                }
+            }
+        }
+        return accepted
+    }
+
+    /// Runs the shuffle form of each planned line in `lines` with `kernel`
+    /// (nothing without one); returns how many it accepted.
+    public func runShuffle(_ corpus: Corpus, lines: Range<Int>? = nil, kernel: ShuffleKernel?) -> Int {
+        guard let kernel else { return 0 }
+        var accepted = 0
+        corpus.bytes.withUnsafeBytes { all in
+            for i in lines ?? 0..<corpus.lineCount {
+                guard let shuffle = plan[i]?.shuffle else { continue }
+                var tags = CaptureTags()
+                if shuffle.match(UnsafeRawBufferPointer(rebasing: all[corpus.line(i)]), captures: &tags, kernel: kernel) {
                     accepted &+= 1
                 }
             }

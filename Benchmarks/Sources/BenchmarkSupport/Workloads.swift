@@ -11,11 +11,11 @@ import Darwin
 #endif
 
 public enum Workloads {
-    /// Parses every line of the corpus; returns how many were accepted.
-    public static func parse(_ corpus: Corpus, with parser: SMTPCommandParser) -> Int {
+    /// Parses lines `lines` (default: all) of the corpus; returns how many were accepted.
+    public static func parse(_ corpus: Corpus, lines: Range<Int>? = nil, with parser: SMTPCommandParser) -> Int {
         var accepted = 0
         corpus.bytes.withUnsafeBytes { all in
-            for i in 0..<corpus.lineCount {
+            for i in lines ?? 0..<corpus.lineCount {
                 let line = UnsafeRawBufferPointer(rebasing: all[corpus.line(i)])
                 do {
                     _ = try parser.parse(line)
@@ -26,59 +26,63 @@ public enum Workloads {
         return accepted
     }
 
-    /// Frames the corpus fed in chunks of `chunkSize`; returns lines + errors seen.
-    public static func frame(_ corpus: Corpus, chunkSize: Int = 16384) -> Int {
+    /// Frames the bytes of lines `lines` (default: all), fed in chunks of `chunkSize`; returns lines + errors seen.
+    public static func frame(_ corpus: Corpus, lines: Range<Int>? = nil, chunkSize: Int = 16384) -> Int {
         var framer = LineFramer()
         var events = 0
-        corpus.bytes.withUnsafeBytes { all in
-            var start = 0
-            while start < all.count {
-                let end = min(start + chunkSize, all.count)
-                framer.feed(UnsafeRawBufferPointer(rebasing: all[start..<end])) { _ in events &+= 1 }
-                start = end
-            }
-        }
+        feed(corpus, lines, chunkSize) { framer.feed($0) { _ in events &+= 1 } }
         return events
     }
 
     /// Frames and parses, as a server does; returns the accepted commands.
-    public static func frameAndParse(_ corpus: Corpus, with parser: SMTPCommandParser, chunkSize: Int = 16384) -> Int {
+    public static func frameAndParse(
+        _ corpus: Corpus, lines: Range<Int>? = nil, with parser: SMTPCommandParser, chunkSize: Int = 16384
+    ) -> Int {
         var framer = LineFramer()
         var accepted = 0
-        corpus.bytes.withUnsafeBytes { all in
-            var start = 0
-            while start < all.count {
-                let end = min(start + chunkSize, all.count)
-                framer.feed(UnsafeRawBufferPointer(rebasing: all[start..<end])) { event in
-                    if case .line(let line) = event, (try? parser.parse(line)) != nil { accepted &+= 1 }
-                }
-                start = end
+        feed(corpus, lines, chunkSize) { chunk in
+            framer.feed(chunk) { event in
+                if case .line(let line) = event, (try? parser.parse(line)) != nil { accepted &+= 1 }
             }
         }
         return accepted
     }
 
+    /// The bytes of lines `lines`, in chunks of `chunkSize`.
+    static func feed(_ corpus: Corpus, _ lines: Range<Int>?, _ chunkSize: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+        let bytes = lines.map { corpus.lineStarts[$0.lowerBound]..<corpus.lineStarts[$0.upperBound] } ?? 0..<corpus.bytes.count
+        corpus.bytes.withUnsafeBytes { all in
+            var start = bytes.lowerBound
+            while start < bytes.upperBound {
+                let end = min(start + chunkSize, bytes.upperBound)
+                body(UnsafeRawBufferPointer(rebasing: all[start..<end]))
+                start = end
+            }
+        }
+    }
+
     /// The physical ceiling: find every LF with memchr and check the CR before it.
-    public static func crlfScan(_ corpus: Corpus) -> Int {
-        var lines = 0
+    public static func crlfScan(_ corpus: Corpus, lines: Range<Int>? = nil) -> Int {
+        var count = 0
+        let bytes = lines.map { corpus.lineStarts[$0.lowerBound]..<corpus.lineStarts[$0.upperBound] } ?? 0..<corpus.bytes.count
         corpus.bytes.withUnsafeBytes { all in
             guard let base = all.baseAddress else { return }
-            var offset = 0
-            while offset < all.count {
-                guard let hit = memchr(base + offset, 0x0A, all.count - offset) else { break }
+            var offset = bytes.lowerBound
+            while offset < bytes.upperBound {
+                guard let hit = memchr(base + offset, 0x0A, bytes.upperBound - offset) else { break }
                 let index = base.distance(to: UnsafeRawPointer(hit))
-                if index > 0 && all[index - 1] == 0x0D { lines &+= 1 }
+                if index > 0 && all[index - 1] == 0x0D { count &+= 1 }
                 offset = index + 1
             }
         }
-        return lines
+        return count
     }
 
     /// A straightforward `String`-based parser (split on spaces, upper-case
     /// the verb, no regular expressions) over the same lines.
-    public static func stringBaseline(_ corpus: Corpus) -> Int {
+    public static func stringBaseline(_ corpus: Corpus, lines: Range<Int>? = nil) -> Int {
         var accepted = 0
-        for i in 0..<corpus.lineCount {
+        for i in lines ?? 0..<corpus.lineCount {
             let text = String(decoding: corpus.bytes[corpus.line(i)], as: UTF8.self)
             if StringBaselineParser.parse(text) != nil { accepted &+= 1 }
         }
@@ -86,9 +90,9 @@ public enum Workloads {
     }
 
     /// The reference interpreter on the lines of `corpus`, each against its command rule.
-    public static func interpret(_ corpus: Corpus, with interpreter: Interpreter) -> Int {
+    public static func interpret(_ corpus: Corpus, lines: Range<Int>? = nil, with interpreter: Interpreter) -> Int {
         var accepted = 0
-        for i in 0..<corpus.lineCount {
+        for i in lines ?? 0..<corpus.lineCount {
             let verb = corpus.verb(ofLine: i).lowercased()
             if interpreter.grammar[verb] != nil, interpreter.matches(verb, Array(corpus.bytes[corpus.line(i)])) {
                 accepted &+= 1

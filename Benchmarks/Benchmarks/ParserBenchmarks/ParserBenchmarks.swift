@@ -52,7 +52,9 @@ let benchmarks: @Sendable () -> Void = {
     // One parsed command per scaled iteration, cycling through accepted lines:
     // the success path, where the threshold is zero mallocs. With the SIMD
     // kernel this CPU has (the parser's default), and with the table automata alone.
-    for (name, parser) in [("ParserSuccessPath", SMTPCommandParser()), ("ParserSuccessPathTableAutomata", SMTPCommandParser(kernel: nil))] {
+    for (name, parser) in [
+        ("ParserSuccessPath", SMTPCommandParser()), ("ParserSuccessPathTableAutomata", SMTPCommandParser(kernel: nil)),
+    ] {
         Benchmark(name, configuration: .init(thresholds: zeroMallocs)) { benchmark in
             valid.bytes.withUnsafeBytes { all in
                 var next = 0

@@ -131,7 +131,8 @@ let t = SliceTimer.time(
     ])
 let sample = Corpus(lines: 20_000, seed: 0x5EED_C0DE)
 let interpreter = Interpreter(try PackageGrammar.load())
-let interpreted = SliceTimer.time(sample, slice: 1_000, rounds: 1, [{ Workloads.interpret(sample, lines: $0, with: interpreter) }])
+let interpreted = SliceTimer.time(
+    sample, slice: 1_000, rounds: 1, [{ Workloads.interpret(sample, lines: $0, with: interpreter) }])
 
 struct Row {
     var name: String

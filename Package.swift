@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "ABNFTests", dependencies: ["ABNF"]),
         .testTarget(
             name: "SMTPCommandParserTests",
-            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser"]
+            dependencies: ["ABNF", "ABNFCompiler", "SMTPCommandParser", "SMTPParserRuntime"]
         ),
         .testTarget(
             name: "ABNFCompilerTests",

@@ -6,6 +6,7 @@
 import XCTest
 
 @testable import SMTPCommandParser
+@testable import SMTPParserRuntime
 
 final class AutomatonAPITests: XCTestCase {
     /// Tables in the generator's format (Automaton.init): base64 of byteClass, next

@@ -9,6 +9,7 @@
 import XCTest
 
 @testable import SMTPCommandParser
+@testable import SMTPParserRuntime
 
 final class AutomatonFastPathTests: XCTestCase {
     static let profiles: [(String, [Automaton])] = [

@@ -5,6 +5,7 @@
 import XCTest
 
 @testable import SMTPCommandParser
+@testable import SMTPParserRuntime
 
 final class CaptureTagsTests: XCTestCase {
     func tags(_ assignments: [(tag: Int, at: Int)]) -> CaptureTags {

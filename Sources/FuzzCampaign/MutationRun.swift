@@ -60,6 +60,9 @@ public struct MutationConfiguration: Sendable {
         corpus = root + "/Corpus"
     }
 
+    /// Whether `--only` chooses a mutant of this file with this key (everything without `--only`).
+    func selects(file: String, key: String) -> Bool { only.isEmpty || only.contains { file.contains($0) || key == $0 } }
+
     public var scratch: String { packageRoot + "/.build-mutants" }
     public var equivalentFile: String { packageRoot + "/Mutation/EQUIVALENT" }
 }
@@ -196,7 +199,7 @@ public final class MutationRun: @unchecked Sendable {
         // Which mutants to run.
         let equivalents = try EquivalentMutants.load(c.equivalentFile)
         var mutants = catalog.mutants
-        if !c.only.isEmpty { mutants = mutants.filter { m in c.only.contains { m.file.contains($0) || m.key == $0 } } }
+        if !c.only.isEmpty { mutants = mutants.filter { c.selects(file: $0.file, key: $0.key) } }
         if let sample = c.sample { mutants = Self.sample(mutants, count: sample, seed: c.seed) }
         let todo = mutants.filter { previous[$0.key] == nil }
         say(
@@ -216,7 +219,10 @@ public final class MutationRun: @unchecked Sendable {
         let results = MutationState.results(in: c.report)
         let report = MutationReport(
             modules: catalog.moduleNames, date: CampaignConfiguration.timestamp(start), sourceDigest: digest,
-            catalog: catalog, selected: mutants, results: results, notCompiled: notCompiled, equivalents: equivalents,
+            catalog: catalog, selected: mutants, results: results,
+            // Those of the files --only chose (a not-compilable mutant's key names its file first).
+            notCompiled: notCompiled.filter { c.selects(file: String($0.key.prefix { $0 != ":" }), key: $0.key) },
+            equivalents: equivalents,
             checks: baseline, testTargets: testTargets, fuzzTargets: c.fuzzTargets.map(\.rawValue), fuzzSeconds: c.fuzzSeconds,
             sample: c.sample, seed: c.seed, workers: c.workers,
             buildSeconds: buildSeconds, baselineSeconds: baselineSeconds, mutantSeconds: mutantSeconds,

@@ -2,8 +2,9 @@
 // Mutation: the swift-syntax instrumenter behind `smtp-fuzz mutants`, a nested
 // package so that neither the root package's build nor CI's pays for
 // swift-syntax (1-2.5 minutes of compile per clean build). It reads the
-// parser module's hand-written files and writes one instrumented copy with
-// every mutant behind a run-time selector (mutation switching); the rest
+// hand-written files of the parser module and of the modules it depends on
+// and writes an instrumented copy of each with every mutant behind a
+// run-time selector (mutation switching); the rest
 // (building, running the checks, the report) is in the root package's
 // FuzzCampaign. See README.md.
 import Foundation

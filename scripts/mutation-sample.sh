@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A quick mutation check before a full run: the instrumenter's own tests (Mutation/), then a seeded
-# sample of the parser's mutants through the same checks as the full run
+# sample of the mutants of the parser and its runtime through the same checks as the full run
 # (`smtp-fuzz mutants --sample`), failing when the sample's score is below
 # MUTATION_MINIMUM (default 90%). The full run, which the verification record
 # reports, is `swift run -c release smtp-fuzz mutants` (Mutation/README.md).

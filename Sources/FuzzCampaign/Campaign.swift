@@ -1,8 +1,9 @@
 // A fuzzing campaign: build the harnesses with sanitizers (each target starts
 // fuzzing as soon as its own harness is built), fuzz every target (in
 // parallel, restarting after crashes), triage and minimise the crashes into
-// Corpus/Regressions, merge new inputs into the corpus, measure the parser
-// module's line and region coverage with llvm-cov, and write the report.
+// Corpus/Regressions, merge new inputs into the corpus, measure the line and
+// region coverage of the parser module and of the Swift modules it depends on
+// (ParserSources.swiftModules) with llvm-cov, and write the report.
 // `smtp-fuzz record` adds the test suite's coverage and the mutation run and
 // writes the module's VERIFICATION.md.
 
@@ -134,11 +135,15 @@ public final class Campaign {
         var coverage: [FuzzTarget: ModuleCoverage] = [:]
         var all: ModuleCoverage?
         var handWritten: ParserCoverageReport?
+        var parserFolders: [String] = []
         if c.coverage {
-            say("== line and region coverage of Sources/SMTPCommandParser (llvm-cov)")
-            let measured = try measureCoverage(runs)
+            let modules = try ParserSources.swiftModules(packageRoot: c.packageRoot)
+            parserFolders = modules.map(\.path)
+            say("== line and region coverage of \(parserFolders.joined(separator: " and ")) (llvm-cov)")
+            let measured = try measureCoverage(runs, folders: parserFolders)
             (coverage, all) = (measured.perTarget, measured.all)
-            handWritten = try handWrittenCoverage(measured.binaries, measured.profiles, targets: runs.map(\.target))
+            handWritten = try handWrittenCoverage(
+                modules, measured.binaries, measured.profiles, targets: runs.map(\.target))
         }
 
         let report = CampaignReport(
@@ -158,7 +163,7 @@ public final class Campaign {
                     uniqueCrashes: uniques[r.target] ?? [], stoppedEarly: r.stoppedEarly,
                     parserModuleCoverage: coverage[r.target], timeline: r.samples)
             },
-            parserModuleCoverage: all, handWrittenCoverage: handWritten, reportFolder: c.report)
+            parserModuleCoverage: all, parserFolders: parserFolders, handWrittenCoverage: handWritten, reportFolder: c.report)
         try report.write()
         return report
     }
@@ -368,9 +373,9 @@ public final class Campaign {
 
     // MARK: Coverage
 
-    /// The coverage of the whole module per target and for all corpora, and the binaries
-    /// and raw profiles it was measured with.
-    func measureCoverage(_ runs: [TargetRun]) throws -> (
+    /// The coverage of the parser's folders (generated code included) per target and for
+    /// all corpora, and the binaries and raw profiles it was measured with.
+    func measureCoverage(_ runs: [TargetRun], folders: [String]) throws -> (
         perTarget: [FuzzTarget: ModuleCoverage], all: ModuleCoverage?, binaries: [String], profiles: [String]
     ) {
         guard let profdata = Toolchain.tool("llvm-profdata"), let cov = Toolchain.tool("llvm-cov") else {
@@ -382,7 +387,7 @@ public final class Campaign {
         var results: [FuzzTarget: ModuleCoverage] = [:]
         var binaries: [String] = []
         var profiles: [String] = []
-        let module = "\(c.packageRoot)/Sources/SMTPCommandParser"
+        let sourceFolders = folders.map { "\(c.packageRoot)/\($0)" }
         for r in runs {
             if r.target == .serverPipeline {
                 // Its coverage build would compile SwiftNIO and BoringSSL once more, for a
@@ -410,7 +415,7 @@ public final class Campaign {
                 say("  \(r.target.rawValue): no profile written")
                 continue
             }
-            let report = try runTool(cov, ["report", bin, "-instr-profile=\(data)", module])
+            let report = try runTool(cov, ["report", bin, "-instr-profile=\(data)"] + sourceFolders)
             try Data(report.output.utf8).write(to: URL(fileURLWithPath: "\(folder)/report-\(r.target.rawValue).txt"))
             if let parsed = Self.parseCoverageReport(report.output) {
                 results[r.target] = parsed
@@ -427,7 +432,8 @@ public final class Campaign {
             return (results, nil, binaries, profiles)
         }
         let report = try runTool(
-            cov, ["report", first] + binaries.dropFirst().flatMap { ["-object", $0] } + ["-instr-profile=\(merged)", module])
+            cov,
+            ["report", first] + binaries.dropFirst().flatMap { ["-object", $0] } + ["-instr-profile=\(merged)"] + sourceFolders)
         try Data(report.output.utf8).write(to: URL(fileURLWithPath: "\(folder)/report-all.txt"))
         let all = Self.parseCoverageReport(report.output)
         if let all { say("  all targets: \(all.lineCover) of \(all.lines) lines, \(all.regionCover) of \(all.regions) regions") }
@@ -436,24 +442,26 @@ public final class Campaign {
 
     /// The hand-written files' coverage from the corpora, plus the test suite when
     /// `testCoverage` is on (a build of the tests with coverage: several minutes).
-    func handWrittenCoverage(_ binaries: [String], _ profiles: [String], targets: [FuzzTarget]) throws -> ParserCoverageReport? {
+    func handWrittenCoverage(_ modules: [SourceModule], _ binaries: [String], _ profiles: [String], targets: [FuzzTarget])
+        throws -> ParserCoverageReport?
+    {
         guard !binaries.isEmpty else { return nil }
-        let module = "\(c.packageRoot)/Sources/SMTPCommandParser"
-        var objects = binaries.map { (binary: $0, moduleFolder: module) }
+        var objects = binaries.map { (binary: $0, root: c.packageRoot) }
         var allProfiles = profiles
         var sources = ["the corpora of \(targets.filter { $0 != .serverPipeline }.map(\.rawValue).joined(separator: ", "))"]
         if c.testCoverage {
             let folder = "\(c.packageRoot)/.build-coverage/tests"
             let tests = try ParserCoverage.testSuiteProfile(
-                packageRoot: c.packageRoot, module: "SMTPCommandParser", folder: folder, say: say)
-            objects.append((tests.bundle, "\(folder)/Sources/SMTPCommandParser"))
+                packageRoot: c.packageRoot, modules: modules.map(\.target), folder: folder, say: say)
+            // The workspace links the checkout's folders: its bundle saw the files under it.
+            objects.append((tests.bundle, folder))
             allProfiles.append(tests.profile)
             sources.append("the tests of \(tests.targets.joined(separator: ", "))")
         }
         let report = try ParserCoverage.report(
-            packageRoot: c.packageRoot, module: "SMTPCommandParser", binaries: objects, profiles: allProfiles, sources: sources,
+            packageRoot: c.packageRoot, modules: modules, binaries: objects, profiles: allProfiles, sources: sources,
             work: "\(c.report)/coverage")
-        try Data(report.markdown(module: "SMTPCommandParser").utf8).write(
+        try Data(report.markdown().utf8).write(
             to: URL(fileURLWithPath: "\(c.report)/coverage/hand-written.md"))
         say(
             "  hand-written files: \(report.lineCover) of \(report.lines) lines, \(report.regionCover) of \(report.regions) regions; \(report.uncovered.count) regions not reached (the report folder's coverage/hand-written.md)"

@@ -97,12 +97,7 @@ public struct CheckRunner: Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         let state = CheckOutputState(kind: check.kind)
-        let collector = LineCollector(onLine: { line in
-            if state.read(line), check.kind == .xctest {
-                // The first failing assertion decides: stop the class's other tests.
-                process.terminate()
-            }
-        })
+        let collector = LineCollector(onLine: { line in _ = state.read(line) })
         pipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty { handle.readabilityHandler = nil } else { collector.append(data) }
@@ -111,6 +106,13 @@ public struct CheckRunner: Sendable {
         var timedOut = false
         var hungTest: String?
         while process.isRunning {
+            // The first failing assertion decides: stop the class's other tests. Stopped
+            // here, not from the output handler: that can run before `run()` has returned,
+            // and Process.terminate() traps on a process it does not yet count as launched.
+            if check.kind == .xctest, state.hasFailed {
+                process.terminate()
+                break
+            }
             if let testLimit, let (test, since) = state.running, Date().timeIntervalSince(since) > testLimit(test) {
                 hungTest = test
             }
@@ -153,6 +155,12 @@ final class CheckOutputState: @unchecked Sendable {
     private var failedAfterInit = false
 
     init(kind: MutationCheck.Kind) { self.kind = kind }
+
+    var hasFailed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return failure != nil
+    }
 
     /// XCTest: the test running now (`Class.testName`) and since when.
     var running: (String, Date)? {

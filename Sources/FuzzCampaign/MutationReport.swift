@@ -21,9 +21,11 @@ public struct MutationReport: Codable, Sendable {
         public var kills: Int
     }
 
-    public var module: String
+    /// The instrumented modules: the parser, then the modules it depends on.
+    public var modules: [String]
     public var date: String
     public var sourceDigest: String
+    /// Named as the mutants name them (`LineFramer.swift`, `SMTPParserRuntime/Automaton.swift`).
     public var instrumentedFiles: [String]
     public var generatedFiles: [String]
     public var testTargets: [String]
@@ -52,14 +54,14 @@ public struct MutationReport: Codable, Sendable {
     public var reportFolder: String
 
     init(
-        module: String, date: String, sourceDigest: String, catalog: MutantCatalog, selected: [Mutant],
+        modules: [String], date: String, sourceDigest: String, catalog: MutantCatalog, selected: [Mutant],
         results: [String: MutantResult], notCompiled: [String: String], equivalents: EquivalentMutants,
         checks baseline: BaselineChecks,
         testTargets: [String], fuzzTargets: [String], fuzzSeconds: Int, sample: Int?, seed: UInt64, workers: Int,
         buildSeconds: Double, baselineSeconds: Double, mutantSeconds: Double, mutantCPUSeconds: Double, loadAverage: Double?,
         mutantsRunNow: Int, wallSeconds: Double, reportFolder: String
     ) {
-        self.module = module
+        self.modules = modules
         self.date = date
         self.sourceDigest = sourceDigest
         instrumentedFiles = catalog.instrumentedFiles
@@ -80,7 +82,8 @@ public struct MutationReport: Codable, Sendable {
         for (key, message) in notCompiled.sorted(by: { $0.key < $1.key }) where sample == nil {
             let file = String(key.split(separator: ":").first ?? "")
             let mutant = Mutant(
-                id: 0, key: key, file: file, line: 0, column: 0, operator: .deleteStatement, declaration: "", declarationStart: 0,
+                id: 0, key: key, module: catalog.module(ofFile: file)?.name ?? "", file: file, line: 0, column: 0,
+                operator: .deleteStatement, declaration: "", declarationStart: 0,
                 declarationEnd: 0, original: "", mutated: "", sourceLine: "")
             entries.append(Entry(mutant: mutant, status: .notCompiled, check: nil, detail: nil, note: message))
         }
@@ -136,12 +139,12 @@ public struct MutationReport: Codable, Sendable {
 
     public func markdown() -> String {
         var md = """
-            # Mutation testing of \(module), \(date)
+            # Mutation testing of \(Self.list(modules)), \(date)
 
             Score: **\(scoreLine)**.
 
             Mutation switching: every mutant of the hand-written files (\(instrumentedFiles.joined(separator: ", "))) \
-            is compiled into one instrumented copy of the module and chosen at run time (`SMTP_MUTANT`). \
+            is compiled into one instrumented copy of its module and chosen at run time (`SMTP_MUTANT`). \
             Generated files (\(generatedFiles.joined(separator: ", "))) are not mutated: `abnfc verify` \
             and `abnfc prove` check them against the grammar files, so any change to them is caught by construction.
 
@@ -165,22 +168,28 @@ public struct MutationReport: Codable, Sendable {
 
             Source digest: `\(sourceDigest)`.
 
+            ## By module
+
+            | module | mutants | killed | survived | not reached | equivalent | score |
+            | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+
+            """
+        for module in modules { md += Self.row(module, entries.filter { $0.mutant.module == module }) }
+        md += """
+
             ## By file
 
             | file | mutants | killed | survived | not reached | equivalent | score |
             | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 
             """
-        let files = Array(Set(entries.filter { $0.status != .notCompiled }.map(\.mutant.file))).sorted()
-        for f in files {
-            let e = entries.filter { $0.mutant.file == f }
-            let k = e.filter { $0.status == .killed }.count
-            let s = e.filter { $0.status == .survived }.count
-            let n = e.filter { $0.status == .notReached }.count
-            let q = e.filter { $0.status == .equivalent }.count
-            let score = k + s + n == 0 ? "–" : String(format: "%.1f%%", 100 * Double(k) / Double(k + s + n))
-            md += "| \(f) | \(e.count) | \(k) | \(s) | \(n) | \(q) | \(score) |\n"
+        // In module order, then by name.
+        let compiled = entries.filter { $0.status != .notCompiled }
+        let files = Array(Set(compiled.map { [$0.mutant.module, $0.mutant.file] })).sorted { a, b in
+            let (i, j) = (modules.firstIndex(of: a[0]) ?? modules.count, modules.firstIndex(of: b[0]) ?? modules.count)
+            return i != j ? i < j : a[1] < b[1]
         }
+        for f in files { md += Self.row(f[1], entries.filter { $0.mutant.file == f[1] }) }
         md += "\n## By operator\n\n| operator | mutants | killed | score |\n| --- | ---: | ---: | ---: |\n"
         for op in MutationOperator.allCases {
             let e = entries.filter { $0.mutant.operator == op && $0.status != .notCompiled && $0.status != .equivalent }
@@ -222,6 +231,21 @@ public struct MutationReport: Codable, Sendable {
             for e in notCompiled { md += "- `\(e.mutant.key)`: \(e.note ?? "")\n" }
         }
         return md
+    }
+
+    /// "SMTPCommandParser and SMTPParserRuntime".
+    static func list(_ names: [String]) -> String {
+        names.count <= 2 ? names.joined(separator: " and ") : names.dropLast().joined(separator: ", ") + " and " + names.last!
+    }
+
+    /// A table row of figures for some mutants (not-compilable ones are counted as mutants, not scored).
+    static func row(_ title: String, _ e: [Entry]) -> String {
+        let k = e.filter { $0.status == .killed }.count
+        let s = e.filter { $0.status == .survived }.count
+        let n = e.filter { $0.status == .notReached }.count
+        let q = e.filter { $0.status == .equivalent }.count
+        let score = k + s + n == 0 ? "–" : String(format: "%.1f%%", 100 * Double(k) / Double(k + s + n))
+        return "| \(title) | \(e.count) | \(k) | \(s) | \(n) | \(q) | \(score) |\n"
     }
 
     static func item(_ e: Entry, note: String?) -> String {

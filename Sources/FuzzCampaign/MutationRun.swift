@@ -1,8 +1,11 @@
-// `smtp-fuzz mutants`: mutation testing of the parser module's hand-written
-// files with mutation switching. One instrumented copy of the module
-// (Mutation/'s smtp-mutate, on swift-syntax) holds every mutant behind
-// SMTP_MUTANT; it is built once into a test bundle and into the libFuzzer
-// harnesses, and each mutant then costs runs of the checks, not a build:
+// `smtp-fuzz mutants`: mutation testing of the hand-written files of the
+// parser module and of every local module it depends on that holds Swift
+// (ParserSources.swiftModules: today SMTPParserRuntime), with mutation
+// switching. One instrumented copy of each module (Mutation/'s smtp-mutate,
+// on swift-syntax) holds its mutants behind SMTP_MUTANT, with ids unique
+// across the modules; the copies are built once into a test bundle and into
+// the libFuzzer harnesses, and each mutant then costs runs of the checks, not
+// a build:
 //
 //  1. instrument; build; a mutant whose code does not compile is left out and
 //     the copy is written again (listed in the report, not scored);
@@ -24,7 +27,7 @@ import MutationCatalog
 
 public struct MutationConfiguration: Sendable {
     public var packageRoot: String
-    /// The module whose hand-written files are mutated.
+    /// The module whose hand-written files are mutated, with those of the local modules it depends on.
     public var module = "SMTPCommandParser"
     /// Test targets whose classes are checks (nil: the default suite).
     public var testTargets: [String]?
@@ -57,9 +60,11 @@ public struct MutationConfiguration: Sendable {
         corpus = root + "/Corpus"
     }
 
+    /// Whether `--only` chooses a mutant of this file with this key (everything without `--only`).
+    func selects(file: String, key: String) -> Bool { only.isEmpty || only.contains { file.contains($0) || key == $0 } }
+
     public var scratch: String { packageRoot + "/.build-mutants" }
     public var equivalentFile: String { packageRoot + "/Mutation/EQUIVALENT" }
-    public var moduleFolder: String { packageRoot + "/Sources/" + module }
 }
 
 /// One mutant's result, one line of results.jsonl.
@@ -91,7 +96,8 @@ public final class MutationRun: @unchecked Sendable {
         progress = ProgressDisplay(interactive: interactive, say: say)
     }
 
-    var instrumentedFolder: String { "\(c.scratch)/Instrumented/\(c.module)" }
+    /// One folder per module: `<this>/<module folder's name>`.
+    var instrumentedRoot: String { "\(c.scratch)/Instrumented" }
     var testsWorkspace: VerificationWorkspace { VerificationWorkspace(folder: "\(c.scratch)/tests", packageRoot: c.packageRoot) }
     var fuzzWorkspace: VerificationWorkspace { VerificationWorkspace(folder: "\(c.scratch)/fuzz", packageRoot: c.packageRoot) }
 
@@ -119,12 +125,13 @@ public final class MutationRun: @unchecked Sendable {
         try JSONEncoder().encode(MutationState(sourceDigest: digest, module: c.module)).write(
             to: URL(fileURLWithPath: c.report + "/state.json"))
 
-        say("== instrument \(c.module) (Mutation/ smtp-mutate, swift-syntax)")
+        let modules = try ParserSources.swiftModules(packageRoot: c.packageRoot, module: c.module)
+        say("== instrument \(modules.map(\.target).joined(separator: ", ")) (Mutation/ smtp-mutate, swift-syntax)")
         let buildStart = Date()
         let mutate = try buildMutateTool()
         let definitions = try VerificationWorkspace.Definitions.load(packageRoot: c.packageRoot)
         let testTargets = try chooseTestTargets(definitions)
-        let instrumented = ["\(c.module)": "Instrumented/\(c.module)"]
+        let instrumented = Dictionary(uniqueKeysWithValues: modules.map { ($0.target, "Instrumented/\($0.name)") })
         for ws in [testsWorkspace, fuzzWorkspace] {
             try fm.createDirectory(atPath: ws.folder, withIntermediateDirectories: true)
             let link = ws.folder + "/Instrumented"
@@ -142,17 +149,19 @@ public final class MutationRun: @unchecked Sendable {
                 if let key = parts.first { notCompiled[String(key)] = parts.count > 1 ? String(parts[1]) : "" }
             }
         }
-        var catalog = try instrument(mutate, excluding: notCompiled)
-        say(
-            "  \(catalog.mutants.count) mutants in \(catalog.instrumentedFiles.count) hand-written files: \(catalog.instrumentedFiles.joined(separator: ", "))"
-        )
+        var catalog = try instrument(mutate, modules: modules, excluding: notCompiled)
+        for m in catalog.modules {
+            say(
+                "  \(m.name): \(m.mutantCount) mutants (ids \(m.firstID)–\(m.firstID + m.mutantCount - 1)) in \(m.instrumentedFiles.count) hand-written files: \(m.instrumentedFiles.joined(separator: ", "))"
+            )
+        }
         say(
             "  generated files left alone (abnfc verify and abnfc prove check them against the grammar): \(catalog.generatedFiles.joined(separator: ", "))"
         )
 
-        say("== build the instrumented module (\(c.configuration))")
+        say("== build the instrumented modules (\(c.configuration))")
         for round in 1...12 {
-            let errors = try buildModule()
+            let errors = try buildModule(catalog)
             guard !errors.isEmpty else { break }
             let dropped = Self.mutantsToDrop(errors, catalog: catalog)
             guard !dropped.isEmpty, round < 12 else {
@@ -163,7 +172,7 @@ public final class MutationRun: @unchecked Sendable {
             for (key, message) in dropped { notCompiled[key] = message }
             say("  \(dropped.count) mutants do not compile; leaving them out and instrumenting again")
             try writeNotCompiled(notCompiled)
-            catalog = try instrument(mutate, excluding: Set(notCompiled.keys))
+            catalog = try instrument(mutate, modules: modules, excluding: Set(notCompiled.keys))
         }
         try writeNotCompiled(notCompiled)
 
@@ -190,7 +199,7 @@ public final class MutationRun: @unchecked Sendable {
         // Which mutants to run.
         let equivalents = try EquivalentMutants.load(c.equivalentFile)
         var mutants = catalog.mutants
-        if !c.only.isEmpty { mutants = mutants.filter { m in c.only.contains { m.file.contains($0) || m.key == $0 } } }
+        if !c.only.isEmpty { mutants = mutants.filter { c.selects(file: $0.file, key: $0.key) } }
         if let sample = c.sample { mutants = Self.sample(mutants, count: sample, seed: c.seed) }
         let todo = mutants.filter { previous[$0.key] == nil }
         say(
@@ -209,8 +218,11 @@ public final class MutationRun: @unchecked Sendable {
 
         let results = MutationState.results(in: c.report)
         let report = MutationReport(
-            module: c.module, date: CampaignConfiguration.timestamp(start), sourceDigest: digest,
-            catalog: catalog, selected: mutants, results: results, notCompiled: notCompiled, equivalents: equivalents,
+            modules: catalog.moduleNames, date: CampaignConfiguration.timestamp(start), sourceDigest: digest,
+            catalog: catalog, selected: mutants, results: results,
+            // Those of the files --only chose (a not-compilable mutant's key names its file first).
+            notCompiled: notCompiled.filter { c.selects(file: String($0.key.prefix { $0 != ":" }), key: $0.key) },
+            equivalents: equivalents,
             checks: baseline, testTargets: testTargets, fuzzTargets: c.fuzzTargets.map(\.rawValue), fuzzSeconds: c.fuzzSeconds,
             sample: c.sample, seed: c.seed, workers: c.workers,
             buildSeconds: buildSeconds, baselineSeconds: baselineSeconds, mutantSeconds: mutantSeconds,
@@ -244,19 +256,25 @@ public final class MutationRun: @unchecked Sendable {
         return package + "/.build/debug/smtp-mutate"
     }
 
-    func instrument(_ tool: String, excluding: [String: String]) throws -> MutantCatalog {
-        try instrument(tool, excluding: Set(excluding.keys))
+    func instrument(_ tool: String, modules: [SourceModule], excluding: [String: String]) throws -> MutantCatalog {
+        try instrument(tool, modules: modules, excluding: Set(excluding.keys))
     }
 
-    func instrument(_ tool: String, excluding: Set<String>) throws -> MutantCatalog {
+    /// One smtp-mutate run over every module, so ids continue from one module to the next.
+    func instrument(_ tool: String, modules: [SourceModule], excluding: Set<String>) throws -> MutantCatalog {
         let excludeFile = c.scratch + "/exclude.txt"
         try Data(excluding.sorted().joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: excludeFile))
         let catalogFile = c.report + "/mutants.json"
         let result = try runTool(
             tool,
-            ["--module", c.moduleFolder, "--output", instrumentedFolder, "--catalog", catalogFile, "--exclude-file", excludeFile])
+            modules.flatMap { ["--module", c.packageRoot + "/" + $0.path] }
+                + ["--output", instrumentedRoot, "--catalog", catalogFile, "--exclude-file", excludeFile])
         guard result.status == 0 else { throw CampaignError("smtp-mutate failed:\n\(result.output.suffix(3000))") }
-        return try JSONDecoder().decode(MutantCatalog.self, from: Data(contentsOf: URL(fileURLWithPath: catalogFile)))
+        let catalog = try JSONDecoder().decode(MutantCatalog.self, from: Data(contentsOf: URL(fileURLWithPath: catalogFile)))
+        guard catalog.moduleNames == modules.map(\.name) else {
+            throw CampaignError("smtp-mutate instrumented \(catalog.moduleNames), not \(modules.map(\.name))")
+        }
+        return catalog
     }
 
     func writeNotCompiled(_ notCompiled: [String: String]) throws {
@@ -266,12 +284,13 @@ public final class MutationRun: @unchecked Sendable {
         try Data(text.utf8).write(to: URL(fileURLWithPath: c.report + "/not-compiled.txt"))
     }
 
-    /// Builds the instrumented module alone; returns its compile errors.
-    func buildModule() throws -> [CompileError] {
+    /// Builds the instrumented module (and the instrumented modules it depends on) alone;
+    /// returns their compile errors.
+    func buildModule(_ catalog: MutantCatalog) throws -> [CompileError] {
         let result = try runBuild(
             ["build", "-c", c.configuration, "--package-path", testsWorkspace.folder, "--target", c.module] + Self.testable)
         if result.status == 0 { return [] }
-        let errors = CompileError.parse(result.output, folder: instrumentedFolder)
+        let errors = CompileError.parse(result.output, modules: catalog.modules)
         if errors.isEmpty { throw CampaignError("building the instrumented \(c.module) failed:\n\(result.output.suffix(4000))") }
         return errors
     }
@@ -336,12 +355,9 @@ public final class MutationRun: @unchecked Sendable {
                 let trace = "\(traces)/\(check.label.replacingOccurrences(of: "/", with: "_")).trace"
                 let timeout = check.kind == .fuzz ? Double(c.fuzzSeconds) + 300 : 600
                 let outcome = try? runner.run(check, mutant: 0, timeout: timeout, trace: trace)
-                let reached =
-                    (try? Data(contentsOf: URL(fileURLWithPath: trace))).map { data in
-                        data.enumerated().compactMap { $0.element != 0 && $0.offset > 0 ? $0.offset : nil }
-                    } ?? []
+                let reached = (try? Data(contentsOf: URL(fileURLWithPath: trace))).map(Self.reachedMutants) ?? []
                 if let outcome, !outcome.failed {
-                    collected.add(BaselineChecks.Entry(check: check, seconds: outcome.seconds, reached: Set(reached)))
+                    collected.add(BaselineChecks.Entry(check: check, seconds: outcome.seconds, reached: reached))
                     say(String(format: "  %@: %.2f s, reaches %d mutants", check.label, outcome.seconds, reached.count))
                 } else {
                     collected.exclude(check.label, outcome?.detail ?? "could not start")
@@ -353,6 +369,13 @@ public final class MutationRun: @unchecked Sendable {
         let excluded = collected.excluded
         usable.sort { $0.check.label < $1.check.label }
         return BaselineChecks(usable: usable, excluded: excluded)
+    }
+
+    /// The ids a trace file marks: byte <id> is 1 when mutant <id>'s site ran. Each
+    /// instrumented module writes its own ids in place at exit (`__MutantSwitch.swift`), so
+    /// the bytes of a module that was never reached are a hole or missing: not reached.
+    static func reachedMutants(_ trace: Data) -> Set<Int> {
+        Set(trace.enumerated().compactMap { $0.element != 0 && $0.offset > 0 ? $0.offset : nil })
     }
 
     /// Mutants to leave out for these compile errors: those on an error's line. Where
@@ -461,18 +484,22 @@ public struct CompileError: Sendable, Equatable {
     public var line: Int
     public var message: String
 
-    /// `/path/Instrumented/SMTPCommandParser/LineFramer.swift:12:5: error: message`, files
-    /// given relative to `folder` (the instrumented copy).
-    public static func parse(_ output: String, folder: String) -> [CompileError] {
+    /// `/path/Instrumented/SMTPParserRuntime/Automaton.swift:12:5: error: message`, files
+    /// named as the mutants name them (`MutantCatalog.Module.fileName`: here
+    /// `SMTPParserRuntime/Automaton.swift`); errors outside the instrumented copies are skipped.
+    public static func parse(_ output: String, modules: [MutantCatalog.Module]) -> [CompileError] {
         var errors: [CompileError] = []
-        let marker = "/" + URL(fileURLWithPath: folder).lastPathComponent + "/"
         for line in output.split(separator: "\n") {
             guard let range = line.range(of: ": error: ") else { continue }
             let location = line[..<range.lowerBound].split(separator: ":")
             guard location.count >= 3, let number = Int(location[location.count - 2]) else { continue }
             let path = location.dropLast(2).joined(separator: ":")
-            guard let at = path.range(of: marker, options: .backwards) else { continue }
-            let file = String(path[at.upperBound...])
+            // The copy the path is in: the last "/Instrumented/<module>/" in it.
+            let copies = modules.compactMap { m in
+                path.range(of: "/Instrumented/\(m.name)/", options: .backwards).map { (m, $0) }
+            }
+            guard let (module, at) = copies.max(by: { $0.1.lowerBound < $1.1.lowerBound }) else { continue }
+            let file = module.fileName(String(path[at.upperBound...]))
             let error = CompileError(file: file, line: number, message: String(line[range.upperBound...]))
             if !errors.contains(error) { errors.append(error) }
         }

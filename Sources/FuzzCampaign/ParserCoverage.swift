@@ -1,10 +1,11 @@
-// Line and region coverage of the parser module's hand-written files from
-// the campaign's corpora and the test suite together (llvm-cov; Swift emits
-// line and region coverage, no branch regions), with every region no input
-// and no test reaches listed by file and line.
+// Line and region coverage of the hand-written files of the parser module and
+// of the local modules it depends on (ParserSources.swiftModules: today
+// SMTPParserRuntime) from the campaign's corpora and the test suite together
+// (llvm-cov; Swift emits line and region coverage, no branch regions), with
+// every region no input and no test reaches listed by file and line.
 //
-// The test suite: every test target of the package that reaches the module
-// through local targets only (the NIO-backed ones are not built), built with
+// The test suite: every test target of the package that reaches one of the
+// modules through local targets only (the NIO-backed ones are not built), built with
 // -profile-generate -profile-coverage-mapping in a workspace package
 // (VerificationWorkspace) under .build-coverage/. Its profiles are merged with
 // the harnesses' corpus profiles.
@@ -12,7 +13,7 @@
 import Foundation
 
 public struct FileCoverage: Codable, Sendable {
-    /// Relative to the module folder.
+    /// Named as mutant keys name it: `LineFramer.swift`, `SMTPParserRuntime/Automaton.swift`.
     public var file: String
     public var lines: Int
     public var coveredLines: Int
@@ -36,7 +37,8 @@ public struct UncoveredRegion: Codable, Sendable, Equatable {
 
 /// Fuzz/UNCOVERED: regions of the hand-written parser files that no input and
 /// no test reaches, each with the reason. A record is two lines: the file and
-/// the trimmed source line where the region starts (`LineFramer.swift: code`),
+/// the trimmed source line where the region starts (`LineFramer.swift: code`,
+/// `SMTPParserRuntime/Automaton.swift: code` for a module the parser depends on),
 /// then the reason, indented. Keyed by the code, not the line number, so a
 /// note survives edits elsewhere in the file.
 public struct UncoveredNotes: Sendable {
@@ -78,6 +80,8 @@ public struct UncoveredNotes: Sendable {
 }
 
 public struct ParserCoverageReport: Codable, Sendable {
+    /// The modules whose hand-written files are measured: the parser, then the modules it depends on.
+    public var modules: [String]
     /// What ran: "fuzz corpus: parser, framer, ..." and "tests: ...".
     public var sources: [String]
     public var files: [FileCoverage]
@@ -95,9 +99,9 @@ public struct ParserCoverageReport: Codable, Sendable {
     public var lineCover: String { Self.percent(coveredLines, lines) }
     public var regionCover: String { Self.percent(coveredRegions, regions) }
 
-    public func markdown(module: String) -> String {
+    public func markdown() -> String {
         var md = """
-            Line and region coverage of \(module)'s hand-written files by \(sources.joined(separator: "; ")) \
+            Line and region coverage of the hand-written files of \(MutationReport.list(modules)) by \(sources.joined(separator: "; ")) \
             (llvm-cov; Swift has no branch regions): **\(lineCover) of \(lines) lines, \(regionCover) of \(regions) regions**.
 
             | file | lines | regions | functions |
@@ -123,16 +127,17 @@ public struct ParserCoverageReport: Codable, Sendable {
 }
 
 public enum ParserCoverage {
-    /// Builds the package's tests that reach `module` with coverage instrumentation and runs
-    /// them once; returns the test bundle (for llvm-cov) and its merged profile.
+    /// Builds the package's tests that reach any of `modules` with coverage instrumentation
+    /// and runs them once; returns the test bundle (for llvm-cov) and its merged profile.
     public static func testSuiteProfile(
-        packageRoot: String, module: String, folder: String, say: (String) -> Void
+        packageRoot: String, modules: [String], folder: String, say: (String) -> Void
     ) throws -> (bundle: String, profile: String, targets: [String]) {
         guard let profdata = Toolchain.tool("llvm-profdata") else {
             throw CampaignError("no llvm-profdata beside swiftc: the toolchain's own LLVM tools are needed")
         }
         let definitions = try VerificationWorkspace.Definitions.load(packageRoot: packageRoot)
-        let targets = definitions.testTargets(reaching: module)
+        let reaching = Set(modules.flatMap { definitions.testTargets(reaching: $0) })
+        let targets = definitions.root.order.filter(reaching.contains)
         let workspace = VerificationWorkspace(folder: folder, packageRoot: packageRoot)
         try workspace.write(definitions, targets: targets)
         let arguments =
@@ -167,14 +172,14 @@ public enum ParserCoverage {
         return (bundle, merged, targets)
     }
 
-    /// llvm-cov over the hand-written files of `module`, for these binaries and their
+    /// llvm-cov over the hand-written files of `modules`, for these binaries and their
     /// profiles together. The profiles are merged (counters are keyed by function, so
     /// every binary then sees every run's counts); each binary is exported on its own and
     /// the results are joined by file and source position, because a workspace build
     /// records its files under the workspace's linked path, not the module's own.
-    /// `folders`: where each binary saw the module's folder (default: the module's own).
+    /// `root`: the package root as each binary saw it (the checkout, or a workspace).
     public static func report(
-        packageRoot: String, module: String, binaries: [(binary: String, moduleFolder: String)], profiles: [String],
+        packageRoot: String, modules: [SourceModule], binaries: [(binary: String, root: String)], profiles: [String],
         sources: [String], work: String
     ) throws -> ParserCoverageReport {
         guard let profdata = Toolchain.tool("llvm-profdata"), let cov = Toolchain.tool("llvm-cov"), !binaries.isEmpty else {
@@ -184,21 +189,21 @@ public enum ParserCoverage {
         let merged = work + "/parser-all.profdata"
         let merge = try runTool(profdata, ["merge", "-sparse"] + profiles + ["-o", merged])
         guard merge.status == 0 else { throw CampaignError("llvm-profdata merge failed:\n\(merge.output.suffix(2000))") }
-        let files = ParserSources.handWrittenFiles(packageRoot: packageRoot, module: module)
+        let files = ParserSources.handWrittenFiles(packageRoot: packageRoot, modules: modules)
         var joined = CoverageCounts()
-        for (binary, folder) in binaries {
-            let arguments = [binary, "-instr-profile=\(merged)"] + files.map { folder + "/" + $0 }
+        for (binary, root) in binaries {
+            let arguments = [binary, "-instr-profile=\(merged)"] + files.map { root + "/" + $0.path }
             let json = try runTool(cov, ["export", "-format=text"] + arguments, timeout: 900)
             let lcov = try runTool(cov, ["export", "-format=lcov"] + arguments, timeout: 900)
             guard json.status == 0, lcov.status == 0, let start = json.output.firstIndex(of: "{") else {
                 throw CampaignError(
                     "llvm-cov export of \(binary) failed:\n\(json.output.suffix(1000))\n\(lcov.output.suffix(1000))")
             }
-            let name: (String) -> String? = { path in files.first { path == folder + "/" + $0 } }
+            let name: (String) -> String? = { path in files.first { path == root + "/" + $0.path }?.name }
             try joined.add(json: Data(json.output[start...].utf8), lcov: lcov.output, file: name)
         }
-        let moduleFolder = packageRoot + "/Sources/" + module
-        var report = joined.report(files: files, folder: moduleFolder, sources: sources)
+        var report = joined.report(
+            modules: modules.map(\.target), files: files.map { ($0.name, packageRoot + "/" + $0.path) }, sources: sources)
         let notes = try UncoveredNotes.load(packageRoot + "/Fuzz/UNCOVERED")
         for i in report.uncovered.indices { report.uncovered[i].why = notes.reason(report.uncovered[i]) }
         return report
@@ -246,11 +251,12 @@ struct CoverageCounts {
     }
 
     /// Per-file figures, and the code regions nothing executed (outermost only: an
-    /// unreached function is one region, not each of its statements).
-    func report(files: [String], folder: String, sources: [String]) -> ParserCoverageReport {
+    /// unreached function is one region, not each of its statements). `files`: each
+    /// file's name and where to read its source lines.
+    func report(modules: [String], files: [(name: String, path: String)], sources: [String]) -> ParserCoverageReport {
         var result: [FileCoverage] = []
         var uncovered: [UncoveredRegion] = []
-        for file in files {
+        for (file, path) in files {
             let r = regions[file] ?? [:]
             let l = lines[file] ?? [:]
             let fn = functions[file] ?? [:]
@@ -260,7 +266,7 @@ struct CoverageCounts {
                     coveredRegions: r.values.filter { $0 > 0 }.count, functions: fn.count,
                     coveredFunctions: fn.values.filter { $0 > 0 }.count))
             let text =
-                (try? String(contentsOfFile: folder + "/" + file, encoding: .utf8))?.split(
+                (try? String(contentsOfFile: path, encoding: .utf8))?.split(
                     separator: "\n", omittingEmptySubsequences: false) ?? []
             var outer: [[Int]] = []
             for z in r.filter({ $0.value == 0 }).map(\.key).sorted(by: {
@@ -278,6 +284,6 @@ struct CoverageCounts {
             }
         }
         return ParserCoverageReport(
-            sources: sources, files: result.filter { $0.regions > 0 || $0.lines > 0 }, uncovered: uncovered)
+            modules: modules, sources: sources, files: result.filter { $0.regions > 0 || $0.lines > 0 }, uncovered: uncovered)
     }
 }

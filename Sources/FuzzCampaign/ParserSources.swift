@@ -5,6 +5,7 @@
 
 import ABNFCompiler
 import Foundation
+import MutationCatalog
 
 public enum ParserSources {
     /// Every file of each folder (relative to the package root) except the record
@@ -54,7 +55,15 @@ public enum ParserSources {
 
     /// The module's folder, then the folders of the local targets it depends on.
     static func folders(packageRoot: String, module: String) throws -> [String] {
-        let (dump, _) = try PackageDescriptionDump.load(packagePath: packageRoot)
+        try targets(packageRoot: packageRoot, module: module).map(\.path)
+    }
+
+    /// The module, then the local targets it depends on (sorted by name), with their folders.
+    static func targets(packageRoot: String, module: String) throws -> [(name: String, path: String)] {
+        try targets(try PackageDescriptionDump.load(packagePath: packageRoot).0, module: module)
+    }
+
+    static func targets(_ dump: PackageDescriptionDump, module: String) throws -> [(name: String, path: String)] {
         guard let target = dump.targets[module] else { throw CampaignError("Package.swift has no target \(module)") }
         var seen: [String] = []
         var stack = target.dependencies
@@ -63,12 +72,26 @@ public enum ParserSources {
             seen.append(name)
             stack += dependency.dependencies
         }
-        return [target.path] + seen.sorted().compactMap { dump.targets[$0]?.path }
+        return [(module, target.path)] + seen.sorted().compactMap { name in dump.targets[name].map { (name, $0.path) } }
     }
 
-    /// The module's hand-written Swift files (generated ones start with `// DO NOT EDIT`), relative to the module folder.
-    public static func handWrittenFiles(packageRoot: String, module: String = "SMTPCommandParser") -> [String] {
-        let folder = packageRoot + "/Sources/" + module
+    /// The module, then every local target it depends on (Package.swift) that holds
+    /// hand-written Swift: the modules mutation testing instruments and the record's
+    /// coverage measures. A C target (a SIMD kernel, say) holds no Swift and is left
+    /// out of both; its folder still counts in the digest (`files`).
+    public static func swiftModules(packageRoot: String, module: String = "SMTPCommandParser") throws -> [SourceModule] {
+        try swiftModules(packageRoot: packageRoot, targets: targets(packageRoot: packageRoot, module: module))
+    }
+
+    static func swiftModules(packageRoot: String, targets: [(name: String, path: String)]) -> [SourceModule] {
+        targets.filter { !handWrittenFiles(packageRoot: packageRoot, folder: $0.path).isEmpty }.enumerated().map {
+            SourceModule(target: $0.element.name, path: $0.element.path, position: $0.offset)
+        }
+    }
+
+    /// The folder's hand-written Swift files (generated ones start with `// DO NOT EDIT`), relative to the folder.
+    public static func handWrittenFiles(packageRoot: String, folder: String) -> [String] {
+        let folder = packageRoot + "/" + folder
         let entries = FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? []
         return entries.sorted().filter { entry in
             guard entry.hasSuffix(".swift"), let data = FileManager.default.contents(atPath: folder + "/" + entry) else {
@@ -77,4 +100,34 @@ public enum ParserSources {
             return !String(decoding: data.prefix(64), as: UTF8.self).hasPrefix("// DO NOT EDIT")
         }
     }
+
+    /// The hand-written Swift files of the modules: each named as mutant keys and
+    /// Fuzz/UNCOVERED name it, with its path relative to the package root.
+    public static func handWrittenFiles(packageRoot: String, modules: [SourceModule]) -> [(name: String, path: String)] {
+        modules.flatMap { m in
+            handWrittenFiles(packageRoot: packageRoot, folder: m.path).map { (m.fileName($0), m.path + "/" + $0) }
+        }
+    }
+}
+
+/// A module whose hand-written files are mutated and measured, named after its
+/// folder (as `smtp-mutate` names it).
+public struct SourceModule: Sendable, Equatable {
+    /// The target's name in Package.swift.
+    public var target: String
+    /// The source folder, relative to the package root.
+    public var path: String
+    /// The folder's name: the instrumented copy's folder, and the prefix of its file names.
+    public var name: String
+    /// See `MutantCatalog.Module.filePrefix`: empty for the parser, `<name>/` after it.
+    public var filePrefix: String
+
+    public init(target: String, path: String, position: Int) {
+        self.target = target
+        self.path = path
+        name = URL(fileURLWithPath: path).lastPathComponent
+        filePrefix = MutantCatalog.Module.filePrefix(module: name, position: position)
+    }
+
+    public func fileName(_ relativePath: String) -> String { filePrefix + relativePath }
 }

@@ -49,7 +49,7 @@ public struct TargetReport: Codable, Sendable {
     public var restarts: Int
     public var uniqueCrashes: [UniqueCrash]
     public var stoppedEarly: String?
-    /// llvm-cov over Sources/SMTPCommandParser for this harness's corpus (nil: --no-coverage).
+    /// llvm-cov over the parser's folders (`CampaignReport.parserFolders`) for this harness's corpus (nil: --no-coverage).
     public var parserModuleCoverage: ModuleCoverage?
     public var timeline: [TimelineSample]
 }
@@ -64,6 +64,8 @@ public struct CampaignReport: Codable, Sendable {
     public var targets: [TargetReport]
     /// All harnesses' corpora together.
     public var parserModuleCoverage: ModuleCoverage?
+    /// The folders `parserModuleCoverage` measures: the parser's and those of the Swift modules it depends on.
+    public var parserFolders: [String]
     /// The hand-written files: corpora (and the test suite, for the verification record).
     public var handWrittenCoverage: ParserCoverageReport?
     public var reportFolder: String
@@ -89,7 +91,7 @@ public struct CampaignReport: Codable, Sendable {
             \(targets.count) target(s), \(secondsPerTarget) s each, \(jobs) at a time\(workersPerTarget.map { ", each in libFuzzer fork mode with \($0) workers sharing one corpus (executions, coverage and crashes are the totals over all workers)" } ?? ""); wall time \(Int(wallSeconds)) s.
             Coverage over time: [coverage.svg](coverage.svg). Raw numbers: [report.json](report.json).
 
-            | target | executions | exec/s | exec per CPU-second | edges (cov) | features (ft) | corpus | merged | crashes (unique) | SMTPCommandParser lines | regions |
+            | target | executions | exec/s | exec per CPU-second | edges (cov) | features (ft) | corpus | merged | crashes (unique) | parser lines | regions |
             | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 
             """
@@ -105,10 +107,10 @@ public struct CampaignReport: Codable, Sendable {
             md +=
                 "\nAll corpora together cover \(all.lineCover) of \(all.lines) lines, \(all.regionCover) of \(all.regions) regions"
             md += all.branchCover.map { " and \($0) of \(all.branches ?? 0) branches" } ?? ""
-            md += " of Sources/SMTPCommandParser (llvm-cov; coverage/report-all.txt has the per-file table).\n"
+            md += " of \(parserFolders.joined(separator: " and ")) (llvm-cov; coverage/report-all.txt has the per-file table).\n"
         }
         if let h = handWrittenCoverage {
-            md += "\n## Coverage of the hand-written files\n\n" + h.markdown(module: "SMTPCommandParser")
+            md += "\n## Coverage of the hand-written files\n\n" + h.markdown()
         }
         let stopped = targets.filter { $0.stoppedEarly != nil }
         if !stopped.isEmpty {

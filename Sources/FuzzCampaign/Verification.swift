@@ -15,6 +15,8 @@ public struct VerificationRecord {
     public var commit: String?
     public var sourceDigest: String
     public var sourceFiles: Int
+    /// The folders the digest covers: the parser's, then those of the local targets it depends on.
+    public var sourceFolders: [String]
     public var generatedInSync: Bool
     public var staleFiles: [String]
     public var proofEquivalent: Int
@@ -41,7 +43,8 @@ public struct VerificationRecord {
         let proofStart = Date()
         let proof = try? PackageProof.run(packagePath: packageRoot)
         let rules = proof?.allRules ?? []
-        let files = try ParserSources.files(packageRoot: packageRoot)
+        let folders = try ParserSources.folders(packageRoot: packageRoot, module: "SMTPCommandParser")
+        let files = try ParserSources.files(packageRoot: packageRoot, folders: folders)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -51,6 +54,7 @@ public struct VerificationRecord {
             date: formatter.string(from: date),
             commit: commit.flatMap { $0.status == 0 ? $0.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil },
             sourceDigest: try ParserSources.digest(packageRoot: packageRoot, files: files), sourceFiles: files.count,
+            sourceFolders: folders,
             generatedInSync: stale.isEmpty, staleFiles: stale,
             proofEquivalent: rules.filter(\.holds).count, proofTotal: rules.count,
             proofSeconds: Date().timeIntervalSince(proofStart), campaign: campaign, mutation: mutation,
@@ -94,7 +98,7 @@ public struct VerificationRecord {
 
             Last verified: \(summary)
 
-            \(Self.digestPrefix)`\(sourceDigest)` over \(sourceFiles) files (the module's folder but this file and its documentation catalogue; `smtp-fuzz check-record` compares it with the sources).
+            \(Self.digestPrefix)`\(sourceDigest)` over \(sourceFiles) files (the folders \(sourceFolders.map { "`\($0)`" }.joined(separator: " and ")), the module's and those of the targets it depends on, but this file and documentation catalogues; `smtp-fuzz check-record` compares it with the sources).
 
             Written by `swift run -c release smtp-fuzz record`, which took \(MutationReport.minutes(recordSeconds)) on \(machine)\(
                 mutationReused ? " plus the mutation run's own time below (an earlier full run of the same sources, given with `--mutation-report`)" : ""); \
@@ -109,7 +113,7 @@ public struct VerificationRecord {
             | automata proved equivalent to their rules (`abnfc prove`) | \(proofEquivalent) of \(proofTotal) (\(String(format: "%.1f", proofSeconds)) s) |
             | differential disagreements (generated vs interpreter, fuzzed) | \(differentialDisagreements) |
             | fuzzing | \(campaign.targets.count) targets, \(campaign.secondsPerTarget) s each, \(Self.grouped(executions)) executions, \(campaign.crashCount) unique crashes |
-            | coverage of the hand-written files (corpora and tests) | \(campaign.handWrittenCoverage.map { "\($0.regionCover) of \($0.regions) regions, \($0.lineCover) of \($0.lines) lines" } ?? "not measured") |
+            | coverage of the hand-written files\(campaign.handWrittenCoverage.map { " of " + MutationReport.list($0.modules) } ?? "") (corpora and tests) | \(campaign.handWrittenCoverage.map { "\($0.regionCover) of \($0.regions) regions, \($0.lineCover) of \($0.lines) lines" } ?? "not measured") |
             | mutation score (killed share of non-equivalent mutants) | \(mutation.scoreLine) |
 
             ## Fuzzing
@@ -126,14 +130,14 @@ public struct VerificationRecord {
                 "| \(t.target) | \(t.executions) | \(t.execsPerSecond) | \(t.execsPerCPUSecond.map(String.init) ?? "–") | \(t.edges) | \(t.corpusFiles) | \(t.uniqueCrashes.count) |\n"
         }
         if let h = campaign.handWrittenCoverage {
-            md += "\n## Coverage\n\n" + h.markdown(module: "SMTPCommandParser")
+            md += "\n## Coverage\n\n" + h.markdown()
         }
         md += """
 
             ## Mutation testing
 
             `smtp-fuzz mutants` (mutation switching; Mutation/README.md): \(mutation.entries.count) mutants of \
-            \(mutation.instrumentedFiles.count) hand-written files, \(String(format: "%.1f", mutation.mutantsPerMinute)) \
+            \(mutation.instrumentedFiles.count) hand-written files of \(MutationReport.list(mutation.modules)), \(String(format: "%.1f", mutation.mutantsPerMinute)) \
             mutants per minute (\(MutationReport.minutes(mutation.mutantSeconds)) for the mutants, \
             \(MutationReport.minutes(mutation.wallSeconds)) with builds). Generated files are not mutated: \
             `abnfc verify` and `abnfc prove` (above) check them against the grammar.

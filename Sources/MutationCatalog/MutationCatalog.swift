@@ -1,4 +1,4 @@
-// The mutants of an instrumented module, as `smtp-mutate` (Mutation/, on
+// The mutants of the instrumented modules, as `smtp-mutate` (Mutation/, on
 // swift-syntax) writes them and `smtp-fuzz mutants` reads them: one
 // definition for both sides of that JSON file. Standard library only, so the
 // nested Mutation package builds nothing else of this package.
@@ -29,9 +29,12 @@ public enum MutationOperator: String, Codable, CaseIterable, Sendable {
 public struct Mutant: Codable, Equatable, Sendable {
     /// The run-time selector value (`SMTP_MUTANT`); only meaningful for one instrumented build.
     public var id: Int
-    /// Stable across builds and unrelated edits: see `Instrumenter.key`.
+    /// Stable across builds and unrelated edits: `<file>:<16 hex digits>` (see `Renderer.plant`).
     public var key: String
-    /// Relative to the module folder.
+    /// The module the mutant is in (`MutantCatalog.Module.name`).
+    public var module: String
+    /// As `MutantCatalog.Module.fileName` names it: `LineFramer.swift` in the parser,
+    /// `SMTPParserRuntime/Automaton.swift` in a module the parser depends on.
     public var file: String
     public var line: Int
     public var column: Int
@@ -48,11 +51,13 @@ public struct Mutant: Codable, Equatable, Sendable {
     public var sourceLine: String
 
     public init(
-        id: Int, key: String, file: String, line: Int, column: Int, operator: MutationOperator, declaration: String,
+        id: Int, key: String, module: String, file: String, line: Int, column: Int, operator: MutationOperator,
+        declaration: String,
         declarationStart: Int, declarationEnd: Int, original: String, mutated: String, sourceLine: String
     ) {
         self.id = id
         self.key = key
+        self.module = module
         self.file = file
         self.line = line
         self.column = column
@@ -71,24 +76,64 @@ public struct Mutant: Codable, Equatable, Sendable {
     }
 }
 
-/// What `smtp-mutate` wrote: the mutants of every instrumented file and the files left alone.
+/// What `smtp-mutate` wrote: the mutants of every instrumented module and the files left alone.
 public struct MutantCatalog: Codable, Sendable {
-    public var module: String
+    /// One instrumented module: its own copy, its own `__MutantSwitch.swift`, its range of ids.
+    public struct Module: Codable, Equatable, Sendable {
+        /// The module's name: its source folder's name (SwiftPM's `Sources/<target>`).
+        public var name: String
+        /// Put before a path relative to the module's folder to name the file (see `fileName`).
+        public var filePrefix: String
+        /// Its mutants' ids: `firstID ..< firstID + mutantCount`. Ids continue from one
+        /// module to the next, so one `SMTP_MUTANT` value names one mutant of the build.
+        public var firstID: Int
+        public var mutantCount: Int
+        /// Hand-written files that were instrumented, named by `fileName`.
+        public var instrumentedFiles: [String]
+        /// Generated files (first line `// DO NOT EDIT`), copied unchanged: `abnfc verify` and
+        /// `abnfc prove` check those against the grammar, so a mutant there is caught by construction.
+        public var generatedFiles: [String]
+
+        public init(
+            name: String, filePrefix: String, firstID: Int, mutantCount: Int, instrumentedFiles: [String],
+            generatedFiles: [String]
+        ) {
+            self.name = name
+            self.filePrefix = filePrefix
+            self.firstID = firstID
+            self.mutantCount = mutantCount
+            self.instrumentedFiles = instrumentedFiles
+            self.generatedFiles = generatedFiles
+        }
+
+        /// How mutant keys, reports, Mutation/EQUIVALENT and Fuzz/UNCOVERED name a file of
+        /// the module at `position` in the list (the parser first, then the modules it
+        /// depends on): relative to its folder for the parser (`LineFramer.swift`, the
+        /// names its keys have always had), `<module>/<path>` for every other module
+        /// (`SMTPParserRuntime/Automaton.swift`), so two modules' files never share a name.
+        public static func filePrefix(module: String, position: Int) -> String { position == 0 ? "" : module + "/" }
+
+        public func fileName(_ relativePath: String) -> String { filePrefix + relativePath }
+    }
+
+    /// In order: the parser, then the modules it depends on.
+    public var modules: [Module]
     public var mutants: [Mutant]
-    /// Hand-written files that were instrumented (relative paths).
-    public var instrumentedFiles: [String]
-    /// Generated files (first line `// DO NOT EDIT`), copied unchanged: `abnfc verify` and
-    /// `abnfc prove` check those against the grammar, so a mutant there is caught by construction.
-    public var generatedFiles: [String]
     /// Mutants left out on request (`--exclude`), by key.
     public var excludedKeys: [String]
 
-    public init(module: String, mutants: [Mutant], instrumentedFiles: [String], generatedFiles: [String], excludedKeys: [String])
-    {
-        self.module = module
+    public init(modules: [Module], mutants: [Mutant], excludedKeys: [String]) {
+        self.modules = modules
         self.mutants = mutants
-        self.instrumentedFiles = instrumentedFiles
-        self.generatedFiles = generatedFiles
         self.excludedKeys = excludedKeys
+    }
+
+    public var moduleNames: [String] { modules.map(\.name) }
+    public var instrumentedFiles: [String] { modules.flatMap(\.instrumentedFiles) }
+    public var generatedFiles: [String] { modules.flatMap(\.generatedFiles) }
+
+    /// The module a file name (or a key, `<file>:<hash>`) belongs to: the one whose prefix it has.
+    public func module(ofFile name: String) -> Module? {
+        modules.first { !$0.filePrefix.isEmpty && name.hasPrefix($0.filePrefix) } ?? modules.first { $0.filePrefix.isEmpty }
     }
 }

@@ -180,15 +180,17 @@ struct Seeds: ParsableCommand {
 
 struct Mutants: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Mutation testing of the parser module's hand-written files (mutation switching).",
+        abstract: "Mutation testing of the hand-written files of the parser and its runtime (mutation switching).",
         discussion: """
-            Plants small bugs in Sources/SMTPCommandParser's hand-written files (boundary \
+            Plants small bugs in the hand-written files of Sources/SMTPCommandParser and of \
+            every Swift module it depends on, read from Package.swift (today \
+            Sources/SMTPParserRuntime, whose files are named SMTPParserRuntime/<file>) (boundary \
             < <= > >=, integer constants ±1, negated/true/false conditions, && ↔ ||, removed \
             assignments, throws and error returns, swapped byte literals such as CR ↔ LF) and \
             checks that the project's own checks notice each one. Generated files are not \
             mutated: `abnfc verify` and `abnfc prove` check them against the grammar.
 
-            Every mutant is compiled into one instrumented copy of the module (Mutation/'s \
+            Every mutant is compiled into one instrumented copy of its module (Mutation/'s \
             smtp-mutate, on swift-syntax), each behind SMTP_MUTANT=<id>, so a mutant costs a \
             run of the checks, not a build. The checks: the XCTest classes of the parser's test \
             targets, one at a time, and a short libFuzzer run (corpus and regressions replayed \
@@ -206,6 +208,7 @@ struct Mutants: ParsableCommand {
               swift run -c release smtp-fuzz mutants                         # the full run
               swift run -c release smtp-fuzz mutants --sample 30 --seed 7    # CI's sample
               swift run -c release smtp-fuzz mutants --only LineFramer.swift
+              swift run -c release smtp-fuzz mutants --only SMTPParserRuntime/Automaton.swift
             """)
 
     @Option(help: ArgumentHelp("Run this many mutants, chosen by --seed (default: all).", valueName: "n"))
@@ -364,8 +367,15 @@ struct Record: ParsableCommand {
         var mutation: MutationReport?
         let mutationReused = mutationReport != nil
         if let mutationReport {
-            let report = try JSONDecoder().decode(
-                MutationReport.self, from: Data(contentsOf: URL(fileURLWithPath: mutationReport + "/report.json")))
+            let report: MutationReport
+            do {
+                report = try JSONDecoder().decode(
+                    MutationReport.self, from: Data(contentsOf: URL(fileURLWithPath: mutationReport + "/report.json")))
+            } catch {
+                throw ValidationError(
+                    "--mutation-report \(mutationReport): cannot read its report.json (missing, or written by an older smtp-fuzz): \(error)"
+                )
+            }
             guard report.sourceDigest == digest, report.sample == nil else {
                 throw ValidationError(
                     "--mutation-report \(mutationReport): \(report.sample != nil ? "a sample, not a full run" : "made from other sources than the current ones")"

@@ -3,9 +3,11 @@ import ABNFCompiler
 import Foundation
 import SMTPCommandParser
 
-/// The package root, found from this file's path.
+/// The package root, found from this file's path. Links resolved: the mutation and coverage
+/// workspaces (`.build-mutants/`, `.build-coverage/`) build these tests through a link to
+/// Tests/, and their own Package.swift is not the package's (ToolingGraphTests reads it).
 let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
+    var url = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
     url.deleteLastPathComponent()  // ABNFCompilerTests
     url.deleteLastPathComponent()  // Tests
     url.deleteLastPathComponent()

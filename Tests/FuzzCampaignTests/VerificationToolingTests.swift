@@ -10,15 +10,23 @@ import XCTest
 final class MutationToolingTests: XCTestCase {
     func mutant(
         _ id: Int, line: Int, _ op: MutationOperator = .relationalBoundary, original: String = "a < b",
-        decl: ClosedRange<Int> = 1...50
+        decl: ClosedRange<Int> = 1...50, file: String = "F.swift", module: String = "P"
     )
         -> Mutant
     {
         Mutant(
-            id: id, key: "F.swift:\(String(id, radix: 16))", file: "F.swift", line: line, column: 5, operator: op,
+            id: id, key: "\(file):\(String(id, radix: 16))", module: module, file: file, line: line, column: 5, operator: op,
             declaration: "f()", declarationStart: decl.lowerBound, declarationEnd: decl.upperBound, original: original,
             mutated: "x", sourceLine: "")
     }
+
+    /// A parser module P (files named as they are) and a runtime R it depends on (files named `R/...`).
+    let twoModules = [
+        MutantCatalog.Module(
+            name: "P", filePrefix: "", firstID: 1, mutantCount: 5, instrumentedFiles: ["F.swift"], generatedFiles: []),
+        MutantCatalog.Module(
+            name: "R", filePrefix: "R/", firstID: 6, mutantCount: 2, instrumentedFiles: ["R/F.swift"], generatedFiles: []),
+    ]
 
     func testEquivalentMutantsFile() throws {
         let list = try EquivalentMutants.parse(
@@ -26,7 +34,7 @@ final class MutationToolingTests: XCTestCase {
             # comment
             LineFramer.swift:0123456789abcdef  the byte loop after the word loop reads the rest
 
-            Automaton.swift:fedcba9876543210 any bit the other fields leave free works
+            SMTPParserRuntime/Automaton.swift:fedcba9876543210 any bit the other fields leave free works
             """)
         XCTAssertEqual(list.reasons.count, 2)
         XCTAssertEqual(list.reasons["LineFramer.swift:0123456789abcdef"], "the byte loop after the word loop reads the rest")
@@ -39,30 +47,43 @@ final class MutationToolingTests: XCTestCase {
 
     func testCompileErrorsAreMappedToTheInstrumentedFiles() {
         let output = """
-            [3/9] Compiling SMTPCommandParser Automaton.swift
-            /w/.build-mutants/tests/Instrumented/SMTPCommandParser/Automaton.swift:167:33: error: type '(Int, Int)' cannot conform to 'Comparable'
-            /w/.build-mutants/tests/Instrumented/SMTPCommandParser/Automaton.swift:167:33: error: type '(Int, Int)' cannot conform to 'Comparable'
+            [3/9] Compiling SMTPCommandParser CommandParser.swift
+            /w/.build-mutants/tests/Instrumented/SMTPCommandParser/CommandParser.swift:167:33: error: type '(Int, Int)' cannot conform to 'Comparable'
+            /w/.build-mutants/tests/Instrumented/SMTPCommandParser/CommandParser.swift:167:33: error: type '(Int, Int)' cannot conform to 'Comparable'
             /w/.build-mutants/tests/Instrumented/SMTPCommandParser/Sub/X.swift:3:1: error: missing return in global function expected to return 'Int'
-            /w/.build-mutants/tests/Instrumented/SMTPCommandParser/Automaton.swift:170:3: warning: unused
+            /w/.build-mutants/tests/Instrumented/SMTPCommandParser/CommandParser.swift:170:3: warning: unused
+            /w/.build-mutants/tests/Instrumented/SMTPParserRuntime/Automaton.swift:12:5: error: cannot find 'x' in scope
+            /w/Sources/Other/Y.swift:1:1: error: not in an instrumented copy
             """
-        let errors = CompileError.parse(output, folder: "/w/.build-mutants/Instrumented/SMTPCommandParser")
+        let modules = [
+            MutantCatalog.Module(
+                name: "SMTPCommandParser", filePrefix: "", firstID: 1, mutantCount: 1, instrumentedFiles: [], generatedFiles: []),
+            MutantCatalog.Module(
+                name: "SMTPParserRuntime", filePrefix: "SMTPParserRuntime/", firstID: 2, mutantCount: 1, instrumentedFiles: [],
+                generatedFiles: []),
+        ]
+        let errors = CompileError.parse(output, modules: modules)
         XCTAssertEqual(
             errors,
             [
-                CompileError(file: "Automaton.swift", line: 167, message: "type '(Int, Int)' cannot conform to 'Comparable'"),
+                CompileError(file: "CommandParser.swift", line: 167, message: "type '(Int, Int)' cannot conform to 'Comparable'"),
                 CompileError(file: "Sub/X.swift", line: 3, message: "missing return in global function expected to return 'Int'"),
-            ])
+                CompileError(
+                    file: "SMTPParserRuntime/Automaton.swift", line: 12, message: "cannot find 'x' in scope"),
+            ], "named as the mutants name them: the runtime's file with its module in front")
     }
 
     func testMutantsLeftOutForCompileErrors() {
         let catalog = MutantCatalog(
-            module: "M",
+            modules: twoModules,
             mutants: [
                 mutant(1, line: 10), mutant(2, line: 10, .integerConstant),
                 mutant(3, line: 12, .deleteStatement, original: "throw E.x"),
                 mutant(4, line: 14, .deleteStatement, original: "count += 1"),
                 mutant(5, line: 30, decl: 25...40),
-            ], instrumentedFiles: ["F.swift"], generatedFiles: [], excludedKeys: [])
+                // The runtime's F.swift: another file, though its path in its module is the same.
+                mutant(6, line: 10, file: "R/F.swift", module: "R"), mutant(7, line: 33, file: "R/F.swift", module: "R"),
+            ], excludedKeys: [])
         func keys(_ e: CompileError) -> [String] { MutationRun.mutantsToDrop([e], catalog: catalog).map(\.0) }
         // On the error's line: those mutants.
         XCTAssertEqual(keys(CompileError(file: "F.swift", line: 10, message: "ambiguous")), ["F.swift:1", "F.swift:2"])
@@ -72,6 +93,63 @@ final class MutationToolingTests: XCTestCase {
         // No mutant on the line, nothing but a mutant in the declaration around it.
         XCTAssertEqual(keys(CompileError(file: "F.swift", line: 33, message: "something")), ["F.swift:5"])
         XCTAssertEqual(keys(CompileError(file: "G.swift", line: 10, message: "something")), [])
+        XCTAssertEqual(keys(CompileError(file: "R/F.swift", line: 10, message: "ambiguous")), ["R/F.swift:6"])
+    }
+
+    func testCatalogueFindsAFilesModule() {
+        let catalog = MutantCatalog(modules: twoModules, mutants: [], excludedKeys: [])
+        XCTAssertEqual(catalog.module(ofFile: "F.swift")?.name, "P")
+        XCTAssertEqual(catalog.module(ofFile: "R/F.swift")?.name, "R")
+        XCTAssertEqual(catalog.module(ofFile: "R/F.swift:00000000000000ab")?.name, "R", "a key names its file first")
+        XCTAssertEqual(catalog.instrumentedFiles, ["F.swift", "R/F.swift"])
+        XCTAssertEqual(MutantCatalog.Module.filePrefix(module: "SMTPCommandParser", position: 0), "")
+        XCTAssertEqual(MutantCatalog.Module.filePrefix(module: "SMTPParserRuntime", position: 1), "SMTPParserRuntime/")
+    }
+
+    /// Each module writes its own ids into the trace in place: the parser's module ids 1-5
+    /// from byte 1, the runtime's ids 6-7 from byte 6; a module never reached leaves a hole.
+    func testTraceOfTwoModules() {
+        var trace = Data([0, 1, 0, 1, 0, 0, 1, 1])
+        XCTAssertEqual(MutationRun.reachedMutants(trace), [1, 3, 6, 7], "byte 0 is no mutant")
+        trace = Data([0, 0, 0, 0, 0, 0, 0, 1])
+        XCTAssertEqual(MutationRun.reachedMutants(trace), [7], "only the runtime reached: the parser's bytes are a hole")
+        XCTAssertEqual(MutationRun.reachedMutants(Data([0, 1, 1])), [1, 2], "only the parser reached: the file ends there")
+    }
+
+    /// The report counts mutants of every module in the score and lists them per module and file.
+    func testReportCoversBothModules() throws {
+        let catalog = MutantCatalog(
+            modules: twoModules,
+            mutants: [
+                mutant(1, line: 10), mutant(2, line: 11), mutant(6, line: 10, file: "R/F.swift", module: "R"),
+                mutant(7, line: 12, file: "R/F.swift", module: "R"),
+            ], excludedKeys: [])
+        func result(_ m: Mutant, _ status: MutantResult.Status) -> (String, MutantResult) {
+            (m.key, MutantResult(key: m.key, status: status, check: status == .killed ? "T.C/t" : nil, seconds: 1, checksRun: 1))
+        }
+        let results = Dictionary(
+            uniqueKeysWithValues: [
+                result(catalog.mutants[0], .killed), result(catalog.mutants[1], .survived),
+                result(catalog.mutants[2], .killed), result(catalog.mutants[3], .equivalent),
+            ])
+        let report = MutationReport(
+            modules: ["P", "R"], date: "d", sourceDigest: "s", catalog: catalog, selected: catalog.mutants, results: results,
+            notCompiled: ["R/F.swift:ff": "R/F.swift:20: error"],
+            equivalents: EquivalentMutants(reasons: [catalog.mutants[3].key: "no difference"]),
+            checks: BaselineChecks(usable: [], excluded: [:]), testTargets: ["T"], fuzzTargets: [], fuzzSeconds: 2, sample: nil,
+            seed: 1, workers: 1, buildSeconds: 0, baselineSeconds: 0, mutantSeconds: 0, mutantCPUSeconds: 0, loadAverage: nil,
+            mutantsRunNow: 4, wallSeconds: 0, reportFolder: "/nonexistent")
+        XCTAssertEqual([report.killed, report.scored], [2, 3], "killed in P and in R; P's survivor counts")
+        XCTAssertEqual(report.entries.first { $0.status == .notCompiled }?.mutant.module, "R", "found by its key's file")
+        let md = report.markdown()
+        XCTAssertTrue(md.hasPrefix("# Mutation testing of P and R,"), md)
+        XCTAssertTrue(md.contains("| P | 2 | 1 | 1 | 0 | 0 | 50.0% |"), md)
+        XCTAssertTrue(md.contains("| R | 3 | 1 | 0 | 0 | 1 | 100.0% |"), md)
+        XCTAssertTrue(md.contains("| R/F.swift | 3 | 1 | 0 | 0 | 1 | 100.0% |"), md)
+        let byFile = try XCTUnwrap(md.range(of: "## By file"))
+        let p = try XCTUnwrap(md.range(of: "| F.swift |", range: byFile.upperBound..<md.endIndex))
+        let r = try XCTUnwrap(md.range(of: "| R/F.swift |", range: byFile.upperBound..<md.endIndex))
+        XCTAssertLessThan(p.lowerBound, r.lowerBound, "the parser's files first")
     }
 
     func testSampleIsDeterministicAndSeeded() {
@@ -165,7 +243,43 @@ final class RecordAndCoverageTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: root + "/Sources/M/Generated", withIntermediateDirectories: true)
         try write("// DO NOT EDIT. Generated by `abnfc generate`\nlet g = 1\n", root + "/Sources/M/Generated/G.swift")
         try write("// Hand-written.\nlet h = 1\n", root + "/Sources/M/H.swift")
-        XCTAssertEqual(ParserSources.handWrittenFiles(packageRoot: root, module: "M"), ["H.swift"])
+        XCTAssertEqual(ParserSources.handWrittenFiles(packageRoot: root, folder: "Sources/M"), ["H.swift"])
+    }
+
+    /// The parser and every target it depends on that holds hand-written Swift, in that
+    /// order; a C target and a target of generated code only are not mutated or measured.
+    func testSwiftModulesOfTheParser() throws {
+        let root = try temporaryFolder()
+        let fm = FileManager.default
+        for folder in ["Sources/Runtime/Sub", "Sources/Kernels/include", "Sources/Tables"] {
+            try fm.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        }
+        try write("// Hand-written.\nlet p = 1\n", root + "/Sources/M/P.swift")
+        try write("// Hand-written.\nlet r = 1\n", root + "/Sources/Runtime/Sub/R.swift")
+        try write("int k(void) { return 1; }\n", root + "/Sources/Kernels/k.c")
+        try write("int k(void);\n", root + "/Sources/Kernels/include/k.h")
+        try write("// DO NOT EDIT. Generated\nlet t = 1\n", root + "/Sources/Tables/T.swift")
+        func target(_ name: String, _ dependencies: [String]) -> [String: Any] {
+            [
+                "name": name, "type": "regular", "dependencies": dependencies.map { ["byName": [$0, NSNull()]] },
+                "exclude": [], "resources": [], "settings": [],
+            ]
+        }
+        let object: [String: Any] = [
+            "targets": [
+                target("M", ["Runtime", "Kernels"]), target("Runtime", ["Tables"]), target("Kernels", []), target("Tables", []),
+                target("Unrelated", []),
+            ]
+        ]
+        let (dump, _) = try PackageDescriptionDump.parse(object, rootIdentity: nil, rootProducts: [:])
+        let targets = try ParserSources.targets(dump, module: "M")
+        XCTAssertEqual(targets.map(\.name), ["M", "Kernels", "Runtime", "Tables"], "the digest covers every folder")
+        let modules = ParserSources.swiftModules(packageRoot: root, targets: targets)
+        XCTAssertEqual(modules.map(\.target), ["M", "Runtime"])
+        XCTAssertEqual(modules.map(\.filePrefix), ["", "Runtime/"])
+        let files = ParserSources.handWrittenFiles(packageRoot: root, modules: modules)
+        XCTAssertEqual(files.map(\.name), ["P.swift", "Runtime/Sub/R.swift"])
+        XCTAssertEqual(files.map(\.path), ["Sources/M/P.swift", "Sources/Runtime/Sub/R.swift"])
     }
 
     func testUncoveredNotes() throws {
@@ -200,6 +314,17 @@ final class RecordAndCoverageTests: XCTestCase {
         for (key, reason) in equivalent.reasons {
             XCTAssertTrue(key.contains(".swift:"), key)
             XCTAssertGreaterThan(reason.count, 15, "\(key): say why")
+        }
+        // Every note names a file that exists: the parser's relative to its folder, a module
+        // it depends on with the module in front (a file that moved takes its notes along).
+        let named =
+            Array(uncovered.reasons.keys.map { String($0.prefix { $0 != ":" }) })
+            + equivalent.reasons.keys.map { String($0.prefix { $0 != ":" }) }
+        for file in Set(named) {
+            let paths = ["Sources/SMTPCommandParser/" + file, "Sources/" + file]
+            XCTAssertTrue(
+                paths.contains { FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path) },
+                "\(file): no such file (\(paths.joined(separator: ", ")))")
         }
     }
 
@@ -239,7 +364,9 @@ final class RecordAndCoverageTests: XCTestCase {
                 [[1, 1, 20, 2, 7, 0, 0, 0], [3, 5, 4, 6, 2, 0, 0, 0], [10, 3, 14, 4, 0, 0, 0, 0], [11, 5, 12, 9, 0, 0, 0, 0]]),
             lcov: "SF:\(link)\nFN:1,f\nFNDA:7,f\nDA:1,7\nDA:3,2\nDA:11,0\nend_of_record\n",
             file: { $0 == link ? "F.swift" : nil })
-        let report = counts.report(files: ["F.swift", "Other.swift"], folder: "/nonexistent", sources: ["tests"])
+        let report = counts.report(
+            modules: ["M"], files: [("F.swift", "/nonexistent/F.swift"), ("Other.swift", "/nonexistent/Other.swift")],
+            sources: ["tests"])
         XCTAssertEqual(report.files.count, 1, "a file no binary saw is left out")
         let f = try XCTUnwrap(report.files.first)
         XCTAssertEqual([f.regions, f.coveredRegions], [4, 2], "the region at 3:5 ran in the second binary")

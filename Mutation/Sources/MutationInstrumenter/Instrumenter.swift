@@ -35,14 +35,16 @@ public enum Instrumenter {
         source.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: true).first?.hasPrefix(generatedMarker) ?? false
     }
 
-    /// Instruments one file. Mutant ids start at `firstID`; mutants whose key is in
+    /// Instruments one file of `module`, named `file` (`MutantCatalog.Module.fileName`: the
+    /// name goes into every key). Mutant ids start at `firstID`; mutants whose key is in
     /// `excluding` are left out (their code stays as written).
-    public static func instrument(_ source: String, file: String, firstID: Int, excluding: Set<String> = []) throws
-        -> InstrumentedFile
-    {
+    public static func instrument(
+        _ source: String, file: String, module: String = "", firstID: Int, excluding: Set<String> = []
+    ) throws -> InstrumentedFile {
         let parsed = Parser.parse(source: source)
         let folded = try OperatorTable.standardOperators.foldAll(parsed)
-        let renderer = Renderer(file: file, tree: folded, source: source, firstID: firstID, excluding: excluding)
+        let renderer = Renderer(
+            file: file, module: module, tree: folded, source: source, firstID: firstID, excluding: excluding)
         let text = renderer.render(folded)
         return InstrumentedFile(text: text, mutants: renderer.mutants)
     }
@@ -81,6 +83,7 @@ public enum Instrumenter {
 /// Prints the folded tree, replacing each mutated node by its switched form.
 final class Renderer {
     let file: String
+    let module: String
     let converter: SourceLocationConverter
     let sourceLines: [Substring]
     let excluding: Set<String>
@@ -88,8 +91,9 @@ final class Renderer {
     var mutants: [Mutant] = []
     private var occurrences: [String: Int] = [:]
 
-    init(file: String, tree: Syntax, source: String, firstID: Int, excluding: Set<String>) {
+    init(file: String, module: String, tree: Syntax, source: String, firstID: Int, excluding: Set<String>) {
         self.file = file
+        self.module = module
         converter = SourceLocationConverter(fileName: file, tree: tree)
         sourceLines = source.split(separator: "\n", omittingEmptySubsequences: false)
         self.excluding = excluding
@@ -428,7 +432,8 @@ final class Renderer {
         nextID += 1
         mutants.append(
             Mutant(
-                id: id, key: key, file: file, line: line, column: location.column, operator: op, declaration: declaration,
+                id: id, key: key, module: module, file: file, line: line, column: location.column, operator: op,
+                declaration: declaration,
                 declarationStart: lines.lowerBound, declarationEnd: lines.upperBound, original: original, mutated: mutated,
                 sourceLine: sourceLine))
         return id

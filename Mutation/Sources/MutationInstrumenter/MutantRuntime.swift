@@ -1,22 +1,29 @@
 // The run-time selector that `smtp-mutate` adds to the instrumented copy of
 // a module, as Swift source. It is never part of the module's own sources (the
 // vendorable parser imports nothing but the standard library; this file
-// imports the C library for getenv and atexit).
+// imports the C library for getenv, atexit and the trace file).
 
 public enum MutantRuntime {
     public static let fileName = "__MutantSwitch.swift"
 
-    /// The helpers the instrumented code calls. Each mutation site asks
+    /// The helpers the instrumented code calls, for a module whose mutants have the
+    /// ids `firstID ..< firstID + mutantCount`. Each mutation site asks
     /// `__mutantOffset(first, count)` which of its mutants, if any, is on.
     /// Every helper is `@inlinable` (the parser's own inlinable code calls them)
-    /// and costs one well-predicted branch when no mutant is on.
-    public static func source(mutantCount: Int) -> String {
+    /// and costs one well-predicted branch when no mutant is on. They are internal
+    /// (`@usableFromInline`), so every instrumented module has its own copy, with its
+    /// own state; each writes only its own ids into the trace file, at their offsets,
+    /// so the modules of one process fill one trace between them.
+    public static func source(firstID: Int, mutantCount: Int) -> String {
         """
         // Written by smtp-mutate into an instrumented copy of this module (mutation
         // switching): SMTP_MUTANT=<id> turns one mutant on, read once at the first
         // mutation site reached; SMTP_MUTANT_TRACE=<file> records which mutants' sites
-        // ran (one byte per id, written at exit) so that only the checks that reach a
-        // mutant run for it. Not part of the module's sources.
+        // ran (byte <id> of the file is 1 when mutant <id>'s site ran) so that only the
+        // checks that reach a mutant run for it. This module's mutants are ids
+        // \(firstID) ..< \(firstID + mutantCount); at exit it writes those bytes only, in
+        // place, so the other instrumented modules of the process keep theirs. Not part
+        // of the module's sources.
         #if canImport(Glibc)
         import Glibc
         #elseif canImport(Musl)
@@ -25,9 +32,11 @@ public enum MutantRuntime {
         import Darwin
         #endif
 
+        @usableFromInline let __mutantFirst = \(firstID)
         @usableFromInline let __mutantCount = \(mutantCount)
         /// The mutant that is on (0: none), or -1 before SMTP_MUTANT was read.
         @usableFromInline nonisolated(unsafe) var __mutantActive: Int = -1
+        /// Indexed by id (0 included: a `__mutCond` variant that is not planted marks it).
         @usableFromInline nonisolated(unsafe) var __mutantTrace: UnsafeMutablePointer<UInt8>? = nil
         nonisolated(unsafe) var __mutantTracePath: UnsafeMutablePointer<CChar>? = nil
 
@@ -36,8 +45,8 @@ public enum MutantRuntime {
             if let value = getenv("SMTP_MUTANT") { active = Int(String(cString: value)) ?? 0 }
             if __mutantTrace == nil, let path = getenv("SMTP_MUTANT_TRACE") {
                 __mutantTracePath = strdup(path)
-                let trace = UnsafeMutablePointer<UInt8>.allocate(capacity: __mutantCount + 1)
-                trace.initialize(repeating: 0, count: __mutantCount + 1)
+                let trace = UnsafeMutablePointer<UInt8>.allocate(capacity: __mutantFirst + __mutantCount)
+                trace.initialize(repeating: 0, count: __mutantFirst + __mutantCount)
                 __mutantTrace = trace
                 atexit { __mutantWriteTrace() }
             }
@@ -45,10 +54,14 @@ public enum MutantRuntime {
             return active
         }
 
+        /// Bytes `__mutantFirst ..< __mutantFirst + __mutantCount` of the trace file, written in
+        /// place (not truncated): another module's atexit writes its own range of the same file.
         func __mutantWriteTrace() {
-            guard let trace = __mutantTrace, let path = __mutantTracePath, let file = fopen(path, "wb") else { return }
-            _ = fwrite(trace, 1, __mutantCount + 1, file)
-            fclose(file)
+            guard let trace = __mutantTrace, let path = __mutantTracePath, __mutantCount > 0 else { return }
+            let fd = open(path, O_WRONLY | O_CREAT, 0o644)
+            guard fd >= 0 else { return }
+            _ = pwrite(fd, trace + __mutantFirst, __mutantCount, off_t(__mutantFirst))
+            close(fd)
         }
 
         /// Which of the site's mutants `first ..< first + count` is on: its offset, or -1.

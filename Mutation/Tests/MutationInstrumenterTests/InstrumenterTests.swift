@@ -182,7 +182,7 @@ final class InstrumenterTests: XCTestCase {
                 return ok
             }
             """)
-        let runtime = MutantRuntime.source(mutantCount: result.mutants.count)
+        let runtime = MutantRuntime.source(firstID: 1, mutantCount: result.mutants.count)
         for helper in [
             "__mutLE", "__mutGT", "__mutGE", "__mutAnd", "__mutOr", "__mutCond", "__mutKeep", "__mutValue1", "__mutValue2",
             "__mutValue3",
@@ -192,6 +192,7 @@ final class InstrumenterTests: XCTestCase {
         for used in ["__mutLE(", "__mutGT(", "__mutGE(", "__mutAnd(", "__mutOr(", "__mutKeep("] {
             XCTAssertTrue(result.text.contains(used), "\(used) in \(result.text)")
         }
+        XCTAssertTrue(runtime.contains("let __mutantFirst = 1"))
         XCTAssertTrue(runtime.contains("let __mutantCount = \(result.mutants.count)"))
     }
 }

@@ -31,7 +31,9 @@ public struct MutationConfiguration: Sendable {
     public var module = "SMTPCommandParser"
     /// Test targets whose classes are checks (nil: the default suite).
     public var testTargets: [String]?
-    public var fuzzTargets: [FuzzTarget] = [.parser, .framer, .differential]
+    /// `kernel` holds the SIMD path to the table automata, so a mutant on either path that
+    /// changes a verdict or a field is seen there too.
+    public var fuzzTargets: [FuzzTarget] = [.parser, .framer, .differential, .kernel]
     public var fuzzSeconds = 2
     /// Run the mutants listed in Mutation/EQUIVALENT too (a kill shows a wrong note).
     public var verifyEquivalents = false

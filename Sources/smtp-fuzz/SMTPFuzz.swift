@@ -194,7 +194,7 @@ struct Mutants: ParsableCommand {
             smtp-mutate, on swift-syntax), each behind SMTP_MUTANT=<id>, so a mutant costs a \
             run of the checks, not a build. The checks: the XCTest classes of the parser's test \
             targets, one at a time, and a short libFuzzer run (corpus and regressions replayed \
-            first) of the parser, framer and differential harnesses. A mutant runs only the \
+            first) of the parser, framer, differential and kernel harnesses. A mutant runs only the \
             checks that reach it and stops at the first that fails (killed). Mutants no check \
             kills are listed as survivors: kill each with a test, or add it to \
             Mutation/EQUIVALENT with the reason it changes nothing.
@@ -229,7 +229,7 @@ struct Mutants: ParsableCommand {
 
     @Option(
         name: .customLong("fuzz-target"),
-        help: ArgumentHelp("A harness to run per mutant (repeatable; default: parser, framer, differential).", valueName: "name"))
+        help: ArgumentHelp("A harness to run per mutant (repeatable; default: parser, framer, differential, kernel).", valueName: "name"))
     var fuzzTargets: [String] = []
 
     @Option(help: ArgumentHelp("Seconds of fuzzing per harness per mutant (after the corpus replay).", valueName: "s"))
@@ -262,7 +262,7 @@ struct Mutants: ParsableCommand {
 
     func validate() throws {
         for t in fuzzTargets where FuzzTarget(rawValue: t) == nil || t == "server-pipeline" {
-            throw ValidationError("--fuzz-target \(t): one of parser, framer, differential, grammar, session")
+            throw ValidationError("--fuzz-target \(t): one of parser, framer, differential, grammar, session, kernel")
         }
         guard ["release", "debug"].contains(configuration) else { throw ValidationError("--configuration: release or debug") }
         if let sample, sample < 1 { throw ValidationError("--sample must be at least 1") }

@@ -229,7 +229,8 @@ struct Mutants: ParsableCommand {
 
     @Option(
         name: .customLong("fuzz-target"),
-        help: ArgumentHelp("A harness to run per mutant (repeatable; default: parser, framer, differential, kernel).", valueName: "name"))
+        help: ArgumentHelp(
+            "A harness to run per mutant (repeatable; default: parser, framer, differential, kernel).", valueName: "name"))
     var fuzzTargets: [String] = []
 
     @Option(help: ArgumentHelp("Seconds of fuzzing per harness per mutant (after the corpus replay).", valueName: "s"))

@@ -109,8 +109,11 @@ public struct CheckRunner: Sendable {
             // The first failing assertion decides: stop the class's other tests. Stopped
             // here, not from the output handler: that can run before `run()` has returned,
             // and Process.terminate() traps on a process it does not yet count as launched.
+            // SIGKILL, not SIGTERM: a check started from a dispatch worker thread inherits
+            // its signal mask, which blocks SIGTERM, so the tests would run on (forever, for
+            // a mutant that loops after failing an assertion).
             if check.kind == .xctest, state.hasFailed {
-                process.terminate()
+                kill(process.processIdentifier, SIGKILL)
                 break
             }
             if let testLimit, let (test, since) = state.running, Date().timeIntervalSince(since) > testLimit(test) {

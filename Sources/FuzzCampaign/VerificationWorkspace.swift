@@ -2,7 +2,8 @@
 // `.build-*` folder) that builds a chosen set of the root package's targets,
 // and Fuzz/'s harnesses, by linking their folders: the parser's tests and
 // harnesses without the rest of the package (NIO, the server, the registry),
-// and optionally with the parser module replaced by an instrumented copy.
+// and optionally with the mutated modules (the parser and the runtime it
+// depends on) replaced by their instrumented copies.
 // The targets' definitions are read from `swift package dump-package`, so the
 // workspace follows Package.swift (a new C target or setting of the parser
 // comes along) instead of keeping a second copy of it.

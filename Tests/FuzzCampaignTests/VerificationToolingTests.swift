@@ -181,6 +181,33 @@ final class MutationToolingTests: XCTestCase {
         XCTAssertEqual(crash.failedTest, "LineFramerTests.testChunks", "a crash is the running test's")
     }
 
+    /// A test process that fails at once and then runs on with SIGTERM ignored (as a check
+    /// started from a dispatch worker thread has it blocked): stopped at its first failure,
+    /// not at the time limit.
+    func testAFailingCheckIsStoppedAtItsFirstFailure() throws {
+        let folder = NSTemporaryDirectory() + "check-runner-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
+        let bundle = folder + "/tests.sh"
+        try Data(
+            """
+            #!/bin/sh
+            trap '' TERM
+            echo "/w/T.swift:3: error: C.testA : XCTAssertEqual failed"
+            while :; do :; done
+
+            """.utf8
+        ).write(to: URL(fileURLWithPath: bundle))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bundle)
+        let runner = CheckRunner(
+            testBundle: bundle, harnesses: [:], packageRoot: folder, corpus: folder, fuzzSeconds: 1, scratch: folder)
+        let outcome = try runner.run(MutationCheck(kind: .xctest, name: "M.C/testA"), mutant: 1, timeout: 60)
+        XCTAssertTrue(outcome.failed)
+        XCTAssertFalse(outcome.timedOut)
+        XCTAssertEqual(outcome.detail, "C.testA")
+        XCTAssertLessThan(outcome.seconds, 30, "stopped at the failure, not after the 60 s limit")
+    }
+
     func testFuzzOutputSaysReplayOrFuzzing() {
         let replay = CheckOutputState(kind: .fuzz)
         _ = replay.read("INFO: seed corpus: files: 1123 min: 1b max: 1100b total: 60000b rss: 40Mb")

@@ -18,7 +18,8 @@ struct SMTPFuzz: ParsableCommand {
             symptom and stack, minimises one input per group into \
             Corpus/Regressions/<target>/<symptom>-<hash> (commit those: `swift test` replays them), \
             merges the inputs that found new coverage into Corpus/<target>/, measures line \
-            coverage of Sources/SMTPCommandParser with llvm-cov (Fuzz/.build-cov), and writes \
+            coverage of Sources/SMTPCommandParser and Sources/SMTPParserRuntime with llvm-cov \
+            (Fuzz/.build-cov), and writes \
             report.md, report.json and coverage.svg into the report folder.
 
             Targets (Fuzz/README.md lists every property):

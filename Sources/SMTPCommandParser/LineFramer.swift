@@ -68,6 +68,34 @@ public struct LineFramer: Sendable {
     /// which must never be framed as command lines.
     @inline(__always)
     public mutating func nextLine(in chunk: UnsafeRawBufferPointer, from start: Int) -> (NextLine, end: Int) {
+        let (found, end) = nextFound(in: chunk, from: start)
+        switch found {
+        case .line(let range): return (.line(range), end)
+        case .heldLine: return (.heldLine, end)
+        case .error(let kind, let offset): return (.error(Self.error(kind, at: offset)), end)
+        case .needMore: return (.needMore, end)
+        }
+    }
+
+    /// What the framing found, as `NextLine` but trivially copyable: a `NextLine`
+    /// holds an `SMTPSyntaxError`, whose rule name is a `String`, so every one
+    /// handed along and dropped cost an outlined destroy through the enum's value
+    /// witness, about 50 instructions a line. Errors are built where they are
+    /// handed out (all the framer's share the rule and hint).
+    enum Found {
+        case line(Range<Int>)
+        case heldLine
+        case error(SMTPSyntaxError.Kind, offset: Int)
+        case needMore
+    }
+
+    static func error(_ kind: SMTPSyntaxError.Kind, at offset: Int) -> SMTPSyntaxError {
+        SMTPSyntaxError(kind, offset: offset, rule: "command-line", hint: hint)
+    }
+
+    /// `nextLine(in:from:)`'s work (see `Found`).
+    @inline(__always)
+    mutating func nextFound(in chunk: UnsafeRawBufferPointer, from start: Int) -> (Found, end: Int) {
         if heldLineReady {
             heldLineReady = false
             pending.removeAll(keepingCapacity: true)
@@ -82,7 +110,7 @@ public struct LineFramer: Sendable {
 
     /// One line from `start`, or nil at the end of an overlong line being skipped.
     @inline(__always)
-    private mutating func scanLine(_ chunk: UnsafeRawBufferPointer, from start: Int) -> (NextLine?, end: Int) {
+    private mutating func scanLine(_ chunk: UnsafeRawBufferPointer, from start: Int) -> (Found?, end: Int) {
         let count = chunk.count
         guard start < count, let base = chunk.baseAddress else { return (.needMore, count) }
         let bytes = base.assumingMemoryBound(to: UInt8.self)
@@ -171,7 +199,7 @@ public struct LineFramer: Sendable {
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ handle: (Event) throws -> Void) rethrows {
         var start = 0
         while true {
-            let (found, end) = nextLine(in: chunk, from: start)
+            let (found, end) = nextFound(in: chunk, from: start)
             start = end
             switch found {
             case .line(let range):
@@ -181,8 +209,8 @@ public struct LineFramer: Sendable {
                 // Cleared even when the handler throws, so no stale bytes start the next line.
                 defer { pending.removeAll(keepingCapacity: true) }
                 try pending.withUnsafeBytes { try handle(.line($0)) }
-            case .error(let error):
-                try handle(.error(error))
+            case .error(let kind, let offset):
+                try handle(.error(Self.error(kind, at: offset)))
             case .needMore:
                 return
             }
@@ -195,15 +223,15 @@ public struct LineFramer: Sendable {
     }
 
     /// One error per overlong line, then skip to its CRLF without buffering.
-    private mutating func tooLong() -> NextLine {
+    private mutating func tooLong() -> Found {
         discarding = true
         pending.removeAll(keepingCapacity: true)
-        return .error(SMTPSyntaxError(.lineTooLong, offset: maxLineLength, rule: "command-line", hint: Self.hint))
+        return .error(.lineTooLong, offset: maxLineLength)
     }
 
     /// Ends the current line at `end` (just past its LF): the line, its error, or nil
     /// for the end of an overlong line (already reported).
-    private mutating func endLine(_ chunk: UnsafeRawBufferPointer, lineStart: Int, end: Int, carried: Int) -> NextLine? {
+    private mutating func endLine(_ chunk: UnsafeRawBufferPointer, lineStart: Int, end: Int, carried: Int) -> Found? {
         let lf = bareLF
         let cr = bareCR
         bareLF = -1
@@ -214,12 +242,12 @@ public struct LineFramer: Sendable {
         }
         if carried + (end - lineStart) > maxLineLength {
             pending.removeAll(keepingCapacity: true)
-            return .error(SMTPSyntaxError(.lineTooLong, offset: maxLineLength, rule: "command-line", hint: Self.hint))
+            return .error(.lineTooLong, offset: maxLineLength)
         }
         if lf >= 0 || cr >= 0 {
             pending.removeAll(keepingCapacity: true)
             let kind: SMTPSyntaxError.Kind = lf >= 0 ? .bareLineFeed : .bareCarriageReturn
-            return .error(SMTPSyntaxError(kind, offset: lf >= 0 ? lf : cr, rule: "command-line", hint: Self.hint))
+            return .error(kind, offset: lf >= 0 ? lf : cr)
         }
         if pending.isEmpty {
             return .line(lineStart..<end)

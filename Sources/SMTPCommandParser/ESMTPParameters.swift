@@ -236,19 +236,14 @@ extension LineParse {
     func keyword(from start: Int, to end: Int) -> (end: Int, low: UInt64, high: UInt64) {
         let available = line.count - start
         guard available >= 8, let base = line.baseAddress else {
+            // Fewer than 8 bytes left: the keyword fits the first word.
             var i = start
             var low: UInt64 = 0
-            var high: UInt64 = 0
             while i < end && line[i] != 0x3D && line[i] != 0x20 {
-                let b = UInt64(asciiUpper(line[i]))
-                if i - start < 8 {
-                    low |= b << (8 * UInt64(i - start))
-                } else if i - start < 16 {
-                    high |= b << (8 * UInt64(i - start - 8))
-                }
+                low |= UInt64(asciiUpper(line[i])) << (8 * UInt64(i - start))
                 i &+= 1
             }
-            return (i, low, high)
+            return (i, low, 0)
         }
         let a = base.loadUnaligned(fromByteOffset: start, as: UInt64.self).littleEndian
         // The second word, zero past the line's end (the last parameter is often
@@ -271,7 +266,8 @@ extension LineParse {
         let length = min(
             first != 0 ? first.trailingZeroBitCount >> 3 : 8 + (stops(b) | 1 << 63).trailingZeroBitCount >> 3, end - start)
         let keepLow: UInt64 = length >= 8 ? ~0 : (1 << (8 * UInt64(length))) - 1
-        let keepHigh: UInt64 = length >= 16 ? ~0 : length <= 8 ? 0 : (1 << (8 * UInt64(length - 8))) - 1
+        // At most 15: the bit set in the second word's flags stops its count at 7 bytes.
+        let keepHigh: UInt64 = length <= 8 ? 0 : (1 << (8 * UInt64(length - 8))) - 1
         func upper(_ w: UInt64) -> UInt64 { w & ~((w & 0x4040_4040_4040_4040) >> 1) }
         return (start + length, upper(a) & keepLow, upper(b) & keepHigh)
     }

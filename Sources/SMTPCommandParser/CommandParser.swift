@@ -500,5 +500,3 @@ struct LineParse {
         return value
     }
 }
-
-@inline(__always) func asciiUpper(_ b: UInt8) -> UInt8 { (b >= 0x61 && b <= 0x7A) ? b & ~0x20 : b }

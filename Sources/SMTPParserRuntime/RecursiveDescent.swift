@@ -34,12 +34,10 @@ public final class RecursiveDescentMatch {
         guard p + bytes.count <= input.count else { return [] }
         for (i, b) in bytes.enumerated() {
             let c = input[p + i]
-            if caseSensitive ? c != b : RecursiveDescentMatch.upper(c) != RecursiveDescentMatch.upper(b) { return [] }
+            if caseSensitive ? c != b : asciiUpper(c) != asciiUpper(b) { return [] }
         }
         return [p + bytes.count]
     }
-
-    static func upper(_ b: UInt8) -> UInt8 { (b >= 0x61 && b <= 0x7A) ? b & ~0x20 : b }
 
     public func range(_ p: Int, _ low: UInt8, _ high: UInt8) -> Set<Int> {
         p < input.count && input[p] >= low && input[p] <= high ? [p + 1] : []
@@ -104,3 +102,9 @@ extension Automaton {
         return ends
     }
 }
+
+/// An ASCII letter upper-cased, any other byte as it is: ABNF strings match case-insensitively
+/// (RFC 5234 §2.3), and so do SMTP keywords in the parser, which calls this one copy (package
+/// access: the parser and this runtime are vendored into one package together).
+@inlinable @inline(__always)
+package func asciiUpper(_ b: UInt8) -> UInt8 { (b >= 0x61 && b <= 0x7A) ? b & ~0x20 : b }

@@ -1,0 +1,169 @@
+// ShuffleAutomaton's decoder and matcher, on small tables written here in the
+// generator's format (ShuffleAutomaton.init says it): the generated forms
+// exercise only the sizes the grammar happens to need (literals of 6, 8 and
+// 10 bytes, a few tag sets), so each boundary of the format is held here: a
+// prefix and a literal of every length up to 16, folded and exact prefix
+// bytes, tags on transitions and at the end, tag sets of one and of several
+// tags, and a state's run limit.
+
+import Foundation
+import XCTest
+
+@testable import SMTPParserRuntime
+
+final class ShuffleAutomatonTests: XCTestCase {
+    /// The tables in the generator's format (base64 of the fields in order).
+    static func tables(
+        prefix: String, folds: [Bool]? = nil, states: Int, classes: Int, byteClass: [UInt8] = Array(repeating: 0, count: 256),
+        next: [UInt8]? = nil, accept: [UInt8], limits: [UInt16] = Array(repeating: 0, count: 16)
+    ) -> String {
+        let p = Array(prefix.utf8)
+        var bytes = [UInt8(p.count)] + p + (folds ?? p.map { (0x41...0x5A).contains($0 & ~0x20) }).map { $0 ? 1 : 0 }
+        bytes += [UInt8(states), UInt8(classes)] + byteClass + (next ?? Array(repeating: 0, count: 16 * classes))
+        bytes += accept + Array(repeating: 0, count: 16 - accept.count)
+        bytes += limits.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        return Data(bytes).base64EncodedString()
+    }
+
+    /// A form that is its prefix alone: state 1 accepts, setting tag 1.
+    static func literal(_ prefix: String, folds: [Bool]? = nil) -> ShuffleAutomaton {
+        ShuffleAutomaton(
+            rule: "literal", tagMasks: [0, 1 << 1],
+            tables: tables(prefix: prefix, folds: folds, states: 2, classes: 1, accept: [0, 1]))
+    }
+
+    /// "AB:" (letters in either case) then 1-9 digits: a transition's tag set
+    /// starts field 0 at the first digit; at the end, set 2 ends fields 0 and 1
+    /// (two tags in one set). State 2 reads at most 9 digits.
+    static let digits: ShuffleAutomaton = {
+        var byteClass = [UInt8](repeating: 0, count: 256)
+        for b in 0x30...0x39 { byteClass[b] = 1 }
+        var next = [UInt8](repeating: 0, count: 32)
+        next[16 + 1] = 0x12  // digit in state 1: to 2, tag set 1
+        next[16 + 2] = 0x02  // digit in state 2: stay
+        var limits = [UInt16](repeating: 0, count: 16)
+        limits[2] = 9
+        let t = tables(prefix: "AB:", states: 3, classes: 2, byteClass: byteClass, next: next, accept: [0, 0, 2], limits: limits)
+        return ShuffleAutomaton(rule: "digits", tagMasks: [0, 1 << 0, 1 << 1 | 1 << 3], tables: t)
+    }()
+
+    static var kernels: [ShuffleKernel] { ShuffleKernel.allCases.filter(\.isSupported) }
+
+    /// The tags a match sets (nil: not accepted; -1: not set).
+    func run(_ form: ShuffleAutomaton, _ input: String, _ kernel: ShuffleKernel) -> [Int32]? {
+        var tags = CaptureTags()
+        let taken = Array(input.utf8).withUnsafeBytes { form.matcher.match($0, captures: &tags, kernel: kernel) }
+        return taken ? (0..<16).map { tags.tags[$0] } : nil
+    }
+
+    func tags(_ set: [Int: Int32]) -> [Int32] { (0..<16).map { set[$0] ?? -1 } }
+
+    func testAnX86CPUThatRunsAVX2RunsSSSE3() throws {
+        #if arch(x86_64)
+        if ShuffleKernel.avx2.isSupported { XCTAssertTrue(ShuffleKernel.ssse3.isSupported) }
+        XCTAssertEqual(ShuffleKernel.best, ShuffleKernel.allCases.last { $0.isSupported })
+        #else
+        throw XCTSkip("the kernels are x86-64 ones")
+        #endif
+    }
+
+    func testTheDecodedSizes() {
+        let form = Self.digits
+        XCTAssertEqual(form.prefix, Array("AB:".utf8))
+        XCTAssertEqual(form.stateCount, 3)
+        XCTAssertEqual(form.classCount, 2)
+        XCTAssertEqual(form.longestRunLimit, 9)
+        XCTAssertEqual(form.matcher.literalLength, -1, "state 1 reads digits: not a literal")
+        XCTAssertEqual(Self.literal("QUIT").longestRunLimit, 0)
+    }
+
+    /// Literals of every length the format allows, each byte of them checked:
+    /// the matcher reads them as words of 4 and 8 bytes with overlapping loads.
+    func testALiteralOfEveryLengthMatchesItselfOnly() {
+        let alphabet = Array("Q1W2E3R4T5Y6U7I8".utf8)
+        for length in 1...16 {
+            let text = Array(alphabet.prefix(length))
+            let form = Self.literal(String(decoding: text, as: UTF8.self))
+            XCTAssertEqual(form.matcher.literalLength, length, "\(length) bytes: a literal")
+            let lower = text.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+            for kernel in ShuffleKernel.allCases {
+                for input in [text, lower] {
+                    XCTAssertEqual(
+                        run(form, String(decoding: input, as: UTF8.self), kernel), tags([1: Int32(length)]), "\(input)")
+                }
+                for k in 0..<length {
+                    for flip: UInt8 in [0x01, 0x40, 0x80] {
+                        var other = text
+                        other[k] ^= flip
+                        XCTAssertNil(
+                            run(form, String(decoding: other, as: UTF8.self), kernel), "\(length) bytes, byte \(k) ^ \(flip)")
+                    }
+                }
+                XCTAssertNil(run(form, String(decoding: text.dropLast(), as: UTF8.self), kernel), "\(length) bytes: one short")
+                XCTAssertNil(run(form, String(decoding: text + [0x51], as: UTF8.self), kernel), "\(length) bytes: one more")
+            }
+        }
+    }
+
+    /// A prefix byte marked exact ("A" with no fold) does not match "a"; one
+    /// marked folded does. A non-letter is never folded by the generator.
+    func testPrefixFoldsFollowTheTable() {
+        let form = Self.literal("AB:", folds: [false, true, false])
+        for kernel in ShuffleKernel.allCases {
+            XCTAssertNotNil(run(form, "Ab:", kernel))
+            XCTAssertNotNil(run(form, "AB:", kernel))
+            XCTAssertNil(run(form, "aB:", kernel), "A is exact")
+            XCTAssertNil(run(form, "AB\u{1A}", kernel), ": is exact")
+        }
+    }
+
+    /// Through the kernel: the prefix in either case, tags on the transition
+    /// and at the end (a set of two tags), the run limit, and what it leaves
+    /// to the tables (rejected, incomplete, past the limit).
+    func testTheKernelRunsTheTables() throws {
+        let kernels = Self.kernels
+        guard !kernels.isEmpty else { throw XCTSkip("this CPU runs no SIMD kernel") }
+        let form = Self.digits
+        for kernel in kernels {
+            XCTAssertEqual(run(form, "AB:1", kernel), tags([0: 3, 1: 4, 3: 4]), "\(kernel)")
+            XCTAssertEqual(run(form, "ab:123456789", kernel), tags([0: 3, 1: 12, 3: 12]), "\(kernel): 9 digits, the limit")
+            for rejected in ["AB:", "AB:12x", "AB;12", "AC:12", "AB:1234567890", "ab:12 "] {
+                XCTAssertNil(run(form, rejected, kernel), "\(kernel): \(rejected)")
+            }
+        }
+    }
+
+    /// Tags the run does not set are left as they were; a rejected run sets none.
+    func testAMatchSetsOnlyItsTags() throws {
+        let kernels = Self.kernels
+        guard !kernels.isEmpty else { throw XCTSkip("this CPU runs no SIMD kernel") }
+        for kernel in kernels {
+            var tags = CaptureTags()
+            tags.apply(1 << 5 | 1 << 2, at: 7)
+            let before = tags
+            let rejected = Array("AB:x".utf8).withUnsafeBytes { Self.digits.matcher.match($0, captures: &tags, kernel: kernel) }
+            XCTAssertFalse(rejected)
+            XCTAssertEqual(tags, before)
+            let taken = Array("AB:42".utf8).withUnsafeBytes { Self.digits.matcher.match($0, captures: &tags, kernel: kernel) }
+            XCTAssertTrue(taken)
+            XCTAssertEqual((0..<16).map { tags.tags[$0] }, self.tags([0: 3, 1: 5, 2: 7, 3: 5, 5: 7]))
+        }
+    }
+
+    /// The largest sizes the format takes decode: a 16-byte prefix, 16
+    /// states, the kernel's number of tag sets with tags up to 15.
+    func testTheLargestTablesDecode() throws {
+        var next = [UInt8](repeating: 0, count: 16)
+        next[15] = 0x0F
+        let masks = (0..<Int(32)).map { $0 == 0 ? UInt64(0) : 1 << UInt64($0 % 16) }
+        let form = ShuffleAutomaton(
+            rule: "large", tagMasks: masks,
+            tables: Self.tables(prefix: "ABCDEFGHIJKLMNOP", states: 16, classes: 1, next: next, accept: [0, 31]))
+        XCTAssertEqual(form.stateCount, 16)
+        XCTAssertEqual(form.prefix.count, 16)
+        XCTAssertEqual(form.matcher.literalLength, 16)
+        for kernel in ShuffleKernel.allCases {
+            XCTAssertEqual(run(form, "abcdefghijklmnop", kernel), tags([15: 16]))
+        }
+    }
+}

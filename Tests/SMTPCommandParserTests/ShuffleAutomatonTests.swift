@@ -11,6 +11,10 @@ import XCTest
 
 @testable import SMTPParserRuntime
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 final class ShuffleAutomatonTests: XCTestCase {
     /// The tables in the generator's format (base64 of the fields in order).
     static func tables(
@@ -32,20 +36,30 @@ final class ShuffleAutomatonTests: XCTestCase {
             tables: tables(prefix: prefix, folds: folds, states: 2, classes: 1, accept: [0, 1]))
     }
 
+    /// The digits form's tables, with one part changed.
+    static func digitsTables(
+        states: Int = 3, classes: Int = 2, digitClass: UInt8 = 1, firstDigit: UInt8 = 0x12, accept: UInt8 = 2
+    ) -> String {
+        var byteClass = [UInt8](repeating: 0, count: 256)
+        for b in 0x30...0x39 { byteClass[b] = digitClass }
+        var next = [UInt8](repeating: 0, count: 16 * classes)
+        if classes > 1 {
+            next[16 + 1] = firstDigit  // digit in state 1: to 2, tag set 1
+            next[16 + 2] = 0x02  // digit in state 2: stay
+        }
+        var limits = [UInt16](repeating: 0, count: 16)
+        limits[2] = 9
+        return tables(
+            prefix: "AB:", states: states, classes: classes, byteClass: byteClass, next: next, accept: [0, 0, accept],
+            limits: limits)
+    }
+
+    static let digitsMasks: [UInt64] = [0, 1 << 0, 1 << 1 | 1 << 3]
+
     /// "AB:" (letters in either case) then 1-9 digits: a transition's tag set
     /// starts field 0 at the first digit; at the end, set 2 ends fields 0 and 1
     /// (two tags in one set). State 2 reads at most 9 digits.
-    static let digits: ShuffleAutomaton = {
-        var byteClass = [UInt8](repeating: 0, count: 256)
-        for b in 0x30...0x39 { byteClass[b] = 1 }
-        var next = [UInt8](repeating: 0, count: 32)
-        next[16 + 1] = 0x12  // digit in state 1: to 2, tag set 1
-        next[16 + 2] = 0x02  // digit in state 2: stay
-        var limits = [UInt16](repeating: 0, count: 16)
-        limits[2] = 9
-        let t = tables(prefix: "AB:", states: 3, classes: 2, byteClass: byteClass, next: next, accept: [0, 0, 2], limits: limits)
-        return ShuffleAutomaton(rule: "digits", tagMasks: [0, 1 << 0, 1 << 1 | 1 << 3], tables: t)
-    }()
+    static let digits = ShuffleAutomaton(rule: "digits", tagMasks: digitsMasks, tables: digitsTables())
 
     static var kernels: [ShuffleKernel] { ShuffleKernel.allCases.filter(\.isSupported) }
 
@@ -154,7 +168,7 @@ final class ShuffleAutomatonTests: XCTestCase {
     /// states, the kernel's number of tag sets with tags up to 15.
     func testTheLargestTablesDecode() throws {
         var next = [UInt8](repeating: 0, count: 16)
-        next[15] = 0x0F
+        next[15] = 0x7F  // state 15 loops, setting tag set 7: the highest a transition carries
         let masks = (0..<Int(32)).map { $0 == 0 ? UInt64(0) : 1 << UInt64($0 % 16) }
         let form = ShuffleAutomaton(
             rule: "large", tagMasks: masks,
@@ -164,6 +178,53 @@ final class ShuffleAutomatonTests: XCTestCase {
         XCTAssertEqual(form.matcher.literalLength, 16)
         for kernel in ShuffleKernel.allCases {
             XCTAssertEqual(run(form, "abcdefghijklmnop", kernel), tags([15: 16]))
+        }
+    }
+
+    /// Whether `body` stops the process (a precondition), run in a child
+    /// process so that this one goes on. The child's output is dropped, and
+    /// an alarm ends it should it hang.
+    func stops(_ body: () -> Void) -> Bool {
+        #if canImport(Glibc)
+        let pid = fork()
+        if pid == 0 {
+            let null = open("/dev/null", O_WRONLY)
+            dup2(null, 1)
+            dup2(null, 2)
+            alarm(20)
+            body()
+            _exit(0)
+        }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let signal = status & 0x7F
+        return signal == SIGILL || signal == SIGTRAP
+        #else
+        return true
+        #endif
+    }
+
+    /// Tables the generator cannot have written are refused when decoded,
+    /// not run by the kernel (whose loads trust the sizes and ranges).
+    func testMalformedTablesStopTheProcess() throws {
+        #if !canImport(Glibc)
+        throw XCTSkip("runs each case in a forked process")
+        #endif
+        XCTAssertFalse(stops { _ = ShuffleAutomaton(rule: "digits", tagMasks: Self.digitsMasks, tables: Self.digitsTables()) })
+        let cases: [(String, [UInt64], String)] = [
+            ("truncated", Self.digitsMasks, String(Self.digitsTables().dropLast(4))),
+            ("trailing bytes", Self.digitsMasks, Self.tables(prefix: "AB:", states: 3, classes: 2, accept: [0, 0, 2]) + "AAAA"),
+            ("17 states", Self.digitsMasks, Self.digitsTables(states: 17)),
+            ("a transition to state 3 of 3", Self.digitsMasks, Self.digitsTables(firstDigit: 0x13)),
+            ("a transition to state 2 of 2", Self.digitsMasks, Self.digitsTables(states: 2, firstDigit: 0x12)),
+            ("a transition to state 15 of 3", Self.digitsMasks, Self.digitsTables(firstDigit: 0x1F)),
+            ("a transition setting set 3 of 3", Self.digitsMasks, Self.digitsTables(firstDigit: 0x32)),
+            ("a transition setting set 8", Array(repeating: 1, count: 10), Self.digitsTables(firstDigit: 0x82)),
+            ("an accept value of set 3 of 3", Self.digitsMasks, Self.digitsTables(accept: 3)),
+            ("33 tag sets", Array(repeating: 1, count: 33), Self.digitsTables()),
+        ]
+        for (what, masks, tables) in cases {
+            XCTAssertTrue(stops { _ = ShuffleAutomaton(rule: "malformed", tagMasks: masks, tables: tables) }, what)
         }
     }
 }

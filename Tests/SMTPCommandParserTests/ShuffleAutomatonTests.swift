@@ -214,7 +214,11 @@ final class ShuffleAutomatonTests: XCTestCase {
         let cases: [(String, [UInt64], String)] = [
             ("truncated", Self.digitsMasks, String(Self.digitsTables().dropLast(4))),
             ("trailing bytes", Self.digitsMasks, Self.tables(prefix: "AB:", states: 3, classes: 2, accept: [0, 0, 2]) + "AAAA"),
+            ("a 17-byte prefix", [0, 1], Self.tables(prefix: "ABCDEFGHIJKLMNOPQ", states: 2, classes: 1, accept: [0, 1])),
             ("17 states", Self.digitsMasks, Self.digitsTables(states: 17)),
+            ("no byte class", Self.digitsMasks, Self.digitsTables(classes: 0, digitClass: 0)),
+            ("a byte class out of range", Self.digitsMasks, Self.digitsTables(digitClass: 2)),
+            ("a tag beyond 15", [0, 1 << 0, 1 << 16], Self.digitsTables()),
             ("a transition to state 3 of 3", Self.digitsMasks, Self.digitsTables(firstDigit: 0x13)),
             ("a transition to state 2 of 2", Self.digitsMasks, Self.digitsTables(states: 2, firstDigit: 0x12)),
             ("a transition to state 15 of 3", Self.digitsMasks, Self.digitsTables(firstDigit: 0x1F)),

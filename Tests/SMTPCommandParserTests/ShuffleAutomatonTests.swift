@@ -181,6 +181,90 @@ final class ShuffleAutomatonTests: XCTestCase {
         }
     }
 
+    /// A form over raw bytes: `prefix`, then bytes of class 1 (`members`)
+    /// through `chain` states (1 → 2 → … → chain, which loops), the first
+    /// setting tag set `firstSet`, state `chain` accepting with set `acceptSet`; `limit` on
+    /// state `chain`.
+    static func chain(
+        _ chain: Int, members: [UInt8], masks: [UInt64], prefix: String = "AB:", folds: [Bool]? = nil, firstSet: UInt8 = 1,
+        acceptSet: UInt8 = 2, limit: UInt16 = 0
+    ) -> ShuffleAutomaton {
+        var byteClass = [UInt8](repeating: 0, count: 256)
+        for b in members { byteClass[Int(b)] = 1 }
+        var next = [UInt8](repeating: 0, count: 32)
+        for q in 1..<chain { next[16 + q] = UInt8(q + 1) | (q == 1 ? firstSet << 4 : 0) }
+        next[16 + chain] = UInt8(chain)
+        var accept = [UInt8](repeating: 0, count: 16)
+        accept[chain] = acceptSet
+        var limits = [UInt16](repeating: 0, count: 16)
+        limits[chain] = limit
+        let t = tables(
+            prefix: prefix, folds: folds, states: chain + 1, classes: 2, byteClass: byteClass, next: next, accept: accept,
+            limits: limits)
+        return ShuffleAutomaton(rule: "chain", tagMasks: masks, tables: t)
+    }
+
+    func run(_ form: ShuffleAutomaton, bytes: [UInt8], _ kernel: ShuffleKernel) -> [Int32]? {
+        var tags = CaptureTags()
+        let taken = bytes.withUnsafeBytes { form.matcher.match($0, captures: &tags, kernel: kernel) }
+        return taken ? (0..<16).map { tags.tags[$0] } : nil
+    }
+
+    /// The edges of the tables: a byte row for bytes 0x00 and 0xFF, a run
+    /// limit past 255, the sixteenth state's transitions and limit, an exact
+    /// prefix letter, a form whose start state neither reads nor accepts.
+    func testTheEdgesOfTheTables() throws {
+        let kernels = Self.kernels
+        guard !kernels.isEmpty else { throw XCTSkip("this CPU runs no SIMD kernel") }
+        let ab = Array("AB:".utf8)
+        let single: [UInt64] = [0, 1 << 0, 1 << 1]
+        for kernel in kernels {
+            let ends = Self.chain(2, members: [0x00, 0xFF], masks: single)
+            XCTAssertEqual(run(ends, bytes: ab + [0x00, 0xFF, 0x00], kernel), tags([0: 3, 1: 6]), "\(kernel): NUL and 0xFF")
+            XCTAssertNil(run(ends, bytes: ab + [0x00, 0xFE], kernel), "\(kernel): 0xFE is not in the class")
+
+            let long = Self.chain(2, members: Array("0123456789".utf8), masks: single, limit: 300)
+            XCTAssertEqual(long.longestRunLimit, 300)
+            let digits = [UInt8](repeating: 0x37, count: 301)
+            XCTAssertEqual(run(long, bytes: ab + digits.dropLast(), kernel), tags([0: 3, 1: 303]), "\(kernel): 300 digits")
+            XCTAssertNil(run(long, bytes: ab + digits + [0x37], kernel), "\(kernel): 302 digits, past the limit")
+
+            let sixteen = Self.chain(15, members: Array("0123456789".utf8), masks: single, limit: 20)
+            XCTAssertEqual(sixteen.stateCount, 16)
+            for n in 14...35 {
+                let expected = n <= 33 ? tags([0: 3, 1: Int32(3 + n)]) : nil
+                XCTAssertEqual(
+                    run(sixteen, bytes: ab + [UInt8](repeating: 0x31, count: n), kernel), expected, "\(kernel): \(n) digits")
+            }
+
+            let exact = Self.chain(2, members: [0x31], masks: single, folds: [false, true, false])
+            XCTAssertNotNil(run(exact, bytes: Array("Ab:1".utf8), kernel), "\(kernel): B folds")
+            XCTAssertNil(run(exact, bytes: Array("aB:1".utf8), kernel), "\(kernel): A is exact")
+
+            let stuck = ShuffleAutomaton(
+                rule: "stuck", tagMasks: [0, 1], tables: Self.tables(prefix: "AB", states: 2, classes: 1, accept: [0, 0]))
+            XCTAssertEqual(stuck.matcher.literalLength, -1, "its start state does not accept")
+            XCTAssertNil(run(stuck, bytes: Array("AB".utf8), kernel))
+        }
+    }
+
+    /// A tag set of several tags on a transition sets each of them; so does
+    /// one in the eighth set, the last a transition can carry.
+    func testTransitionSetsOfSeveralTags() throws {
+        let kernels = Self.kernels
+        guard !kernels.isEmpty else { throw XCTSkip("this CPU runs no SIMD kernel") }
+        let digits = Array("0123456789".utf8)
+        for kernel in kernels {
+            let two = Self.chain(2, members: digits, masks: [0, 1 << 0 | 1 << 2, 1 << 1])
+            XCTAssertEqual(run(two, "AB:12", kernel), tags([0: 3, 1: 5, 2: 3]), "\(kernel)")
+            let seventh = Self.chain(2, members: digits, masks: [0, 1 << 0, 1 << 1, 0, 0, 0, 0, 1 << 4 | 1 << 6], firstSet: 7)
+            XCTAssertEqual(run(seventh, "AB:12", kernel), tags([1: 5, 4: 3, 6: 3]), "\(kernel)")
+            // Accept value 1 is an accepting one like any other above 0.
+            let first = Self.chain(2, members: digits, masks: [0, 1 << 0 | 1 << 1], acceptSet: 1)
+            XCTAssertEqual(run(first, "AB:12", kernel), tags([0: 5, 1: 5]), "\(kernel)")
+        }
+    }
+
     /// Whether `body` stops the process (a precondition), run in a child
     /// process so that this one goes on. The child's output is dropped, and
     /// an alarm ends it should it hang.

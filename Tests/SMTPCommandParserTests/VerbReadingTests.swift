@@ -5,8 +5,9 @@
 // bytes just outside each range (the letters' neighbours "@", "[", "`", "{",
 // the delimiters' neighbours) in every position of the verb and after it.
 
-import SMTPCommandParser
 import XCTest
+
+@testable import SMTPCommandParser
 
 final class VerbReadingTests: XCTestCase {
     static let verbs = [
@@ -89,5 +90,15 @@ final class VerbReadingTests: XCTestCase {
             rows.append(bad(whole: Array(verb.utf8) + Array("\nx\r\n".utf8), .bareLineFeed, 500, at: verb.count))
         }
         check(rows)
+    }
+
+    /// The one case mapping the parser compares keywords with (SMTPUTF8 after
+    /// VRFY and EXPN, parameter keywords, "IPv6:"): a to z become A to Z, and
+    /// every other byte, the letters' neighbours "`" and "{" included, stays.
+    func testASCIIUpperMapsExactlyTheLowerCaseLetters() {
+        for b in 0...255 {
+            let byte = UInt8(b)
+            XCTAssertEqual(asciiUpper(byte), (0x61...0x7A).contains(byte) ? byte - 0x20 : byte, "byte \(b)")
+        }
     }
 }

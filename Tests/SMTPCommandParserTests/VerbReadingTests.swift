@@ -79,6 +79,17 @@ final class VerbReadingTests: XCTestCase {
             ok("xstarttls", .unknown("xstarttls")), ok("XXXXXQUIT", .unknown("XXXXXQUIT")),
             ok("ABCDEFGHIJKLMNOP", .unknown("ABCDEFGHIJKLMNOP")),
         ])
+        // Past eight letters the packed verb keeps the last eight, and the
+        // dispatch's shift wraps at 64 bits: a 16-letter word ending in
+        // STARTTLS would hash to STARTTLS's slot. Every length up to 24.
+        var rows: [Fixture] = []
+        for verb in Self.verbs {
+            for extra in 1...(24 - verb.count) {
+                let word = String(repeating: "X", count: extra) + verb
+                rows.append(ok(word + " x", .unknown(word)))
+            }
+        }
+        check(rows)
     }
 
     /// A verb ended by a bare LF: the framing error, not an unknown command, and the

@@ -111,5 +111,11 @@ final class VerbReadingTests: XCTestCase {
             let byte = UInt8(b)
             XCTAssertEqual(asciiUpper(byte), (0x61...0x7A).contains(byte) ? byte - 0x20 : byte, "byte \(b)")
         }
+        // Through the parser: keywords in lower case (with an a and a z) are the same command.
+        for line in ["MAIL FROM:<a@example.com> SIZE=1000 AUTH=<>", "VRFY postmaster SMTPUTF8"] {
+            let upper = Array((line + "\r\n").utf8)
+            let lower = Array((line.prefix(10) + line.dropFirst(10).lowercased() + "\r\n").utf8)
+            XCTAssertEqual(parseResult(lower, .utf8Mode), parseResult(upper, .utf8Mode), line)
+        }
     }
 }

@@ -245,6 +245,15 @@ final class ShuffleAutomatonTests: XCTestCase {
                 rule: "stuck", tagMasks: [0, 1], tables: Self.tables(prefix: "AB", states: 2, classes: 1, accept: [0, 0]))
             XCTAssertEqual(stuck.matcher.literalLength, -1, "its start state does not accept")
             XCTAssertNil(run(stuck, bytes: Array("AB".utf8), kernel))
+
+            // A start state that accepts and also reads (class 0, the only one) is no literal.
+            var loop = [UInt8](repeating: 0, count: 16)
+            loop[1] = 0x01
+            let reads = ShuffleAutomaton(
+                rule: "reads", tagMasks: [0, 1 << 1],
+                tables: Self.tables(prefix: "AB", states: 2, classes: 1, next: loop, accept: [0, 1]))
+            XCTAssertEqual(reads.matcher.literalLength, -1, "its start state reads")
+            XCTAssertEqual(run(reads, bytes: Array("ABxy".utf8), kernel), tags([1: 4]), "\(kernel)")
         }
     }
 

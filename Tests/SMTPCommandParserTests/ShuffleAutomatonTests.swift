@@ -119,6 +119,16 @@ final class ShuffleAutomatonTests: XCTestCase {
         }
     }
 
+    /// A literal sets every tag of its tag set at its end, tag 0 included.
+    func testALiteralSetsEachTagOfItsSet() {
+        let form = ShuffleAutomaton(
+            rule: "literal", tagMasks: [0, 1 << 0 | 1 << 1 | 1 << 15],
+            tables: Self.tables(prefix: "QUIT", states: 2, classes: 1, accept: [0, 1]))
+        for kernel in ShuffleKernel.allCases {
+            XCTAssertEqual(run(form, "quit", kernel), tags([0: 4, 1: 4, 15: 4]), "\(kernel)")
+        }
+    }
+
     /// A prefix byte marked exact ("A" with no fold) does not match "a"; one
     /// marked folded does. A non-letter is never folded by the generator.
     func testPrefixFoldsFollowTheTable() {

@@ -36,6 +36,22 @@ final class CaptureTagsTests: XCTestCase {
         }
     }
 
+    /// `range(ofField:)`, which reads the tags in place (as the shuffle kernel
+    /// leaves them), answers as the subscript does.
+    func testRangeReadInPlaceAgreesWithTheSubscript() {
+        let cases: [(assignments: [(tag: Int, at: Int)], expected: Range<Int>?)] = [
+            ([], nil), ([(0, 0)], nil), ([(1, 0)], nil), ([(0, 0), (1, 0)], 0..<0), ([(0, 0), (1, 4)], 0..<4),
+            ([(0, 3), (1, 3)], 3..<3), ([(0, 2), (1, 5)], 2..<5), ([(0, 5), (1, 2)], nil),
+        ]
+        for field in 0..<CaptureTags.maxFields {
+            for (assignments, expected) in cases {
+                var t = tags(assignments.map { (2 * field + $0.tag, $0.at) })
+                XCTAssertEqual(t[field: field], expected, "field \(field), \(assignments)")
+                XCTAssertEqual(t.range(ofField: field), expected, "field \(field), \(assignments), in place")
+            }
+        }
+    }
+
     func testApplySetsEveryTagOfTheMaskAndNoOther() {
         var t = CaptureTags()
         t.apply(0b1010_0000_0000_0101, at: 7)

@@ -95,4 +95,72 @@ final class CommandMatcherTests: XCTestCase {
             }
         }
     }
+    /// Only letters fold: a prefix made of the bytes next to the alphabet's
+    /// ends and of the non-letters that differ from a letter in bit 5 matches
+    /// its letters in either case and every other byte exactly, in both the
+    /// byte-by-byte test and the word test.
+    func testOnlyLettersOfAPrefixFold() {
+        let m = CommandMatcher((SMTPGrammar.automaton(forRule: "quit")!, nil), prefix: "Az@`[{Zz")
+        let prefix = Array("Az@`[{Zz".utf8)
+        let padding = Array(String(repeating: "x", count: 16).utf8)
+        for tail in [[], padding] {
+            XCTAssertTrue(matches(m, prefix + tail), "the prefix itself")
+            XCTAssertTrue(matches(m, Array("aZ@`[{zZ".utf8) + tail), "its letters in the other case")
+            for k in 2..<6 {
+                var other = prefix
+                other[k] ^= 0x20
+                XCTAssertFalse(matches(m, other + tail), "\(show(other)): a non-letter matches only itself")
+            }
+        }
+    }
+
+    /// A prefix of 16 bytes, the most a matcher takes, is compared whole.
+    func testASixteenBytePrefix() {
+        let m = CommandMatcher((SMTPGrammar.automaton(forRule: "quit")!, nil), prefix: "ABCDEFGH:JKLMNOP")
+        XCTAssertEqual(m.prefixLength, 16)
+        let prefix = Array("ABCDEFGH:JKLMNOP".utf8)
+        for tail in ["", "x\r\n"] {
+            XCTAssertTrue(matches(m, prefix + Array(tail.utf8)))
+            XCTAssertTrue(matches(m, Array("abcdefgh:jklmnop".utf8) + Array(tail.utf8)))
+            for k in 0..<16 {
+                var other = prefix
+                other[k] ^= 0x01
+                XCTAssertFalse(matches(m, other + Array(tail.utf8)), "\(show(other))")
+            }
+        }
+    }
+
+    /// A prefix its automaton does not read gives no row to start from
+    /// (the parser then matches the line from its start).
+    func testAPrefixTheAutomatonDoesNotReadHasNoRow() {
+        let m = CommandMatcher((SMTPGrammar.automaton(forRule: "quit")!, nil), prefix: "MAIL FROM:")
+        XCTAssertEqual(m.row, -1)
+    }
+
+    /// The lines that go to the shuffle form: every line for the rules the
+    /// kernel is for and for forms that are their prefix alone (compared as
+    /// words), none for the others. The parser's answers are the same either
+    /// way (the table automata decide what a form does not accept), so only
+    /// this shows the fast path is used. The strict grammar has a form for
+    /// each of these rules; a profile's changed rule may have none.
+    func testTheKernelsRulesAndTheLiteralFormsTakeTheShuffleForm() throws {
+        let a = CommandAutomata.strict
+        for m in [a.ehlo, a.helo, a.mail, a.rcpt] {
+            XCTAssertNotNil(m.shuffle, m.rule)
+            XCTAssertEqual(m.kernelMinimum, 0, "\(m.rule): the kernel is for it")
+        }
+        for m in [a.data, a.rset, a.quit, a.startTLS] {
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(m.shuffle, m.rule).literalLength, 0, "\(m.rule) is its prefix alone")
+            XCTAssertEqual(m.kernelMinimum, 0, "\(m.rule): compared as words")
+        }
+        for m in [a.vrfy, a.bdat, a.auth, a.clientID] {
+            XCTAssertLessThan(try XCTUnwrap(m.shuffle, m.rule).literalLength, 0, m.rule)
+            XCTAssertEqual(m.kernelMinimum, .max, "\(m.rule): faster through the tables")
+        }
+        for automata in Self.modes {
+            for (m, _) in Self.prefixes(automata) where m.shuffle == nil {
+                XCTAssertEqual(m.kernelMinimum, .max, "\(m.rule): no shuffle form")
+            }
+        }
+    }
 }

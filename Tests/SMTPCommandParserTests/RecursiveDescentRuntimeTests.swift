@@ -28,6 +28,10 @@ final class RecursiveDescentRuntimeTests: XCTestCase {
         XCTAssertEqual(ends("{", { $0.literal(0, Array("[".utf8), caseSensitive: false) }), [])
         XCTAssertEqual(ends("`", { $0.literal(0, Array("@".utf8), caseSensitive: false) }), [])
         XCTAssertEqual(ends("@", { $0.literal(0, Array("`".utf8), caseSensitive: false) }), [])
+        // Every letter folds, the first and last of the alphabet included.
+        for (text, literal) in [("a", "A"), ("A", "a"), ("z", "Z"), ("Z", "z"), ("yZ", "Yz")] {
+            XCTAssertEqual(ends(text, { $0.literal(0, Array(literal.utf8), caseSensitive: false) }), [text.utf8.count], text)
+        }
     }
 
     /// %x30-39 and the like, bounds included.

@@ -69,4 +69,14 @@ final class ShuffleFormTakenTests: XCTestCase {
             }
         }
     }
+
+    /// A parser asked for a kernel this CPU cannot run uses the table
+    /// automata alone; one it can run, it uses.
+    func testAParserKeepsOnlyAKernelThisCPURuns() {
+        XCTAssertNil(SMTPCommandParser(kernel: nil).kernel)
+        for kernel in ShuffleKernel.allCases {
+            XCTAssertEqual(SMTPCommandParser(kernel: kernel).kernel, kernel.isSupported ? kernel : nil, "\(kernel)")
+        }
+        XCTAssertEqual(SMTPCommandParser().kernel, ShuffleKernel.best)
+    }
 }

@@ -5,8 +5,9 @@
 // bytes just outside each range (the letters' neighbours "@", "[", "`", "{",
 // the delimiters' neighbours) in every position of the verb and after it.
 
-import SMTPCommandParser
 import XCTest
+
+@testable import SMTPCommandParser
 
 final class VerbReadingTests: XCTestCase {
     static let verbs = [
@@ -78,6 +79,17 @@ final class VerbReadingTests: XCTestCase {
             ok("xstarttls", .unknown("xstarttls")), ok("XXXXXQUIT", .unknown("XXXXXQUIT")),
             ok("ABCDEFGHIJKLMNOP", .unknown("ABCDEFGHIJKLMNOP")),
         ])
+        // Past eight letters the packed verb keeps the last eight, and the
+        // dispatch's shift wraps at 64 bits: a 16-letter word ending in
+        // STARTTLS would hash to STARTTLS's slot. Every length up to 24.
+        var rows: [Fixture] = []
+        for verb in Self.verbs {
+            for extra in 1...(24 - verb.count) {
+                let word = String(repeating: "X", count: extra) + verb
+                rows.append(ok(word + " x", .unknown(word)))
+            }
+        }
+        check(rows)
     }
 
     /// A verb ended by a bare LF: the framing error, not an unknown command, and the
@@ -89,5 +101,21 @@ final class VerbReadingTests: XCTestCase {
             rows.append(bad(whole: Array(verb.utf8) + Array("\nx\r\n".utf8), .bareLineFeed, 500, at: verb.count))
         }
         check(rows)
+    }
+
+    /// The one case mapping the parser compares keywords with (SMTPUTF8 after
+    /// VRFY and EXPN, parameter keywords, "IPv6:"): a to z become A to Z, and
+    /// every other byte, the letters' neighbours "`" and "{" included, stays.
+    func testASCIIUpperMapsExactlyTheLowerCaseLetters() {
+        for b in 0...255 {
+            let byte = UInt8(b)
+            XCTAssertEqual(asciiUpper(byte), (0x61...0x7A).contains(byte) ? byte - 0x20 : byte, "byte \(b)")
+        }
+        // Through the parser: keywords in lower case (with an a and a z) are the same command.
+        for line in ["MAIL FROM:<a@example.com> SIZE=1000 AUTH=<>", "VRFY postmaster SMTPUTF8"] {
+            let upper = Array((line + "\r\n").utf8)
+            let lower = Array((line.prefix(10) + line.dropFirst(10).lowercased() + "\r\n").utf8)
+            XCTAssertEqual(parseResult(lower, .utf8Mode), parseResult(upper, .utf8Mode), line)
+        }
     }
 }

@@ -171,7 +171,9 @@ for row in rows {
 log("timing each command kind...")
 print("")
 print("Per command kind (parser alone):")
-print("| kind | lines | bytes/line | kernel (\(kernelName)), MB/s | ns/line | share of the time | table automata, MB/s | kernel ÷ tables |")
+print(
+    "| kind | lines | bytes/line | kernel (\(kernelName)), MB/s | ns/line | share of the time | table automata, MB/s | kernel ÷ tables |"
+)
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for kind in Corpus.Kind.allCases {
     let subset = corpus.only(kind)

@@ -66,6 +66,7 @@ enum Fixtures {
         ok("BDAT 0 LAST", .bdat(0, last: true)),
         ok("bdat 5 last", .bdat(5, last: true)),
         ok("BDAT 007", .bdat(7)),
+        ok("BDAT 98765432", .bdat(98_765_432)),
         ok("BDAT 18446744073709551615", .bdat(UInt64.max)),
         bad("BDAT 18446744073709551616", .sizeTooLarge, 552, at: 5),
         bad("BDAT", .invalidArguments, 501, at: 4),

@@ -60,6 +60,10 @@ extension Fixtures {
         // RFC 1870 §3: SIZE=1*20DIGIT; a value above 2^64-1 is 552 (RFC 1870 §6)
         ok("MAIL FROM:<a@b> SIZE=1000", .mail("a@b", "SIZE=1000"), mail: MailFields(size: 1000)),
         ok("MAIL FROM:<a@b> size=0", .mail("a@b", "size=0"), mail: MailFields(size: 0)),
+        // Eight digits, the most one word converts: every digit counts, the first included.
+        ok("MAIL FROM:<a@b> SIZE=98765432", .mail("a@b", "SIZE=98765432"), mail: MailFields(size: 98_765_432)),
+        ok("MAIL FROM:<a@b> SIZE=1234567", .mail("a@b", "SIZE=1234567"), mail: MailFields(size: 1_234_567)),
+        ok("MAIL FROM:<a@b> SIZE=123456789", .mail("a@b", "SIZE=123456789"), mail: MailFields(size: 123_456_789)),
         ok(
             "MAIL FROM:<a@b> SIZE=18446744073709551615", .mail("a@b", "SIZE=18446744073709551615"),
             mail: MailFields(size: UInt64.max)),

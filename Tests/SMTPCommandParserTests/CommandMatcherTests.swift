@@ -28,7 +28,7 @@ final class CommandMatcherTests: XCTestCase {
 
     func cased(_ prefix: String) -> [[UInt8]] {
         let upper = Array(prefix.utf8)
-        let lower = upper.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        let lower = upper.map(asciiLower)
         let mixed = upper.enumerated().map { $0.offset % 2 == 0 ? lower[$0.offset] : $0.element }
         return [upper, lower, mixed]
     }

@@ -352,7 +352,7 @@ struct Agreement {
 /// is a verb).
 func firstTokenAsSpecified(_ line: [UInt8], lenient: Bool) -> (token: ArraySlice<UInt8>, name: String) {
     let token = line.prefix { $0 != 0x20 && $0 != 0x0D && !(lenient && $0 == 0x09) }
-    return (token, String(decoding: token.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self))
+    return (token, String(decoding: token.map(asciiLower), as: UTF8.self))
 }
 
 /// Trailing SP/HTAB removed (lenient captures include them, L3).
@@ -363,6 +363,8 @@ func trimmed(_ range: Range<Int>?, _ line: [UInt8]) -> Range<Int>? {
 }
 
 func asciiUpper(_ b: UInt8) -> UInt8 { b >= 0x61 && b <= 0x7A ? b - 0x20 : b }
+
+func asciiLower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b + 0x20 : b }
 
 /// Decimal digits without leading zeros ("0" for zero).
 func canonicalDecimal(_ digits: some Collection<UInt8>) -> String {

@@ -6,7 +6,6 @@
 // bytes, tags on transitions and at the end, tag sets of one and of several
 // tags, and a state's run limit.
 
-import Foundation
 import XCTest
 
 @testable import SMTPParserRuntime
@@ -26,7 +25,7 @@ final class ShuffleAutomatonTests: XCTestCase {
         bytes += [UInt8(states), UInt8(classes)] + byteClass + (next ?? Array(repeating: 0, count: 16 * classes))
         bytes += accept + Array(repeating: 0, count: 16 - accept.count)
         bytes += limits.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
-        return Data(bytes).base64EncodedString()
+        return AutomatonAPITests.base64(bytes)
     }
 
     /// A form that is its prefix alone: state 1 accepts, setting tag 1.
@@ -65,9 +64,7 @@ final class ShuffleAutomatonTests: XCTestCase {
 
     /// The tags a match sets (nil: not accepted; -1: not set).
     func run(_ form: ShuffleAutomaton, _ input: String, _ kernel: ShuffleKernel) -> [Int32]? {
-        var tags = CaptureTags()
-        let taken = Array(input.utf8).withUnsafeBytes { form.matcher.match($0, captures: &tags, kernel: kernel) }
-        return taken ? (0..<16).map { tags.tags[$0] } : nil
+        run(form, bytes: Array(input.utf8), kernel)
     }
 
     func tags(_ set: [Int: Int32]) -> [Int32] { (0..<16).map { set[$0] ?? -1 } }
@@ -99,7 +96,7 @@ final class ShuffleAutomatonTests: XCTestCase {
             let text = Array(alphabet.prefix(length))
             let form = Self.literal(String(decoding: text, as: UTF8.self))
             XCTAssertEqual(form.matcher.literalLength, length, "\(length) bytes: a literal")
-            let lower = text.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+            let lower = text.map(asciiLower)
             for kernel in ShuffleKernel.allCases {
                 for input in [text, lower] {
                     XCTAssertEqual(

@@ -63,7 +63,9 @@ final class ShuffleMatcherTests: XCTestCase {
                 XCTAssertEqual(form.matcher.literalLength, length, quoted)
                 XCTAssertEqual(form.matcher.literalTags, 0b11, "\(quoted): the field's start and end at the end")
                 XCTAssertEqual(run(form, dfa, literal, kernel: .ssse3), [length, length], quoted)
-                var inputs = [literal, literal.map(upper), literal.map(lower), Array(literal.dropLast()), literal + [0x78]]
+                var inputs = [
+                    literal, literal.map(asciiUpper), literal.map(asciiLower), Array(literal.dropLast()), literal + [0x78],
+                ]
                 for k in literal.indices {
                     for flip: UInt8 in [0x01, 0x20, 0x80] {
                         var near = literal
@@ -76,9 +78,6 @@ final class ShuffleMatcherTests: XCTestCase {
             }
         }
     }
-
-    func upper(_ b: UInt8) -> UInt8 { (0x61...0x7A).contains(b) ? b & ~0x20 : b }
-    func lower(_ b: UInt8) -> UInt8 { (0x41...0x5A).contains(b) ? b | 0x20 : b }
 
     /// An input with no address (no bytes) is handed back to the table
     /// automaton, by a literal form and by a kernel form, even when the rule

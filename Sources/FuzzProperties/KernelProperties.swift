@@ -2,7 +2,9 @@
 // path"): the parser gives the same command or the same error with every
 // kernel this CPU runs as with the table automata alone, and every line a
 // shuffle automaton accepts, its table automaton accepts with the same
-// captures.
+// captures. A shuffle form's shift form (the portable shift DFA that small
+// forms also have) accepts after the prefix exactly what the shuffle form
+// accepts, up to its longest input, and only what the table automaton accepts.
 //
 // Input layout: byte 0 bit 2 clear: a line for the parser, bits 0-1 pick the
 // options as in the parser target (so its inputs are this target's too); the
@@ -73,6 +75,37 @@ public enum KernelProperties {
             try require(
                 found == expected, "shuffle-captures-differ",
                 "\(file).Shuffle.\(shuffle.rule) (\(kernel)) captures \(found), the table automaton \(expected): \(escaped(input))"
+            )
+        }
+        if let shift = shuffle.shift { try checkShift(file, shuffle, shift, table, input) }
+    }
+
+    /// The shift form over `input` after its prefix, against the table
+    /// automaton and the shuffle form over the prefix and `input`.
+    static func checkShift(
+        _ file: String, _ shuffle: ShuffleAutomaton, _ shift: ShiftMatcher, _ table: Automaton, _ input: UnsafeRawBufferPointer
+    ) throws(PropertyViolation) {
+        let whole = shift.prefix + Array(input)
+        let accepts = Array(input).withUnsafeBufferPointer { rest in
+            // An empty array may have no storage: any valid pointer will do for no bytes.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { spare in
+                shift.accepts(rest.baseAddress ?? UnsafePointer(spare.baseAddress!), from: 0, to: rest.count)
+            }
+        }
+        let tableOutcome = whole.withUnsafeBytes { table.match($0) }
+        if accepts {
+            try require(
+                tableOutcome == .accepted, "shift-accepts-rejected",
+                "\(file).Shuffle.\(shuffle.rule) (shift form) accepts what the table automaton finds \(tableOutcome): \(escaped(input)) after its prefix"
+            )
+        }
+        guard input.count <= shift.longestInput else { return }
+        for kernel in kernels {
+            var unused = CaptureTags()
+            let shuffleAccepts = whole.withUnsafeBytes { shuffle.matcher.match($0, captures: &unused, kernel: kernel) }
+            try require(
+                accepts == shuffleAccepts, "shift-differs-from-shuffle",
+                "\(file).Shuffle.\(shuffle.rule): the shift form \(accepts ? "accepts" : "does not accept") \(escaped(input)) after its prefix, the \(kernel) kernel \(shuffleAccepts ? "does" : "does not")"
             )
         }
     }

@@ -87,8 +87,12 @@ final class CommandAutomata: Sendable {
     /// reaches after the keyword, or -1: the parameter scan has read the
     /// keyword already, so the automaton need not step through it again.
     let keywordRows: [Int]
-    /// Per known parameter, its shuffle form (nil: none); generated, so it lives as long as the program.
-    let parameterShuffles: [ShuffleMatcher?]
+    /// Per known parameter, its value's shift form (nil: none), whose prefix
+    /// is the keyword and "=" (or the keyword alone for one that takes no
+    /// value); generated, so it lives as long as the program.
+    let parameterShifts: [ParameterShift?]
+    /// The shift form of `authMailbox` (nil: none).
+    let authMailboxShift: ShiftMatcher?
 
     let ehloDomain, heloDomain, mailPath, mailParameters, rcptPath, rcptParameters: Int
     let vrfyArgument, expnArgument, helpArgument, noopArgument: Int
@@ -144,7 +148,10 @@ final class CommandAutomata: Sendable {
             preconditionFailure("the grammar of \(automaton.rule) lets a value contain SP; LineParse.scanParameter assumes not")
         }
         keywordRows = KnownParameter.allCases.map { parameter($0).row(after: Array($0.keyword.utf8)) ?? -1 }
-        parameterShuffles = KnownParameter.allCases.map { both($0.rule).1?.matcher }
+        parameterShifts = KnownParameter.allCases.map { known in
+            both(known.rule).1?.shift.flatMap { ParameterShift($0, keyword: Array(known.keyword.utf8)) }
+        }
+        authMailboxShift = both("auth-mailbox").1?.shift
         ehloDomain = field(ehlo, "domain"); heloDomain = field(helo, "domain")
         mailPath = field(mail, "path"); mailParameters = field(mail, "parameters")
         rcptPath = field(rcpt, "path"); rcptParameters = field(rcpt, "parameters")
@@ -173,4 +180,24 @@ final class CommandAutomata: Sendable {
     static let smtputf8 = CommandAutomata { utf8($0) ?? base($0) }
     static let lenient = CommandAutomata { lenientOnly($0) ?? base($0) }
     static let lenientSMTPUTF8 = CommandAutomata { lenientUTF8($0) ?? utf8($0) ?? base($0) }
+}
+
+/// A known parameter's shift form, and where its value starts.
+struct ParameterShift {
+    let matcher: ShiftMatcher
+    /// 1 when the form's prefix is the keyword and "=" (the value starts
+    /// past the "="), 0 when it is the keyword alone (no value).
+    let afterKeyword: Int
+
+    /// Nil when the form's prefix is neither (the parameter then has none).
+    init?(_ matcher: ShiftMatcher, keyword: [UInt8]) {
+        self.matcher = matcher
+        if matcher.prefix == keyword + [UInt8(ascii: "=")] {
+            afterKeyword = 1
+        } else if matcher.prefix == keyword {
+            afterKeyword = 0
+        } else {
+            return nil
+        }
+    }
 }

@@ -191,12 +191,18 @@ extension LineParse {
         }
         seen |= known.bit
         var unused = CaptureTags()
-        if let kernel, let shuffle = a.parameterShuffles[known.rawValue], let base = line.baseAddress {
+        if let shift = a.parameterShifts[known.rawValue], let base = line.baseAddress {
             // The parameter ends at the next SP (its automaton rejects SP).
-            let parameterEnd = ByteScan.firstIndex(
-                of: 0x20, in: base.assumingMemoryBound(to: UInt8.self), from: keywordEnd, to: end)
-            if shuffle.match(UnsafeRawBufferPointer(rebasing: line[start..<parameterEnd]), captures: &unused, kernel: kernel) {
-                return (known, keywordEnd < parameterEnd ? (keywordEnd + 1)..<parameterEnd : nil, parameterEnd)
+            // The keyword ends at "=" or at that SP: the form runs over what
+            // follows its prefix, when the parameter has the "=" the prefix
+            // ends in (or has no value, for a form without "=").
+            let bytes = base.assumingMemoryBound(to: UInt8.self)
+            let parameterEnd = ByteScan.firstIndex(of: 0x20, in: bytes, from: keywordEnd, to: end)
+            let hasValue = keywordEnd < parameterEnd
+            if hasValue == (shift.afterKeyword == 1),
+                shift.matcher.accepts(bytes, from: keywordEnd &+ shift.afterKeyword, to: parameterEnd)
+            {
+                return (known, hasValue ? (keywordEnd + 1)..<parameterEnd : nil, parameterEnd)
             }
         }
         let automaton = known.automaton(a)
@@ -339,6 +345,9 @@ extension LineParse {
                     i += 1
                 }
                 n += 1
+            }
+            if let shift = a.authMailboxShift, let base = decoded.baseAddress, shift.accepts(base, from: 0, to: n) {
+                return MatchOutcome.accepted
             }
             return automaton.match(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(decoded)[0..<n]))
         }

@@ -50,8 +50,12 @@ public final class ShuffleAutomaton: @unchecked Sendable {
     /// What the kernel needs, without a reference to count: a parser keeps
     /// this beside the automaton (which owns the memory) and matches through it.
     public let matcher: ShuffleMatcher
+    /// The same automaton as a shift DFA (ShiftMatcher.swift), which decides
+    /// acceptance without captures, when it has at most `ShiftMatcher.maxStates` states.
+    public let shift: ShiftMatcher?
     let tables: UnsafeMutablePointer<smtp_shuffle_tables>
     let rows: UnsafeMutableRawPointer
+    let shiftRows: UnsafeMutablePointer<UInt64>?
 
     /// Decodes the tables the generator writes: base64 of the prefix length,
     /// the prefix, one fold flag per prefix byte, the state and class counts,
@@ -127,6 +131,16 @@ public final class ShuffleAutomaton: @unchecked Sendable {
         withUnsafeMutableBytes(of: &t.run_limit) { out in
             for q in 0..<16 { out.storeBytes(of: UInt16(limits[q]), toByteOffset: 2 * q, as: UInt16.self) }
         }
+        if states <= ShiftMatcher.maxStates {
+            let words = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+            shiftRows = words
+            shift = ShiftMatcher.derive(
+                stateCount: states, byteClass: byteClass, next: next, accept: accept, limits: limits, prefix: prefixBytes,
+                into: words)
+        } else {
+            shiftRows = nil
+            shift = nil
+        }
         let stored = UnsafeMutablePointer<smtp_shuffle_tables>.allocate(capacity: 1)
         stored.initialize(to: t)
         self.tables = stored
@@ -145,6 +159,7 @@ public final class ShuffleAutomaton: @unchecked Sendable {
     }
 
     deinit {
+        shiftRows?.deallocate()
         rows.deallocate()
         tables.deallocate()
     }

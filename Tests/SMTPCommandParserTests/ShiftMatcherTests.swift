@@ -1,0 +1,144 @@
+// ShiftMatcher, the shift DFA that small shuffle forms also have: which forms
+// get one, that it accepts ordinary values of its rule (a form that accepted
+// nothing would pass every agreement check, since the table automaton then
+// decides), and that it agrees with the shuffle form and the table automaton
+// on values and on mutations of them. It is portable: these run on every CPU,
+// the comparisons with a kernel where this CPU runs one.
+
+import XCTest
+
+@testable import SMTPCommandParser
+@testable import SMTPParserRuntime
+
+final class ShiftMatcherTests: XCTestCase {
+    /// Rule, then values its shift form must accept after its prefix.
+    static let accepted: [(rule: String, values: [String], line: UInt)] = [
+        ("size-param", ["1200", "0", "12345678901234567890"], #line),
+        ("smtputf8-param", [""], #line),
+        ("requiretls-param", [""], #line),
+        ("auth-param", ["<>", "user+40example.com", "a"], #line),
+        ("orcpt-param", ["rfc822;user+40example.com", "x;y"], #line),
+        ("ret-param", ["FULL", "hdrs"], #line),
+        ("envid-param", ["QQ314159", "a+2Bb"], #line),
+        ("mt-priority-param", ["4", "-9", "0"], #line),
+        ("auth-mailbox", ["user@example.com", "<>", "a.b@c"], #line),
+    ]
+
+    static var files: [(name: String, all: [Automaton], shuffle: (String) -> ShuffleAutomaton?)] {
+        [
+            ("SMTPGrammar", SMTPGrammar.all, SMTPGrammar.Shuffle.automaton(forRule:)),
+            ("SMTPGrammarUTF8", SMTPGrammarUTF8.all, SMTPGrammarUTF8.Shuffle.automaton(forRule:)),
+            ("SMTPGrammarLenient", SMTPGrammarLenient.all, SMTPGrammarLenient.Shuffle.automaton(forRule:)),
+            ("SMTPGrammarLenientUTF8", SMTPGrammarLenientUTF8.all, SMTPGrammarLenientUTF8.Shuffle.automaton(forRule:)),
+        ]
+    }
+
+    func accepts(_ shift: ShiftMatcher, _ value: [UInt8]) -> Bool {
+        // One spare byte, so that an empty value still has a pointer.
+        (value + [0]).withUnsafeBufferPointer { shift.accepts($0.baseAddress!, from: 0, to: value.count) }
+    }
+
+    func testEveryShiftFormAcceptsOrdinaryValuesOfItsRule() throws {
+        for (rule, values, line) in Self.accepted {
+            guard let shift = SMTPGrammar.Shuffle.automaton(forRule: rule)?.shift else {
+                XCTFail("\(rule): no shift form", line: line)
+                continue
+            }
+            for value in values {
+                XCTAssertTrue(accepts(shift, Array(value.utf8)), "\(rule) \(value.debugDescription)", line: line)
+            }
+        }
+    }
+
+    /// The parser's parameters and AUTH mailbox run through shift forms: in
+    /// every profile, each parameter form that has one has the prefix the
+    /// parameter scan expects; the strict profile has one for every parameter
+    /// but BODY and NOTIFY (whose automata need more than 16 states).
+    func testTheParserUsesTheShiftFormOfEachParameterThatHasOne() {
+        for (name, automata, lookup) in [
+            ("strict", CommandAutomata.strict, CommandAutomata.base),
+            ("smtputf8", .smtputf8, { CommandAutomata.utf8($0) ?? CommandAutomata.base($0) }),
+            ("lenient", .lenient, { CommandAutomata.lenientOnly($0) ?? CommandAutomata.base($0) }),
+        ] as [(String, CommandAutomata, (String) -> (Automaton, ShuffleAutomaton?)?)] {
+            for known in KnownParameter.allCases {
+                let hasShift = lookup(known.rule)?.1?.shift != nil
+                XCTAssertEqual(automata.parameterShifts[known.rawValue] != nil, hasShift, "\(name) \(known.keyword)")
+                if name == "strict" { XCTAssertEqual(hasShift, known != .body && known != .notify, known.keyword) }
+            }
+            XCTAssertEqual(automata.authMailboxShift != nil, lookup("auth-mailbox")?.1?.shift != nil, name)
+        }
+        XCTAssertNotNil(CommandAutomata.strict.authMailboxShift)
+    }
+
+    /// Each shift form against its shuffle form (every kernel this CPU runs)
+    /// and its table automaton, on the values above and on every one-byte
+    /// deletion, and replacement from a set of bytes, of them.
+    func testShiftFormsAgreeWithTheirShuffleFormsAndTableAutomata() {
+        let kernels = ShuffleKernel.allCases.filter(\.isSupported)
+        let replacements: [UInt8] = Array(" +-.;:<>@[]\"=\\09AZaz~".utf8) + [0x00, 0x0D, 0x0A, 0x7F, 0xC3, 0xFF]
+        var compared = 0
+        for file in Self.files {
+            for table in file.all {
+                guard let shuffle = file.shuffle(table.rule), let shift = shuffle.shift else { continue }
+                let seeds = Self.accepted.first { $0.rule == table.rule }?.values ?? []
+                var inputs = Set<[UInt8]>(seeds.map { Array($0.utf8) })
+                for seed in seeds.map({ Array($0.utf8) }) {
+                    for i in seed.indices {
+                        var deleted = seed
+                        deleted.remove(at: i)
+                        inputs.insert(deleted)
+                        for b in replacements {
+                            var replaced = seed
+                            replaced[i] = b
+                            inputs.insert(replaced)
+                        }
+                    }
+                    inputs.insert(seed + seed)
+                }
+                for input in inputs {
+                    let whole = shift.prefix + input
+                    let accepted = accepts(shift, input)
+                    if accepted {
+                        XCTAssertEqual(
+                            whole.withUnsafeBytes { table.match($0) }, .accepted,
+                            "\(file.name) \(table.rule): shift accepts \(String(decoding: input, as: UTF8.self).debugDescription)"
+                        )
+                    }
+                    guard input.count <= shift.longestInput else { continue }
+                    for kernel in kernels {
+                        var tags = CaptureTags()
+                        let shuffled = whole.withUnsafeBytes { shuffle.matcher.match($0, captures: &tags, kernel: kernel) }
+                        XCTAssertEqual(
+                            accepted, shuffled,
+                            "\(file.name) \(table.rule) \(kernel): \(String(decoding: input, as: UTF8.self).debugDescription)")
+                    }
+                    compared += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(compared, 1000)
+    }
+
+    /// Only forms of at most ten states have a shift form, tags or not (it
+    /// decides acceptance only); its longest input is the smallest run limit.
+    func testWhichFormsHaveOneAndHowLong() throws {
+        let tables = ShuffleAutomatonTests.self
+        // "AB:" then 1-9 digits, without tags.
+        let plain = ShuffleAutomaton(rule: "digits", tagMasks: [0, 0, 0], tables: tables.digitsTables(firstDigit: 0x02))
+        let shift = try XCTUnwrap(plain.shift)
+        XCTAssertEqual(shift.prefix, Array("AB:".utf8))
+        XCTAssertEqual(shift.longestInput, 9)
+        for (value, expected) in [("1", true), ("123456789", true), ("", false), ("12a", false), ("a", false)] {
+            XCTAssertEqual(accepts(shift, Array(value.utf8)), expected, value)
+        }
+        // Ten digits: past the limit, so not decided here (the table automaton rejects it).
+        XCTAssertFalse(accepts(shift, Array("1234567890".utf8)))
+        XCTAssertEqual(tables.digits.shift?.longestInput, 9, "the digits form, with its tags")
+        // Ten states fit (6 bits each); eleven do not.
+        for (states, fits) in [(10, true), (11, false)] {
+            let form = ShuffleAutomaton(
+                rule: "states", tagMasks: [0, 0, 0], tables: tables.digitsTables(states: states, firstDigit: 0x02))
+            XCTAssertEqual(form.shift != nil, fits, "\(states) states")
+        }
+    }
+}

@@ -286,9 +286,23 @@ struct LineParse {
             let above = x &+ 0x0505_0505
             let below = ~((x | 0x8080_8080) &- 0x6161_6161)
             let next = base.load(fromByteOffset: 4, as: UInt8.self)
-            if (w | above | below) & 0x8080_8080 == 0 && endsVerb(next) {
-                verb = UInt64((w & 0xDFDF_DFDF).bigEndian)
-                length = 4
+            if (w | above | below) & 0x8080_8080 == 0 {
+                if endsVerb(next) {
+                    verb = UInt64((w & 0xDFDF_DFDF).bigEndian)
+                    length = 4
+                } else if line.count >= 9 {
+                    // The eight-letter verbs (STARTTLS, CLIENTID): the same test on eight bytes.
+                    let w8 = base.loadUnaligned(as: UInt64.self)
+                    let x8 = w8 | 0x2020_2020_2020_2020
+                    let above8 = x8 &+ 0x0505_0505_0505_0505
+                    let below8 = ~((x8 | 0x8080_8080_8080_8080) &- 0x6161_6161_6161_6161)
+                    if (w8 | above8 | below8) & 0x8080_8080_8080_8080 == 0
+                        && endsVerb(base.load(fromByteOffset: 8, as: UInt8.self))
+                    {
+                        verb = (w8 & 0xDFDF_DFDF_DFDF_DFDF).bigEndian
+                        length = 8
+                    }
+                }
             }
         }
         if length == 0 {

@@ -1,8 +1,8 @@
 // The shift form of a small shuffle automaton (at most 10 states): the
-// automaton that `ShuffleAutomaton` decodes, repacked so that
-// one step is a shift and a mask. Each byte value has one 64-bit row that
-// holds, in 6 bits per state, the next state times 6; the state is kept as a
-// shift count, so a step is `state = (row[byte] >> state) & 63`. The row's
+// automaton that `ShuffleAutomaton` decodes, repacked so that one step is a
+// shift and a mask. Each byte value has one 64-bit row that holds, in 6 bits
+// per state, the next state times 6; the state is kept as a shift count, so
+// a step is `state = (row[byte] >> state) & 63`. The row's
 // load depends only on the byte, so the chain from one state to the next is
 // two instructions, with no load on it and no branch: in portable Swift, on
 // every CPU. It decides acceptance only: it sets no captures.
@@ -31,13 +31,6 @@ public struct ShiftMatcher: @unchecked Sendable {
 
     /// The most states a shift form holds: 6 bits per state in 64 bits.
     public static let maxStates = 10
-
-    init(rows: UnsafePointer<UInt64>, acceptBits: UInt64, longestInput: Int, prefix: [UInt8]) {
-        self.rows = rows
-        self.acceptBits = acceptBits
-        self.longestInput = longestInput
-        self.prefix = prefix
-    }
 
     /// Whether the automaton, started after its prefix, accepts
     /// `bytes[from..<end]`. False also for an input longer than

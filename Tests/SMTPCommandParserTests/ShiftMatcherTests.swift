@@ -59,6 +59,10 @@ final class ShiftMatcherTests: XCTestCase {
             ("strict", CommandAutomata.strict, CommandAutomata.base),
             ("smtputf8", .smtputf8, { CommandAutomata.utf8($0) ?? CommandAutomata.base($0) }),
             ("lenient", .lenient, { CommandAutomata.lenientOnly($0) ?? CommandAutomata.base($0) }),
+            (
+                "lenient smtputf8", .lenientSMTPUTF8,
+                { CommandAutomata.lenientUTF8($0) ?? CommandAutomata.utf8($0) ?? CommandAutomata.base($0) }
+            ),
         ] as [(String, CommandAutomata, (String) -> (Automaton, ShuffleAutomaton?)?)] {
             for known in KnownParameter.allCases {
                 let hasShift = lookup(known.rule)?.1?.shift != nil

@@ -123,6 +123,53 @@ final class ShiftMatcherTests: XCTestCase {
         XCTAssertGreaterThan(compared, 1000)
     }
 
+    /// The parser takes the shift forms, not only gets the same answers
+    /// (whatever a form does not accept goes to the table automaton, which
+    /// answers the same): with a planted SIZE form that accepts lower-case
+    /// letters (and an empty value), and a planted AUTH mailbox form that
+    /// accepts "x", lines the grammar refuses pass, which only those forms
+    /// can let them do; a SIZE with no "=" still goes to the table automaton.
+    func testTheParserTakesTheShiftForms() throws {
+        let tables = ShuffleAutomatonTests.self
+        var letters = [UInt8](repeating: 0, count: 256)
+        for b in UInt8(ascii: "a")...UInt8(ascii: "z") { letters[Int(b)] = 1 }
+        var stay = [UInt8](repeating: 0, count: 32)
+        stay[16 + 1] = 1  // a letter in state 1 stays there; state 1 accepts
+        let size = ShuffleAutomaton(
+            rule: "size-param", tagMasks: [0, 0],
+            tables: tables.tables(prefix: "SIZE=", states: 2, classes: 2, byteClass: letters, next: stay, accept: [0, 1]))
+        var x = [UInt8](repeating: 0, count: 256)
+        x[Int(UInt8(ascii: "x"))] = 1
+        var toAccepting = [UInt8](repeating: 0, count: 32)
+        toAccepting[16 + 1] = 2  // "x" in state 1: to state 2, which accepts
+        let mailbox = ShuffleAutomaton(
+            rule: "auth-mailbox", tagMasks: [0, 0],
+            tables: tables.tables(prefix: "", states: 3, classes: 2, byteClass: x, next: toAccepting, accept: [0, 0, 1]))
+        let planted = CommandAutomata { name in
+            guard let (table, form) = CommandAutomata.base(name) else { return nil }
+            switch name {
+            case "size-param": return (table, size)
+            case "auth-mailbox": return (table, mailbox)
+            default: return (table, form)
+            }
+        }
+        XCTAssertNotNil(planted.parameterShifts[KnownParameter.size.rawValue])
+        XCTAssertNotNil(planted.authMailboxShift)
+        let kernels: [ShuffleKernel?] = [nil] + ShuffleKernel.allCases.filter(\.isSupported)
+        for kernel in kernels {
+            func parse(_ text: String, _ automata: CommandAutomata) -> SMTPCommand? {
+                Array(text.utf8).withUnsafeBytes { line in
+                    try? LineParse(line: line, options: .init(), kernel: kernel).run(automata)
+                }
+            }
+            for line in ["MAIL FROM:<> SIZE=abc\r\n", "MAIL FROM:<a@b.example> AUTH=x\r\n"] {
+                XCTAssertNil(parse(line, .strict), "\(line.debugDescription), kernel \(String(describing: kernel))")
+                XCTAssertNotNil(parse(line, planted), "\(line.debugDescription), kernel \(String(describing: kernel))")
+            }
+            XCTAssertNil(parse("MAIL FROM:<> SIZE\r\n", planted), "kernel \(String(describing: kernel))")
+        }
+    }
+
     /// Only forms of at most ten states have a shift form, tags or not (it
     /// decides acceptance only); its longest input is the smallest run limit.
     func testWhichFormsHaveOneAndHowLong() throws {

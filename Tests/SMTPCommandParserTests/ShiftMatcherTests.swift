@@ -145,11 +145,15 @@ final class ShiftMatcherTests: XCTestCase {
         let mailbox = ShuffleAutomaton(
             rule: "auth-mailbox", tagMasks: [0, 0],
             tables: tables.tables(prefix: "", states: 3, classes: 2, byteClass: x, next: toAccepting, accept: [0, 0, 1]))
+        // SMTPUTF8 with a form that accepts nothing: the table automaton takes it.
+        let refusing = ShuffleAutomaton(
+            rule: "smtputf8-param", tagMasks: [0], tables: tables.tables(prefix: "SMTPUTF8", states: 2, classes: 1, accept: [0, 0]))
         let planted = CommandAutomata { name in
             guard let (table, form) = CommandAutomata.base(name) else { return nil }
             switch name {
             case "size-param": return (table, size)
             case "auth-mailbox": return (table, mailbox)
+            case "smtputf8-param": return (table, refusing)
             default: return (table, form)
             }
         }
@@ -167,7 +171,16 @@ final class ShiftMatcherTests: XCTestCase {
                 XCTAssertNotNil(parse(line, planted), "\(line.debugDescription), kernel \(String(describing: kernel))")
             }
             XCTAssertNil(parse("MAIL FROM:<> SIZE\r\n", planted), "kernel \(String(describing: kernel))")
+            guard case .mail(let mail) = parse("MAIL FROM:<> SMTPUTF8\r\n", planted) else {
+                XCTFail("SMTPUTF8 through the table automaton, kernel \(String(describing: kernel))")
+                continue
+            }
+            XCTAssertTrue(mail.smtputf8)
         }
+        // A form whose prefix is neither the keyword nor the keyword and "=" is not used.
+        XCTAssertNil(ParameterShift(try XCTUnwrap(size.shift), keyword: Array("BODY".utf8)))
+        XCTAssertEqual(ParameterShift(try XCTUnwrap(size.shift), keyword: Array("SIZE".utf8))?.afterKeyword, 1)
+        XCTAssertEqual(ParameterShift(try XCTUnwrap(refusing.shift), keyword: Array("SMTPUTF8".utf8))?.afterKeyword, 0)
     }
 
     /// Only forms of at most ten states have a shift form, tags or not (it
@@ -185,11 +198,17 @@ final class ShiftMatcherTests: XCTestCase {
         // Ten digits: past the limit, so not decided here (the table automaton rejects it).
         XCTAssertFalse(accepts(shift, Array("1234567890".utf8)))
         XCTAssertEqual(tables.digits.shift?.longestInput, 9, "the digits form, with its tags")
-        // Ten states fit (6 bits each); eleven do not.
+        // Ten states fit (6 bits each); eleven do not, whoever derives the form.
         for (states, fits) in [(10, true), (11, false)] {
             let form = ShuffleAutomaton(
                 rule: "states", tagMasks: [0, 0, 0], tables: tables.digitsTables(states: states, firstDigit: 0x02))
             XCTAssertEqual(form.shift != nil, fits, "\(states) states")
+            let rows = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+            defer { rows.deallocate() }
+            let derived = ShiftMatcher.derive(
+                stateCount: states, byteClass: Array(repeating: 0, count: 256), next: Array(repeating: 0, count: 16),
+                accept: Array(repeating: 0, count: 16), limits: Array(repeating: 0, count: 16), prefix: [], into: rows)
+            XCTAssertEqual(derived != nil, fits, "\(states) states, derived directly")
         }
     }
 }

@@ -13,6 +13,7 @@
 // rest is its input.
 
 import SMTPCommandParser
+import SMTPParserKernels
 
 public enum KernelProperties {
     /// The kernels this CPU runs; on a CPU with none, the properties hold trivially.
@@ -99,7 +100,9 @@ public enum KernelProperties {
                 "\(file).Shuffle.\(shuffle.rule) (shift form) accepts what the table automaton finds \(tableOutcome): \(escaped(input)) after its prefix"
             )
         }
-        guard input.count <= shift.longestInput else { return }
+        // The shuffle form decides only up to its longest input and the kernel's
+        // (past either, the kernel hands the input back undecided).
+        guard input.count <= shift.longestInput, input.count <= Int(SMTP_SHUFFLE_MAX_INPUT) else { return }
         for kernel in kernels {
             var unused = CaptureTags()
             let shuffleAccepts = whole.withUnsafeBytes { shuffle.matcher.match($0, captures: &unused, kernel: kernel) }

@@ -147,7 +147,8 @@ final class ShiftMatcherTests: XCTestCase {
             tables: tables.tables(prefix: "", states: 3, classes: 2, byteClass: x, next: toAccepting, accept: [0, 0, 1]))
         // SMTPUTF8 with a form that accepts nothing: the table automaton takes it.
         let refusing = ShuffleAutomaton(
-            rule: "smtputf8-param", tagMasks: [0], tables: tables.tables(prefix: "SMTPUTF8", states: 2, classes: 1, accept: [0, 0]))
+            rule: "smtputf8-param", tagMasks: [0],
+            tables: tables.tables(prefix: "SMTPUTF8", states: 2, classes: 1, accept: [0, 0]))
         let planted = CommandAutomata { name in
             guard let (table, form) = CommandAutomata.base(name) else { return nil }
             switch name {

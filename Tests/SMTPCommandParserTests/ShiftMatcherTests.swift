@@ -184,6 +184,34 @@ final class ShiftMatcherTests: XCTestCase {
         XCTAssertEqual(ParameterShift(try XCTUnwrap(refusing.shift), keyword: Array("SMTPUTF8".utf8))?.afterKeyword, 0)
     }
 
+    /// The derived words themselves, for the digits form ("AB:" then 1-9
+    /// digits; states 0 dead, 1 start, 2 digits, which accepts): every byte's
+    /// row is written, whatever the buffer held, and holds each state's
+    /// target times 6 in its 6 bits.
+    func testTheDerivedRowsAndAcceptBits() throws {
+        let rows = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        defer { rows.deallocate() }
+        rows.initialize(repeating: .max, count: 256)
+        var byteClass = [UInt8](repeating: 0, count: 256)
+        for b in 0x30...0x39 { byteClass[b] = 1 }
+        var next = [UInt8](repeating: 0, count: 32)
+        next[16 + 1] = 0x12  // a digit in state 1: to state 2 (the tag set is dropped)
+        next[16 + 2] = 0x02  // a digit in state 2: stays
+        var accept = [UInt8](repeating: 0, count: 16)
+        accept[2] = 2
+        var limits = [Int](repeating: 0, count: 16)
+        limits[2] = 9
+        let shift = try XCTUnwrap(
+            ShiftMatcher.derive(
+                stateCount: 3, byteClass: byteClass, next: next, accept: accept, limits: limits, prefix: Array("AB:".utf8),
+                into: rows))
+        let digit: UInt64 = 12 << 6 | 12 << 12  // state 1 to 2, state 2 to 2, state 0 to 0
+        for b in 0..<256 { XCTAssertEqual(rows[b], (0x30...0x39).contains(b) ? digit : 0, "byte \(b)") }
+        XCTAssertEqual(shift.acceptBits, 1 << 12)
+        XCTAssertEqual(shift.longestInput, 9)
+        XCTAssertEqual(shift.prefix, Array("AB:".utf8))
+    }
+
     /// Only forms of at most ten states have a shift form, tags or not (it
     /// decides acceptance only); its longest input is the smallest run limit.
     func testWhichFormsHaveOneAndHowLong() throws {

@@ -45,6 +45,27 @@ final class ParameterFixtureTests: XCTestCase {
         }
     }
 
+    // A known keyword that starts fewer than eight bytes before the line's end
+    // is read byte by byte, not as words: it is still known, and it ends at
+    // "=" or SP, so its value is judged by its own rule (here, refused).
+    func testAShortKnownParameterAtTheLineEndIsStillKnown() {
+        let rows: [(String, SMTPSyntaxError.Kind, Int, UInt)] = [
+            ("MAIL FROM:<> BODY\r\n", .invalidParameter, 17, #line),  // BODY needs a value
+            ("MAIL FROM:<> RET=F\r\n", .invalidParameter, 18, #line),  // FULL or HDRS
+            ("MAIL FROM:<> RET X\r\n", .invalidParameter, 16, #line),  // RET needs "=", X is unknown
+        ]
+        for kernel in [nil] + ShuffleKernel.allCases.filter(\.isSupported) {
+            let parser = SMTPCommandParser(kernel: kernel)
+            for (text, kind, offset, line) in rows {
+                XCTAssertThrowsError(try parser.parse(bytes(text)), text, line: line) { error in
+                    guard let error = error as? SMTPSyntaxError else { return XCTFail("\(error)", line: line) }
+                    XCTAssertEqual(error.kind, kind, text, line: line)
+                    XCTAssertEqual(error.offset, offset, text, line: line)
+                }
+            }
+        }
+    }
+
     // The typed fields keep the parameter as written: AUTH= and ENVID= stay xtext until decoded.
     func testAUTHParameterDecodesToTheMailbox() throws {
         let line = bytes("MAIL FROM:<a@b> AUTH=e+3Dmc2@example.com\r\n")

@@ -87,11 +87,10 @@ public enum KernelProperties {
         _ file: String, _ shuffle: ShuffleAutomaton, _ shift: ShiftMatcher, _ table: Automaton, _ input: UnsafeRawBufferPointer
     ) throws(PropertyViolation) {
         let whole = shift.prefix + Array(input)
-        let accepts = Array(input).withUnsafeBufferPointer { rest in
-            // An empty array may have no storage: any valid pointer will do for no bytes.
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { spare in
-                shift.accepts(rest.baseAddress ?? UnsafePointer(spare.baseAddress!), from: 0, to: rest.count)
-            }
+        // The form runs over the bytes after its prefix; one spare byte, so that
+        // an empty input still has a pointer.
+        let accepts = (whole + [0]).withUnsafeBufferPointer {
+            shift.accepts($0.baseAddress!, from: shift.prefix.count, to: whole.count)
         }
         let tableOutcome = whole.withUnsafeBytes { table.match($0) }
         if accepts {

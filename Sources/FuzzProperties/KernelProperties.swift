@@ -86,11 +86,11 @@ public enum KernelProperties {
     static func checkShift(
         _ file: String, _ shuffle: ShuffleAutomaton, _ shift: ShiftMatcher, _ table: Automaton, _ input: UnsafeRawBufferPointer
     ) throws(PropertyViolation) {
-        let whole = shift.prefix + Array(input)
+        let whole = shuffle.prefix + Array(input)
         // The form runs over the bytes after its prefix; one spare byte, so that
         // an empty input still has a pointer.
         let accepts = (whole + [0]).withUnsafeBufferPointer {
-            shift.accepts($0.baseAddress!, from: shift.prefix.count, to: whole.count)
+            shift.accepts($0.baseAddress!, from: shuffle.prefix.count, to: whole.count)
         }
         let tableOutcome = whole.withUnsafeBytes { table.match($0) }
         if accepts {

@@ -149,7 +149,7 @@ final class CommandAutomata: Sendable {
         }
         keywordRows = KnownParameter.allCases.map { parameter($0).row(after: Array($0.keyword.utf8)) ?? -1 }
         parameterShifts = KnownParameter.allCases.map { known in
-            both(known.rule).1?.shift.flatMap { ParameterShift($0, keyword: Array(known.keyword.utf8)) }
+            both(known.rule).1.flatMap { ParameterShift($0, keyword: Array(known.keyword.utf8)) }
         }
         authMailboxShift = both("auth-mailbox").1?.shift
         ehloDomain = field(ehlo, "domain"); heloDomain = field(helo, "domain")
@@ -189,12 +189,14 @@ struct ParameterShift {
     /// past the "="), 0 when it is the keyword alone (no value).
     let afterKeyword: Int
 
-    /// Nil when the form's prefix is neither (the parameter then has none).
-    init?(_ matcher: ShiftMatcher, keyword: [UInt8]) {
+    /// Nil when the form has no shift form, or its prefix is neither (the
+    /// parameter then has none).
+    init?(_ form: ShuffleAutomaton, keyword: [UInt8]) {
+        guard let matcher = form.shift else { return nil }
         self.matcher = matcher
-        if matcher.prefix == keyword + [UInt8(ascii: "=")] {
+        if form.prefix == keyword + [UInt8(ascii: "=")] {
             afterKeyword = 1
-        } else if matcher.prefix == keyword {
+        } else if form.prefix == keyword {
             afterKeyword = 0
         } else {
             return nil

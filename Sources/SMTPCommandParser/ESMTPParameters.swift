@@ -190,7 +190,6 @@ extension LineParse {
             throw SMTPSyntaxError(.duplicateParameter, offset: start, rule: known.automaton(a).rule, hint: known.hint)
         }
         seen |= known.bit
-        var unused = CaptureTags()
         if let shift = a.parameterShifts[known.rawValue], let base = line.baseAddress {
             // The parameter ends at the next SP (its automaton rejects SP).
             // The keyword ends at "=" or at that SP: the form runs over what
@@ -206,6 +205,7 @@ extension LineParse {
             }
         }
         let automaton = known.automaton(a)
+        var unused = CaptureTags()
         let rest = UnsafeRawBufferPointer(rebasing: line[start..<end])
         let parameterEnd: Int
         let keywordRow = a.keywordRows[known.rawValue]
@@ -324,14 +324,31 @@ extension LineParse {
 
     /// RFC 4954 §5: the xtext of AUTH= decodes to a Mailbox or "<>", the grammar's
     /// `auth-mailbox`. `value` has matched `auth-param`, so every "+" starts a hexchar,
-    /// and the decoded value is never longer than it. It is decoded into a temporary
-    /// buffer, which the standard library keeps on the stack up to a kilobyte: a MAIL
-    /// line within its limits (512 + 500 octets, RFC 4954 §3) never reaches the heap.
-    /// Decoding into the buffer and matching there with the automaton's fast runtime
-    /// cost fewer instructions than stepping its transition table byte by byte.
-    /// A refusal points at the xtext character (or the hexchar's "+") whose decoded
-    /// byte the automaton refused, or at the value's end.
+    /// and the decoded value is never longer than it. The mailbox's shift form steps
+    /// each byte as it is decoded, in one pass with no buffer. What it does not accept
+    /// is decoded into a temporary buffer, which the standard library keeps on the
+    /// stack up to a kilobyte (a MAIL line within its limits, 512 + 500 octets, RFC 4954
+    /// §3, never reaches the heap), for the table automaton, which decides and names
+    /// the error. A refusal points at the xtext character (or the hexchar's "+") whose
+    /// decoded byte the automaton refused, or at the value's end.
     func checkAuthMailbox(_ value: Range<Int>, _ a: CommandAutomata) throws(SMTPSyntaxError) {
+        if let shift = a.authMailboxShift, value.count <= shift.longestInput {
+            // Decoded and stepped in one pass (the decoded value is never
+            // longer than its xtext, so `longestInput` holds for it too).
+            var state = ShiftMatcher.startState
+            var i = value.lowerBound
+            while i < value.upperBound {
+                let b = line[i]
+                if b == UInt8(ascii: "+") {
+                    state = shift.step(state, XText.hexValue(line[i + 1]) << 4 | XText.hexValue(line[i + 2]))
+                    i += 3
+                } else {
+                    state = shift.step(state, b)
+                    i += 1
+                }
+            }
+            if shift.isAccepting(state) { return }
+        }
         let automaton = a.authMailbox
         let outcome = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: value.count) { decoded in
             var n = 0
@@ -345,9 +362,6 @@ extension LineParse {
                     i += 1
                 }
                 n += 1
-            }
-            if let shift = a.authMailboxShift, let base = decoded.baseAddress, shift.accepts(base, from: 0, to: n) {
-                return MatchOutcome.accepted
             }
             return automaton.match(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(decoded)[0..<n]))
         }

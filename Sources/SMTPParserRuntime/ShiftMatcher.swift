@@ -25,9 +25,6 @@ public struct ShiftMatcher: @unchecked Sendable {
     /// The longest input the form decides: the smallest run limit of its
     /// states (a run can be no longer than the input), or `Int.max`.
     public let longestInput: Int
-    /// The form's literal prefix (letters in upper case): the caller matches
-    /// it, and runs the form over what follows.
-    public let prefix: [UInt8]
 
     /// The most states a shift form holds: 6 bits per state in 64 bits.
     public static let maxStates = 10
@@ -38,25 +35,51 @@ public struct ShiftMatcher: @unchecked Sendable {
     @inlinable @inline(__always)
     public func accepts(_ bytes: UnsafePointer<UInt8>, from: Int, to end: Int) -> Bool {
         guard end &- from <= longestInput else { return false }
-        var state: UInt64 = 6  // state 1, the state after the prefix; 0 is dead and stays dead
+        var state = Self.startState
         var i = from
+        // Four steps per pass: the loop's own test and increment cost as
+        // much as a step.
+        while i &+ 4 <= end {
+            state = step(state, bytes[i])
+            state = step(state, bytes[i &+ 1])
+            state = step(state, bytes[i &+ 2])
+            state = step(state, bytes[i &+ 3])
+            i &+= 4
+        }
         while i < end {
-            state = (rows[Int(bytes[i])] &>> state) & 63
+            state = step(state, bytes[i])
             i &+= 1
         }
-        return (acceptBits &>> state) & 1 != 0
+        return isAccepting(state)
+    }
+
+    /// The state after the prefix, as a shift count (state 1; 0 is dead and stays dead).
+    @inlinable public static var startState: UInt64 { 6 }
+
+    /// One step: for a caller that produces the bytes itself (a decoded value).
+    @inlinable @inline(__always)
+    public func step(_ state: UInt64, _ byte: UInt8) -> UInt64 {
+        (rows[Int(byte)] &>> state) & 63
+    }
+
+    @inlinable @inline(__always)
+    public func isAccepting(_ state: UInt64) -> Bool {
+        (acceptBits &>> state) & 1 != 0
     }
 }
 
 extension ShiftMatcher {
-    /// The shift form of a decoded shuffle automaton, or nil when it has more
+    /// The shift form of a decoded shuffle automaton (the caller matches its
+    /// prefix and runs the form over what follows), or nil when it has more
     /// than `maxStates` states. Its tags are dropped (the shift form sets no
-    /// captures). `rows` receives 256 words.
+    /// captures). The rows are allocated here, 256 words; whoever keeps the
+    /// form deallocates them (`ShuffleAutomaton`, in its deinit).
     static func derive(
-        stateCount: Int, byteClass: [UInt8], next: [UInt8], accept: [UInt8], limits: [Int], prefix: [UInt8],
-        into rows: UnsafeMutablePointer<UInt64>
+        stateCount: Int, byteClass: [UInt8], next: [UInt8], accept: [UInt8], limits: [Int]
     ) -> ShiftMatcher? {
         guard stateCount <= maxStates else { return nil }
+        let rows = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        rows.initialize(repeating: 0, count: 256)
         for b in 0..<256 {
             var row: UInt64 = 0
             for q in 0..<stateCount {
@@ -68,7 +91,6 @@ extension ShiftMatcher {
         var acceptBits: UInt64 = 0
         for q in 0..<stateCount where accept[q] != 0 { acceptBits |= 1 << (6 * UInt64(q)) }
         let limited = limits.prefix(stateCount).filter { $0 != 0 }
-        return ShiftMatcher(
-            rows: UnsafePointer(rows), acceptBits: acceptBits, longestInput: limited.min() ?? Int.max, prefix: prefix)
+        return ShiftMatcher(rows: UnsafePointer(rows), acceptBits: acceptBits, longestInput: limited.min() ?? Int.max)
     }
 }

@@ -55,7 +55,6 @@ public final class ShuffleAutomaton: @unchecked Sendable {
     public let shift: ShiftMatcher?
     let tables: UnsafeMutablePointer<smtp_shuffle_tables>
     let rows: UnsafeMutableRawPointer
-    let shiftRows: UnsafeMutablePointer<UInt64>?
 
     /// Decodes the tables the generator writes: base64 of the prefix length,
     /// the prefix, one fold flag per prefix byte, the state and class counts,
@@ -131,16 +130,7 @@ public final class ShuffleAutomaton: @unchecked Sendable {
         withUnsafeMutableBytes(of: &t.run_limit) { out in
             for q in 0..<16 { out.storeBytes(of: UInt16(limits[q]), toByteOffset: 2 * q, as: UInt16.self) }
         }
-        if states <= ShiftMatcher.maxStates {
-            let words = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
-            shiftRows = words
-            shift = ShiftMatcher.derive(
-                stateCount: states, byteClass: byteClass, next: next, accept: accept, limits: limits, prefix: prefixBytes,
-                into: words)
-        } else {
-            shiftRows = nil
-            shift = nil
-        }
+        shift = ShiftMatcher.derive(stateCount: states, byteClass: byteClass, next: next, accept: accept, limits: limits)
         let stored = UnsafeMutablePointer<smtp_shuffle_tables>.allocate(capacity: 1)
         stored.initialize(to: t)
         self.tables = stored
@@ -159,7 +149,7 @@ public final class ShuffleAutomaton: @unchecked Sendable {
     }
 
     deinit {
-        shiftRows?.deallocate()
+        shift?.rows.deallocate()
         rows.deallocate()
         tables.deallocate()
     }

@@ -100,7 +100,7 @@ final class ShiftMatcherTests: XCTestCase {
                     inputs.insert(seed + seed)
                 }
                 for input in inputs {
-                    let whole = shift.prefix + input
+                    let whole = shuffle.prefix + input
                     let accepted = accepts(shift, input)
                     if accepted {
                         XCTAssertEqual(
@@ -178,20 +178,37 @@ final class ShiftMatcherTests: XCTestCase {
             }
             XCTAssertTrue(mail.smtputf8)
         }
+        // The AUTH= mailbox form steps the decoded bytes: a form that accepts
+        // only "=" takes AUTH=+3D (and the table automaton refuses "=").
+        var equals = [UInt8](repeating: 0, count: 256)
+        equals[Int(UInt8(ascii: "="))] = 1
+        let decodedOnly = ShuffleAutomaton(
+            rule: "auth-mailbox", tagMasks: [0, 0],
+            tables: tables.tables(prefix: "", states: 3, classes: 2, byteClass: equals, next: toAccepting, accept: [0, 0, 1]))
+        let plantedDecoded = CommandAutomata { name in
+            guard let (table, form) = CommandAutomata.base(name) else { return nil }
+            return name == "auth-mailbox" ? (table, decodedOnly) : (table, form)
+        }
+        for kernel in kernels {
+            func parse(_ text: String) -> SMTPCommand? {
+                Array(text.utf8).withUnsafeBytes {
+                    try? LineParse(line: $0, options: .init(), kernel: kernel).run(plantedDecoded)
+                }
+            }
+            XCTAssertNotNil(parse("MAIL FROM:<> AUTH=+3D\r\n"), "kernel \(String(describing: kernel))")
+            XCTAssertNil(parse("MAIL FROM:<> AUTH=+3D+3D\r\n"), "kernel \(String(describing: kernel))")
+            XCTAssertNil(parse("MAIL FROM:<> AUTH=3D\r\n"), "kernel \(String(describing: kernel))")
+        }
         // A form whose prefix is neither the keyword nor the keyword and "=" is not used.
-        XCTAssertNil(ParameterShift(try XCTUnwrap(size.shift), keyword: Array("BODY".utf8)))
-        XCTAssertEqual(ParameterShift(try XCTUnwrap(size.shift), keyword: Array("SIZE".utf8))?.afterKeyword, 1)
-        XCTAssertEqual(ParameterShift(try XCTUnwrap(refusing.shift), keyword: Array("SMTPUTF8".utf8))?.afterKeyword, 0)
+        XCTAssertNil(ParameterShift(size, keyword: Array("BODY".utf8)))
+        XCTAssertEqual(ParameterShift(size, keyword: Array("SIZE".utf8))?.afterKeyword, 1)
+        XCTAssertEqual(ParameterShift(refusing, keyword: Array("SMTPUTF8".utf8))?.afterKeyword, 0)
     }
 
-    /// The derived words themselves, for the digits form ("AB:" then 1-9
-    /// digits; states 0 dead, 1 start, 2 digits, which accepts): every byte's
-    /// row is written, whatever the buffer held, and holds each state's
-    /// target times 6 in its 6 bits.
+    /// The derived words themselves, for the digits form (1-9 digits after
+    /// its prefix; states 0 dead, 1 start, 2 digits, which accepts): every
+    /// byte's row holds each state's target times 6 in its 6 bits.
     func testTheDerivedRowsAndAcceptBits() throws {
-        let rows = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
-        defer { rows.deallocate() }
-        rows.initialize(repeating: .max, count: 256)
         var byteClass = [UInt8](repeating: 0, count: 256)
         for b in 0x30...0x39 { byteClass[b] = 1 }
         var next = [UInt8](repeating: 0, count: 32)
@@ -202,14 +219,12 @@ final class ShiftMatcherTests: XCTestCase {
         var limits = [Int](repeating: 0, count: 16)
         limits[2] = 9
         let shift = try XCTUnwrap(
-            ShiftMatcher.derive(
-                stateCount: 3, byteClass: byteClass, next: next, accept: accept, limits: limits, prefix: Array("AB:".utf8),
-                into: rows))
+            ShiftMatcher.derive(stateCount: 3, byteClass: byteClass, next: next, accept: accept, limits: limits))
+        defer { shift.rows.deallocate() }
         let digit: UInt64 = 12 << 6 | 12 << 12  // state 1 to 2, state 2 to 2, state 0 to 0
-        for b in 0..<256 { XCTAssertEqual(rows[b], (0x30...0x39).contains(b) ? digit : 0, "byte \(b)") }
+        for b in 0..<256 { XCTAssertEqual(shift.rows[b], (0x30...0x39).contains(b) ? digit : 0, "byte \(b)") }
         XCTAssertEqual(shift.acceptBits, 1 << 12)
         XCTAssertEqual(shift.longestInput, 9)
-        XCTAssertEqual(shift.prefix, Array("AB:".utf8))
     }
 
     /// Only forms of at most ten states have a shift form, tags or not (it
@@ -219,7 +234,7 @@ final class ShiftMatcherTests: XCTestCase {
         // "AB:" then 1-9 digits, without tags.
         let plain = ShuffleAutomaton(rule: "digits", tagMasks: [0, 0, 0], tables: tables.digitsTables(firstDigit: 0x02))
         let shift = try XCTUnwrap(plain.shift)
-        XCTAssertEqual(shift.prefix, Array("AB:".utf8))
+        XCTAssertEqual(plain.prefix, Array("AB:".utf8), "the caller matches the prefix; the shift form runs after it")
         XCTAssertEqual(shift.longestInput, 9)
         for (value, expected) in [("1", true), ("123456789", true), ("", false), ("12a", false), ("a", false)] {
             XCTAssertEqual(accepts(shift, Array(value.utf8)), expected, value)
@@ -232,12 +247,11 @@ final class ShiftMatcherTests: XCTestCase {
             let form = ShuffleAutomaton(
                 rule: "states", tagMasks: [0, 0, 0], tables: tables.digitsTables(states: states, firstDigit: 0x02))
             XCTAssertEqual(form.shift != nil, fits, "\(states) states")
-            let rows = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
-            defer { rows.deallocate() }
             let derived = ShiftMatcher.derive(
                 stateCount: states, byteClass: Array(repeating: 0, count: 256), next: Array(repeating: 0, count: 16),
-                accept: Array(repeating: 0, count: 16), limits: Array(repeating: 0, count: 16), prefix: [], into: rows)
+                accept: Array(repeating: 0, count: 16), limits: Array(repeating: 0, count: 16))
             XCTAssertEqual(derived != nil, fits, "\(states) states, derived directly")
+            derived?.rows.deallocate()
         }
     }
 }

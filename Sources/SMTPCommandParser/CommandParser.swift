@@ -276,18 +276,30 @@ struct LineParse {
     func readVerb() -> (verb: UInt64, length: Int) {
         var verb: UInt64 = 0
         var length = 0
-        // Most verbs are four letters and a delimiter: the four are tested at
-        // once, and the eight-letter verbs (STARTTLS, CLIENTID) likewise.
+        // Most verbs are four letters and a delimiter: test the four at once.
+        // With no byte above 0x7F, x = w | 0x20 per byte is a letter iff
+        // 0x61 <= x <= 0x7A: adding 5 sets bit 7 of bytes above 0x7A, and
+        // (x | 0x80) - 0x61 clears it in bytes below 0x61 (no carries either way).
         if line.count >= 5, let base = line.baseAddress {
             let w = base.loadUnaligned(as: UInt32.self)
-            if Self.allLetters(w) {
-                if endsVerb(base.load(fromByteOffset: 4, as: UInt8.self)) {
-                    verb = UInt64(Self.upper(w).bigEndian)
+            let x = w | 0x2020_2020
+            let above = x &+ 0x0505_0505
+            let below = ~((x | 0x8080_8080) &- 0x6161_6161)
+            let next = base.load(fromByteOffset: 4, as: UInt8.self)
+            if (w | above | below) & 0x8080_8080 == 0 {
+                if endsVerb(next) {
+                    verb = UInt64((w & 0xDFDF_DFDF).bigEndian)
                     length = 4
                 } else if line.count >= 9 {
+                    // The eight-letter verbs (STARTTLS, CLIENTID): the same test on eight bytes.
                     let w8 = base.loadUnaligned(as: UInt64.self)
-                    if Self.allLetters(w8) && endsVerb(base.load(fromByteOffset: 8, as: UInt8.self)) {
-                        verb = Self.upper(w8).bigEndian
+                    let x8 = w8 | 0x2020_2020_2020_2020
+                    let above8 = x8 &+ 0x0505_0505_0505_0505
+                    let below8 = ~((x8 | 0x8080_8080_8080_8080) &- 0x6161_6161_6161_6161)
+                    if (w8 | above8 | below8) & 0x8080_8080_8080_8080 == 0
+                        && endsVerb(base.load(fromByteOffset: 8, as: UInt8.self))
+                    {
+                        verb = (w8 & 0xDFDF_DFDF_DFDF_DFDF).bigEndian
                         length = 8
                     }
                 }
@@ -303,25 +315,6 @@ struct LineParse {
             }
         }
         return (verb, length)
-    }
-
-    /// Whether every byte of `w` is an ASCII letter. With no byte above 0x7F,
-    /// x = w | 0x20 per byte is a letter iff 0x61 <= x <= 0x7A: adding 5 sets
-    /// bit 7 of bytes above 0x7A, and (x | 0x80) - 0x61 clears it in bytes
-    /// below 0x61 (no carries either way).
-    @inline(__always)
-    static func allLetters<Word: FixedWidthInteger & UnsignedInteger>(_ w: Word) -> Bool {
-        let ones = Word.max / 0xFF  // 0x01 in every byte
-        let x = w | (ones &* 0x20)
-        let above = x &+ (ones &* 0x05)
-        let below = ~((x | (ones &* 0x80)) &- (ones &* 0x61))
-        return (w | above | below) & (ones &* 0x80) == 0
-    }
-
-    /// The letters of `w` in upper case.
-    @inline(__always)
-    static func upper<Word: FixedWidthInteger & UnsignedInteger>(_ w: Word) -> Word {
-        w & ~((Word.max / 0xFF) &* 0x20)
     }
 
     /// SP and CR end the verb, and HTAB in lenient mode only: strictly, "QUIT" HTAB

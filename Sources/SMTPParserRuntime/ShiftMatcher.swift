@@ -79,14 +79,13 @@ extension ShiftMatcher {
     ) -> ShiftMatcher? {
         guard stateCount <= maxStates else { return nil }
         let rows = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
-        rows.initialize(repeating: 0, count: 256)
         for b in 0..<256 {
             var row: UInt64 = 0
             for q in 0..<stateCount {
                 let target = UInt64(next[16 * Int(byteClass[b]) + q] & 0x0F)
                 row |= (6 * target) << (6 * UInt64(q))
             }
-            rows[b] = row
+            (rows + b).initialize(to: row)
         }
         var acceptBits: UInt64 = 0
         for q in 0..<stateCount where accept[q] != 0 { acceptBits |= 1 << (6 * UInt64(q)) }

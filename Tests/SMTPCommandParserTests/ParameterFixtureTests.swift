@@ -114,6 +114,8 @@ extension Fixtures {
             "MAIL FROM:<a@b> AUTH=e+3Dmc2@example.com", .mail("a@b", "AUTH=e+3Dmc2@example.com"),
             mail: MailFields(auth: "e+3Dmc2@example.com")),
         bad("MAIL FROM:<a@b> AUTH=a+3d", .invalidParameter, 501, at: 24),
+        // "+40" decodes to "@", and the "@" after it is a second one: no mailbox.
+        bad("MAIL FROM:<a@b> AUTH=x+40@y.example", .invalidParameter, 501, at: 25),
         bad("MAIL FROM:<a@b> AUTH=a+", .invalidParameter, 501, at: 23),
         // RFC 4954 §5: the xtext decodes to a Mailbox (RFC 5321 §4.1.2) or "<>" (auth-mailbox);
         // a refusal points at the character, or the hexchar, whose decoded byte is wrong.

@@ -199,18 +199,46 @@ final class ShiftMatcherTests: XCTestCase {
             XCTAssertNil(parse("MAIL FROM:<> AUTH=+3D+3D\r\n"), "kernel \(String(describing: kernel))")
             XCTAssertNil(parse("MAIL FROM:<> AUTH=3D\r\n"), "kernel \(String(describing: kernel))")
         }
+        // A mailbox form with a run limit (at most 3 bytes of "=") decides only
+        // xtext within it: AUTH=+3D+3D is 6 bytes, past the limit, so the table
+        // automaton takes it (and refuses "==").
+        var loop = [UInt8](repeating: 0, count: 32)
+        loop[16 + 1] = 1  // "=" in state 1: stays; state 1 accepts
+        var limit = [UInt16](repeating: 0, count: 16)
+        limit[1] = 3
+        let limited = ShuffleAutomaton(
+            rule: "auth-mailbox", tagMasks: [0, 0],
+            tables: tables.tables(
+                prefix: "", states: 2, classes: 2, byteClass: equals, next: loop, accept: [0, 1], limits: limit))
+        XCTAssertEqual(limited.shift?.longestInput, 3)
+        let plantedLimited = CommandAutomata { name in
+            guard let (table, form) = CommandAutomata.base(name) else { return nil }
+            return name == "auth-mailbox" ? (table, limited) : (table, form)
+        }
+        for kernel in kernels {
+            func parse(_ text: String) -> SMTPCommand? {
+                Array(text.utf8).withUnsafeBytes {
+                    try? LineParse(line: $0, options: .init(), kernel: kernel).run(plantedLimited)
+                }
+            }
+            XCTAssertNotNil(parse("MAIL FROM:<> AUTH=+3D\r\n"), "within the limit, kernel \(String(describing: kernel))")
+            XCTAssertNil(parse("MAIL FROM:<> AUTH=+3D+3D\r\n"), "past the limit, kernel \(String(describing: kernel))")
+        }
         // A form whose prefix is neither the keyword nor the keyword and "=" is not used.
         XCTAssertNil(ParameterShift(size, keyword: Array("BODY".utf8)))
         XCTAssertEqual(ParameterShift(size, keyword: Array("SIZE".utf8))?.afterKeyword, 1)
         XCTAssertEqual(ParameterShift(refusing, keyword: Array("SMTPUTF8".utf8))?.afterKeyword, 0)
     }
 
-    /// The derived words themselves, for the digits form (1-9 digits after
-    /// its prefix; states 0 dead, 1 start, 2 digits, which accepts): every
-    /// byte's row holds each state's target times 6 in its 6 bits.
+    /// The derived words themselves, for a digits form (1-9 digits after its
+    /// prefix; states 0 dead, 1 start, 2 digits, which accepts; here the
+    /// first and last byte values count as digits too, so that a row left
+    /// unwritten at either end shows): every byte's row holds each state's
+    /// target times 6 in its 6 bits.
     func testTheDerivedRowsAndAcceptBits() throws {
+        let digits = Set(0x30...0x39).union([0x00, 0xFF])
         var byteClass = [UInt8](repeating: 0, count: 256)
-        for b in 0x30...0x39 { byteClass[b] = 1 }
+        for b in digits { byteClass[b] = 1 }
         var next = [UInt8](repeating: 0, count: 32)
         next[16 + 1] = 0x12  // a digit in state 1: to state 2 (the tag set is dropped)
         next[16 + 2] = 0x02  // a digit in state 2: stays
@@ -222,7 +250,7 @@ final class ShiftMatcherTests: XCTestCase {
             ShiftMatcher.derive(stateCount: 3, byteClass: byteClass, next: next, accept: accept, limits: limits))
         defer { shift.rows.deallocate() }
         let digit: UInt64 = 12 << 6 | 12 << 12  // state 1 to 2, state 2 to 2, state 0 to 0
-        for b in 0..<256 { XCTAssertEqual(shift.rows[b], (0x30...0x39).contains(b) ? digit : 0, "byte \(b)") }
+        for b in 0..<256 { XCTAssertEqual(shift.rows[b], digits.contains(b) ? digit : 0, "byte \(b)") }
         XCTAssertEqual(shift.acceptBits, 1 << 12)
         XCTAssertEqual(shift.longestInput, 9)
     }

@@ -38,6 +38,19 @@ final class ShiftMatcherTests: XCTestCase {
         (value + [0]).withUnsafeBufferPointer { shift.accepts($0.baseAddress!, from: 0, to: value.count) }
     }
 
+    /// `text` parsed with `automata` on `kernel`'s path (nil: the table automata), or nil when refused.
+    func parse(_ text: String, _ automata: CommandAutomata, kernel: ShuffleKernel?) -> SMTPCommand? {
+        Array(text.utf8).withUnsafeBytes { try? LineParse(line: $0, options: .init(), kernel: kernel).run(automata) }
+    }
+
+    /// The strict automata with `form` planted as the AUTH= mailbox's shuffle form.
+    func plantingMailboxForm(_ form: ShuffleAutomaton) -> CommandAutomata {
+        CommandAutomata { name in
+            guard let (table, strict) = CommandAutomata.base(name) else { return nil }
+            return name == "auth-mailbox" ? (table, form) : (table, strict)
+        }
+    }
+
     func testEveryShiftFormAcceptsOrdinaryValuesOfItsRule() throws {
         for (rule, values, line) in Self.accepted {
             guard let shift = SMTPGrammar.Shuffle.automaton(forRule: rule)?.shift else {
@@ -163,9 +176,7 @@ final class ShiftMatcherTests: XCTestCase {
         let kernels: [ShuffleKernel?] = [nil] + ShuffleKernel.allCases.filter(\.isSupported)
         for kernel in kernels {
             func parse(_ text: String, _ automata: CommandAutomata) -> SMTPCommand? {
-                Array(text.utf8).withUnsafeBytes { line in
-                    try? LineParse(line: line, options: .init(), kernel: kernel).run(automata)
-                }
+                self.parse(text, automata, kernel: kernel)
             }
             for line in ["MAIL FROM:<> SIZE=abc\r\n", "MAIL FROM:<a@b.example> AUTH=x\r\n"] {
                 XCTAssertNil(parse(line, .strict), "\(line.debugDescription), kernel \(String(describing: kernel))")
@@ -185,19 +196,14 @@ final class ShiftMatcherTests: XCTestCase {
         let decodedOnly = ShuffleAutomaton(
             rule: "auth-mailbox", tagMasks: [0, 0],
             tables: tables.tables(prefix: "", states: 3, classes: 2, byteClass: equals, next: toAccepting, accept: [0, 0, 1]))
-        let plantedDecoded = CommandAutomata { name in
-            guard let (table, form) = CommandAutomata.base(name) else { return nil }
-            return name == "auth-mailbox" ? (table, decodedOnly) : (table, form)
-        }
+        let plantedDecoded = plantingMailboxForm(decodedOnly)
         for kernel in kernels {
-            func parse(_ text: String) -> SMTPCommand? {
-                Array(text.utf8).withUnsafeBytes {
-                    try? LineParse(line: $0, options: .init(), kernel: kernel).run(plantedDecoded)
-                }
-            }
-            XCTAssertNotNil(parse("MAIL FROM:<> AUTH=+3D\r\n"), "kernel \(String(describing: kernel))")
-            XCTAssertNil(parse("MAIL FROM:<> AUTH=+3D+3D\r\n"), "kernel \(String(describing: kernel))")
-            XCTAssertNil(parse("MAIL FROM:<> AUTH=3D\r\n"), "kernel \(String(describing: kernel))")
+            XCTAssertNotNil(
+                parse("MAIL FROM:<> AUTH=+3D\r\n", plantedDecoded, kernel: kernel), "kernel \(String(describing: kernel))")
+            XCTAssertNil(
+                parse("MAIL FROM:<> AUTH=+3D+3D\r\n", plantedDecoded, kernel: kernel), "kernel \(String(describing: kernel))")
+            XCTAssertNil(
+                parse("MAIL FROM:<> AUTH=3D\r\n", plantedDecoded, kernel: kernel), "kernel \(String(describing: kernel))")
         }
         // A mailbox form with a run limit (at most 3 bytes of "=") decides only
         // xtext within it: AUTH=+3D+3D is 6 bytes, past the limit, so the table
@@ -211,18 +217,14 @@ final class ShiftMatcherTests: XCTestCase {
             tables: tables.tables(
                 prefix: "", states: 2, classes: 2, byteClass: equals, next: loop, accept: [0, 1], limits: limit))
         XCTAssertEqual(limited.shift?.longestInput, 3)
-        let plantedLimited = CommandAutomata { name in
-            guard let (table, form) = CommandAutomata.base(name) else { return nil }
-            return name == "auth-mailbox" ? (table, limited) : (table, form)
-        }
+        let plantedLimited = plantingMailboxForm(limited)
         for kernel in kernels {
-            func parse(_ text: String) -> SMTPCommand? {
-                Array(text.utf8).withUnsafeBytes {
-                    try? LineParse(line: $0, options: .init(), kernel: kernel).run(plantedLimited)
-                }
-            }
-            XCTAssertNotNil(parse("MAIL FROM:<> AUTH=+3D\r\n"), "within the limit, kernel \(String(describing: kernel))")
-            XCTAssertNil(parse("MAIL FROM:<> AUTH=+3D+3D\r\n"), "past the limit, kernel \(String(describing: kernel))")
+            XCTAssertNotNil(
+                parse("MAIL FROM:<> AUTH=+3D\r\n", plantedLimited, kernel: kernel),
+                "within the limit, kernel \(String(describing: kernel))")
+            XCTAssertNil(
+                parse("MAIL FROM:<> AUTH=+3D+3D\r\n", plantedLimited, kernel: kernel),
+                "past the limit, kernel \(String(describing: kernel))")
         }
         // A form whose prefix is neither the keyword nor the keyword and "=" is not used.
         XCTAssertNil(ParameterShift(size, keyword: Array("BODY".utf8)))
